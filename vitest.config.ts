@@ -1,0 +1,19 @@
+import { defineConfig } from "vitest/config"
+
+export default defineConfig({
+  test: {
+    include: [
+      "libs/*/test/**/*.test.ts",
+      "plugins/*/test/**/*.test.ts",
+      "tools/*/test/**/*.test.ts",
+      "workflows/**/*.test.ts",
+      "test/**/*.test.ts"
+    ],
+    // model tests are CPU-heavy; two cores → two forks
+    pool: "forks",
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    reporters: ["default"]
+  }
+})
