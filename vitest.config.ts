@@ -14,6 +14,7 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    reporters: ["default"]
+    reporters: ["default", "json"],
+    outputFile: { json: "test-results/vitest.json" }
   }
 })

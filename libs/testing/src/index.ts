@@ -1,1 +1,2 @@
 export * from "./sharedFixtures.js"
+export * from "./llmServer.js"

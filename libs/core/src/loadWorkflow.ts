@@ -1,0 +1,40 @@
+import { Effect } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
+import { InputError } from "./errors.js"
+import { isWorkflow, type Workflow } from "./Workflow.js"
+
+/**
+ * Import a `*.workflow.ts` file (the process must be able to import TypeScript, e.g. under tsx) and
+ * return its default export. Every way this can go wrong is the user's file, so it is an InputError.
+ */
+export const loadWorkflowFile = (file: string): Effect.Effect<{ workflow: Workflow; file: string; baseDir: string }, InputError> =>
+  Effect.gen(function* () {
+    const abs = path.resolve(file)
+    if (!fs.existsSync(abs)) {
+      return yield* Effect.fail(new InputError({ message: `workflow file ${file} does not exist`, location: file }))
+    }
+    const mod = yield* Effect.tryPromise({
+      try: () => import(pathToFileURL(abs).href) as Promise<{ default?: unknown }>,
+      catch: (e) =>
+        new InputError({
+          message: `workflow file ${file} could not be loaded: ${firstLine(e)}`,
+          location: file
+        })
+    })
+    if (!isWorkflow(mod.default)) {
+      return yield* Effect.fail(
+        new InputError({
+          message: `workflow file ${file} must have a default export made with Workflow.make(name, (w) => …)`,
+          location: file
+        })
+      )
+    }
+    return { workflow: mod.default, file: abs, baseDir: path.dirname(abs) }
+  })
+
+const firstLine = (e: unknown): string => {
+  const msg = e instanceof Error ? e.message : String(e)
+  return msg.split("\n").slice(0, 3).join(" ").trim()
+}

@@ -1,0 +1,7 @@
+export * from "./schemas.js"
+export * from "./rowErrors.js"
+export { streamLines, type NumberedLine } from "./lines.js"
+export { rawRows, formatOf, type RawRow, type FileFormat } from "./rawRows.js"
+export { readRows, streamRows, type ReadOptions, type DecodedRow } from "./readRows.js"
+export { writeFileAtomic, writeJsonl, writeJson } from "./writeFiles.js"
+export * from "./normalize.js"

@@ -1,0 +1,189 @@
+/**
+ * Format readers that turn a file into a stream of raw rows (parsed but not yet decoded), each
+ * tagged with the line it starts on: JSON Lines, JSON arrays and CSV/TSV.
+ */
+import { createReadStream } from "node:fs"
+import { readFile } from "node:fs/promises"
+import { extname } from "node:path"
+import { parse as parseCsv } from "csv-parse"
+import { Effect, Option, Stream } from "effect"
+import { InputError } from "@zaoji/core"
+import { openError, streamLines } from "./lines.js"
+import type { RowError } from "./rowErrors.js"
+
+export type RawRow =
+  | { readonly _tag: "Row"; readonly line: number; readonly value: unknown }
+  | { readonly _tag: "Bad"; readonly error: RowError }
+
+export type FileFormat = "jsonl" | "json" | "csv" | "tsv"
+
+export const formatOf = (file: string, explicit?: FileFormat): FileFormat => {
+  if (explicit) return explicit
+  switch (extname(file).toLowerCase()) {
+    case ".json":
+      return "json"
+    case ".csv":
+      return "csv"
+    case ".tsv":
+      return "tsv"
+    default:
+      return "jsonl"
+  }
+}
+
+const shortJsonError = (e: unknown): string => String((e as Error)?.message ?? e).replace(/\s+/g, " ")
+
+export const jsonlRows = (file: string): Stream.Stream<RawRow, InputError> =>
+  streamLines(file).pipe(
+    Stream.filter(({ text }) => text.trim() !== ""),
+    Stream.map(({ line, text }): RawRow => {
+      try {
+        return { _tag: "Row", line, value: JSON.parse(text) }
+      } catch (e) {
+        return { _tag: "Bad", error: { file, line, field: "", message: `expected one JSON object per line (${shortJsonError(e)})` } }
+      }
+    })
+  )
+
+/**
+ * Start offsets of the top-level elements of a JSON array, found by a scan that tracks strings and
+ * nesting, so that each element can be reported by line.
+ */
+const topLevelElements = (text: string): Array<{ start: number; end: number }> | undefined => {
+  let i = 0
+  while (i < text.length && /\s/.test(text[i]!)) i++
+  if (text[i] !== "[") return undefined
+  const out: Array<{ start: number; end: number }> = []
+  let depth = 0
+  let inString = false
+  let start = -1
+  for (; i < text.length; i++) {
+    const c = text[i]!
+    if (inString) {
+      if (c === "\\") i++
+      else if (c === '"') inString = false
+      continue
+    }
+    if (c === '"') {
+      inString = true
+      if (depth === 1 && start < 0) start = i
+    } else if (c === "[" || c === "{") {
+      if (depth === 1 && start < 0) start = i
+      depth++
+    } else if (c === "]" || c === "}") {
+      depth--
+      if (depth === 0) {
+        if (start >= 0) out.push({ start, end: i })
+        return out
+      }
+    } else if (c === "," && depth === 1) {
+      if (start >= 0) out.push({ start, end: i })
+      start = -1
+    } else if (depth === 1 && start < 0 && !/\s/.test(c)) start = i
+  }
+  return undefined
+}
+
+export const jsonArrayRows = (file: string): Stream.Stream<RawRow, InputError> =>
+  Stream.unwrap(
+    Effect.gen(function* () {
+      const text = yield* Effect.tryPromise({ try: () => readFile(file, "utf8"), catch: (e) => openError(file, e) })
+      const body = text.replace(/^\uFEFF/, "")
+      const spans = topLevelElements(body)
+      if (spans === undefined) {
+        let where = 1
+        try {
+          JSON.parse(body)
+        } catch (e) {
+          const m = /position (\d+)/.exec(String((e as Error).message))
+          if (m) where = body.slice(0, Number(m[1])).split("\n").length
+        }
+        return yield* Effect.fail(
+          new InputError({ message: `${file}:${where}: expected a JSON array of objects`, location: `${file}:${where}` })
+        )
+      }
+      let line = 1
+      let pos = 0
+      const rows: Array<RawRow> = spans.map(({ start, end }) => {
+        for (; pos < start; pos++) if (body.charCodeAt(pos) === 10) line++
+        try {
+          return { _tag: "Row", line, value: JSON.parse(body.slice(start, end)) }
+        } catch (e) {
+          return { _tag: "Bad", error: { file, line, field: "", message: `expected a JSON value (${shortJsonError(e)})` } }
+        }
+      })
+      return Stream.fromIterable(rows)
+    })
+  )
+
+/**
+ * CSV/TSV with a header row, RFC 4180 quoting (quoted separators, doubled quotes, newlines inside
+ * quoted fields). Rows become objects keyed by header; a row with the wrong number of columns is
+ * a bad row, an unterminated quote fails the file.
+ */
+export const csvRows = (file: string, delimiter = ","): Stream.Stream<RawRow, InputError> =>
+  Stream.suspend(() => {
+    let header: Array<string> | undefined
+    let prevEnd = 0
+    return Stream.acquireRelease(
+      Effect.try({
+        try: () => {
+          const input = createReadStream(file)
+          const parser = parseCsv({ delimiter, bom: true, info: true, relax_column_count: true, skip_empty_lines: true })
+          input.on("error", (e) => parser.destroy(e))
+          return { input, parser: input.pipe(parser) }
+        },
+        catch: (e) => openError(file, e)
+      }),
+      ({ input, parser }) =>
+        Effect.sync(() => {
+          parser.destroy()
+          input.destroy()
+        })
+    ).pipe(
+      Stream.flatMap(({ parser }) =>
+        Stream.fromAsyncIterable(
+          parser as AsyncIterable<{ record: Array<string>; info: { lines: number } }>,
+          (e): InputError => {
+            const err = e as { code?: string; lines?: number; message?: string }
+            if (err.code === "ENOENT") return openError(file, e)
+            const line = err.lines ?? prevEnd + 1
+            return new InputError({
+              message: `${file}:${line}: invalid CSV (${String(err.message ?? e)})`,
+              location: `${file}:${line}`
+            })
+          }
+        )
+      ),
+      Stream.filterMap(({ record, info }) => {
+        const line = prevEnd + 1
+        prevEnd = info.lines
+        if (header === undefined) {
+          header = record.map((h) => h.trim())
+          return Option.none()
+        }
+        if (record.length !== header.length) {
+          return Option.some<RawRow>({
+            _tag: "Bad",
+            error: { file, line, field: "", message: `expected ${header.length} columns (${header.join(", ")}), got ${record.length}` }
+          })
+        }
+        const obj: Record<string, string> = {}
+        header.forEach((h, i) => (obj[h] = record[i]!))
+        return Option.some<RawRow>({ _tag: "Row", line, value: obj })
+      })
+    )
+  })
+
+export const rawRows = (file: string, format?: FileFormat): Stream.Stream<RawRow, InputError> => {
+  switch (formatOf(file, format)) {
+    case "json":
+      return jsonArrayRows(file)
+    case "csv":
+      return csvRows(file, ",")
+    case "tsv":
+      return csvRows(file, "\t")
+    case "jsonl":
+      return jsonlRows(file)
+  }
+}

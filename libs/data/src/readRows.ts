@@ -1,0 +1,72 @@
+/** Read and Schema-decode a dataset file, streaming, with bad rows reported and counted. */
+import { Effect, ParseResult, Schema, Stream } from "effect"
+import type { InputError } from "@zaoji/core"
+import { type FileFormat, rawRows } from "./rawRows.js"
+import { type ErrorPolicy, type ReadResult, type RowError, checkErrorRatio, rowErrorsFromParse } from "./rowErrors.js"
+
+export type DecodedRow<A> =
+  | { readonly _tag: "Row"; readonly line: number; readonly value: A }
+  | { readonly _tag: "Bad"; readonly errors: ReadonlyArray<RowError> }
+
+export interface ReadOptions<I = unknown> extends ErrorPolicy {
+  readonly format?: FileFormat
+  /** reshape a raw row before decoding (field mapping, CSV list splitting) */
+  readonly map?: (raw: any) => I
+  /** how the file is named in messages (default: the path as given) */
+  readonly displayName?: string
+}
+
+/** decoded rows as a stream; bad rows are elements too, so a consumer can count and log them */
+export const streamRows = <A, I>(
+  file: string,
+  schema: Schema.Schema<A, I>,
+  options: ReadOptions = {}
+): Stream.Stream<DecodedRow<A>, InputError> => {
+  const name = options.displayName ?? file
+  const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
+  return rawRows(file, options.format).pipe(
+    Stream.map((raw): DecodedRow<A> => {
+      if (raw._tag === "Bad") return { _tag: "Bad", errors: [{ ...raw.error, file: name }] }
+      let value: unknown = raw.value
+      if (options.map) {
+        try {
+          value = options.map(value)
+        } catch (e) {
+          return { _tag: "Bad", errors: [{ file: name, line: raw.line, field: "", message: String((e as Error)?.message ?? e) }] }
+        }
+      }
+      const r = decode(value)
+      if (r._tag === "Right") return { _tag: "Row", line: raw.line, value: r.right }
+      return { _tag: "Bad", errors: rowErrorsFromParse(name, raw.line, r.left as ParseResult.ParseError) }
+    })
+  )
+}
+
+/**
+ * Read a whole file into memory (datasets here are small; the full KG is fine too) and fail with
+ * an InputError naming file:line:field when more than `maxErrorRatio` of the rows are bad.
+ */
+export const readRows = <A, I>(
+  file: string,
+  schema: Schema.Schema<A, I>,
+  options: ReadOptions = {}
+): Effect.Effect<ReadResult<A>, InputError> =>
+  Effect.gen(function* () {
+    const result: ReadResult<A> = { rows: [], lines: [], errors: [], total: 0, bad: 0 }
+    yield* Stream.runForEach(streamRows(file, schema, options), (row) =>
+      Effect.sync(() => {
+        ;(result as { total: number }).total++
+        if (row._tag === "Row") {
+          result.rows.push(row.value)
+          result.lines.push(row.line)
+        } else {
+          ;(result as { bad: number }).bad++
+          // keep the report bounded on a file where every row is bad
+          if (result.errors.length < 1000) result.errors.push(...row.errors)
+        }
+      })
+    )
+    const failure = checkErrorRatio(options.displayName ?? file, result, options)
+    if (failure) return yield* Effect.fail(failure)
+    return result
+  })

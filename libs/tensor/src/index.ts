@@ -1,0 +1,5 @@
+export * from "./backend.js"
+export * from "./half.js"
+export * from "./leak.js"
+export * from "./linear.js"
+export * from "./safetensors.js"

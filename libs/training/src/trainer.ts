@@ -1,0 +1,369 @@
+/**
+ * The shared training loop: seeded data order, per-batch padding, gradient accumulation, global-norm
+ * clipping, AdamW with a warmup schedule, evaluation every K steps with early stopping, and exact
+ * resume through the engine's checkpoint service (every K steps and on interrupt).
+ *
+ * Loss convention: the mean cross-entropy over every target token of the optimizer step (all
+ * accumulation micro-batches and all worker shards together), as the golden fixtures define it for
+ * one batch. Accumulating k micro-batches is therefore exactly one batch k times larger.
+ */
+import { Effect } from "effect"
+import { PermanentError, type Checkpoint } from "@zaoji/core"
+import { adamwStep, defaultAdamW, initAdamWState, type AdamWConfig, type AdamWState } from "./adamw.js"
+import { addGrads, type GradientEngine } from "./engine.js"
+import { clipGlobalNorm, globalNorm } from "./clip.js"
+import { lrAt, type LrScheduleKind } from "./schedule.js"
+import { Rng } from "./rng.js"
+import type { TokenExample } from "./batch.js"
+import { decodeF32Blob, encodeF32Blob } from "./stateCodec.js"
+
+export interface TrainerConfig {
+  readonly batchSize: number
+  readonly gradientAccumulation: number
+  /** number of optimizer steps; when absent, `epochs` passes over the training set */
+  readonly steps?: number
+  readonly epochs?: number
+  readonly lr: number
+  readonly schedule: LrScheduleKind
+  readonly warmupSteps: number
+  readonly adamw?: AdamWConfig
+  /** global-norm clipping threshold; 0 disables clipping */
+  readonly maxGradNorm: number
+  /** evaluation loss on the validation split every K optimizer steps; 0 = only at the end */
+  readonly evalEvery: number
+  /** stop after this many evaluations without improvement; 0 disables early stopping */
+  readonly earlyStoppingPatience: number
+  readonly earlyStoppingMinDelta: number
+  readonly seed: number
+  readonly shuffle: boolean
+  /** save a checkpoint every K optimizer steps (and always on interrupt); 0 = only on interrupt */
+  readonly checkpointEvery: number
+  /** examples per evaluation batch (default: batchSize) */
+  readonly evalBatchSize?: number
+}
+
+export const trainerDefaults = {
+  gradientAccumulation: 1,
+  schedule: "linear" as LrScheduleKind,
+  warmupSteps: 0,
+  maxGradNorm: 1.0,
+  evalEvery: 0,
+  earlyStoppingPatience: 0,
+  earlyStoppingMinDelta: 0,
+  seed: 42,
+  shuffle: true,
+  checkpointEvery: 50
+}
+
+export interface StepRecord {
+  readonly step: number
+  readonly loss: number
+  readonly lr: number
+  readonly gradNorm: number
+  /** target tokens of this step */
+  readonly targets: number
+}
+
+export interface EvalRecord {
+  readonly step: number
+  readonly loss: number
+}
+
+export interface StepInfo extends StepRecord {
+  readonly totalSteps: number
+  /** live tensors per backend instance after the step (leak checks) */
+  readonly liveTensors: ReadonlyArray<number>
+  readonly eval?: EvalRecord
+}
+
+export interface TrainResult {
+  readonly params: Record<string, Float32Array>
+  readonly steps: number
+  readonly totalSteps: number
+  readonly epochs: number
+  readonly lossCurve: ReadonlyArray<StepRecord>
+  readonly evalCurve: ReadonlyArray<EvalRecord>
+  readonly finalEvalLoss: number | undefined
+  readonly bestEvalLoss: number | undefined
+  readonly stoppedEarly: boolean
+  /** the step a checkpoint let this run continue from (undefined: started fresh) */
+  readonly resumedFromStep: number | undefined
+  readonly workers: number
+  /** token positions processed (rows × padded length, all micro-batches) by this process */
+  readonly tokensProcessed: number
+  readonly seconds: number
+  readonly tokensPerSecond: number
+  readonly peakRssBytes: number
+  readonly peakTensorBytes: number
+}
+
+export interface TrainInput {
+  readonly engine: GradientEngine
+  readonly train: ReadonlyArray<TokenExample>
+  readonly validation?: ReadonlyArray<TokenExample>
+  readonly config: TrainerConfig
+  readonly checkpoint?: Checkpoint
+  /** starting values of the trainable tensors (default: the engine's program's initial values) */
+  readonly initial?: Record<string, Float32Array>
+  readonly onStep?: (info: StepInfo) => Effect.Effect<void>
+}
+
+interface Cursor {
+  epoch: number
+  pos: number
+  order: number[]
+  rngState: number
+}
+
+interface LoopState {
+  step: number
+  cursor: Cursor
+  params: Record<string, Float32Array>
+  adam: AdamWState
+  lossCurve: StepRecord[]
+  evalCurve: EvalRecord[]
+  best: number | undefined
+  bestParams: Record<string, Float32Array> | undefined
+  badEvals: number
+  stoppedEarly: boolean
+}
+
+const META_VERSION = 1
+
+const newEpoch = (n: number, rng: Rng, epoch: number, shuffle: boolean): Cursor => {
+  const order = Array.from({ length: n }, (_, i) => i)
+  if (shuffle) rng.shuffle(order)
+  return { epoch, pos: 0, order, rngState: rng.getState() }
+}
+
+/** Take the next micro-batch from the data order, starting a new (reshuffled) epoch when needed. */
+const takeBatch = (c: Cursor, n: number, size: number, shuffle: boolean): { ids: number[]; next: Cursor } => {
+  let cur = c
+  if (cur.pos >= n) cur = newEpoch(n, Rng.fromState(cur.rngState), cur.epoch + 1, shuffle)
+  const ids = cur.order.slice(cur.pos, cur.pos + size)
+  return { ids, next: { ...cur, pos: cur.pos + ids.length } }
+}
+
+export const stepsFor = (cfg: TrainerConfig, trainSize: number): number => {
+  if (cfg.steps !== undefined) return cfg.steps
+  const perEpoch = Math.ceil(trainSize / (cfg.batchSize * cfg.gradientAccumulation))
+  return Math.max(1, Math.round((cfg.epochs ?? 1) * perEpoch))
+}
+
+const shapesOf = (engine: GradientEngine) => Object.fromEntries(engine.trainable.map((s) => [s.name, s.shape]))
+
+const snapshot = (st: LoopState, engine: GradientEngine, totalSteps: number) => {
+  const shapes = shapesOf(engine)
+  const blobs: Record<string, Uint8Array> = {
+    "trainable.safetensors": encodeF32Blob(st.params, shapes),
+    "adam_m.safetensors": encodeF32Blob(st.adam.m, shapes),
+    "adam_v.safetensors": encodeF32Blob(st.adam.v, shapes)
+  }
+  if (st.bestParams) blobs["best.safetensors"] = encodeF32Blob(st.bestParams, shapes)
+  const meta = {
+    version: META_VERSION,
+    step: st.step,
+    totalSteps,
+    trainable: engine.trainable.map((s) => ({ name: s.name, shape: s.shape })),
+    cursor: st.cursor,
+    adamStep: st.adam.step,
+    lossCurve: st.lossCurve,
+    evalCurve: st.evalCurve,
+    best: st.best ?? null,
+    badEvals: st.badEvals,
+    stoppedEarly: st.stoppedEarly
+  }
+  return { meta, blobs }
+}
+
+const restore = (saved: { meta: unknown; blobs: Readonly<Record<string, Uint8Array>> }, engine: GradientEngine): LoopState => {
+  const m = saved.meta as any
+  if (m?.version !== META_VERSION) throw new Error(`checkpoint format ${m?.version} is not ${META_VERSION}`)
+  const want = JSON.stringify(engine.trainable.map((s) => [s.name, [...s.shape]]))
+  const have = JSON.stringify((m.trainable as Array<{ name: string; shape: number[] }>).map((s) => [s.name, s.shape]))
+  if (want !== have) throw new Error("checkpoint holds different trainable tensors than this run")
+  const blob = (name: string) => {
+    const b = saved.blobs[name]
+    if (b === undefined) throw new Error(`checkpoint lacks ${name}`)
+    return decodeF32Blob(b, `checkpoint ${name}`)
+  }
+  return {
+    step: m.step,
+    cursor: m.cursor,
+    params: blob("trainable.safetensors"),
+    adam: { step: m.adamStep, m: blob("adam_m.safetensors"), v: blob("adam_v.safetensors") },
+    lossCurve: m.lossCurve,
+    evalCurve: m.evalCurve,
+    best: m.best ?? undefined,
+    bestParams: saved.blobs["best.safetensors"] ? blob("best.safetensors") : undefined,
+    badEvals: m.badEvals,
+    stoppedEarly: m.stoppedEarly
+  }
+}
+
+const scaleGrads = (grads: Record<string, Float32Array>, k: number) => {
+  for (const g of Object.values(grads)) for (let i = 0; i < g.length; i++) g[i] = g[i]! * k
+}
+
+const tokenCount = (ex: ReadonlyArray<TokenExample>) => ex.length * Math.max(...ex.map((e) => e.inputIds.length))
+
+const toFailure = (what: string) => (e: unknown) =>
+  new PermanentError({ message: `${what}: ${e instanceof Error ? e.message : String(e)}`, cause: e })
+
+/** Run the training loop. The engine is owned by the caller (acquire it in a Scope). */
+export const train = (input: TrainInput): Effect.Effect<TrainResult, PermanentError> =>
+  Effect.gen(function* () {
+    const { engine, config: cfg, checkpoint } = input
+    const n = input.train.length
+    if (n === 0) return yield* Effect.fail(new PermanentError({ message: "training set is empty" }))
+    const totalSteps = stepsFor(cfg, n)
+    const adamCfg = cfg.adamw ?? defaultAdamW
+    const schedule = { kind: cfg.schedule, lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps }
+    const accum = Math.max(1, cfg.gradientAccumulation)
+
+    const saved = checkpoint ? yield* checkpoint.loadState() : undefined
+    let st: LoopState
+    let resumedFromStep: number | undefined
+    if (saved !== undefined) {
+      st = yield* Effect.try({ try: () => restore(saved, engine), catch: toFailure("cannot resume from checkpoint") })
+      resumedFromStep = st.step
+    } else {
+      const initial = input.initial ?? (yield* Effect.tryPromise({ try: () => engine.initial(), catch: toFailure("initial values") }))
+      st = {
+        step: 0,
+        cursor: newEpoch(n, new Rng(cfg.seed), 0, cfg.shuffle),
+        params: initial,
+        adam: initAdamWState(initial),
+        lossCurve: [],
+        evalCurve: [],
+        best: undefined,
+        bestParams: undefined,
+        badEvals: 0,
+        stoppedEarly: false
+      }
+    }
+    let version = 0
+    let tokensProcessed = 0
+    let peakRss = process.memoryUsage().rss
+    let peakTensorBytes = 0
+    const started = performance.now()
+
+    const save = Effect.suspend(() => {
+      if (!checkpoint) return Effect.void
+      const { meta, blobs } = snapshot(st, engine, totalSteps)
+      return checkpoint.saveState(meta, blobs)
+    })
+
+    const evalBatch = cfg.evalBatchSize ?? cfg.batchSize
+    const evaluate = async (): Promise<number | undefined> => {
+      const val = input.validation
+      if (!val || val.length === 0) return undefined
+      let lossSum = 0
+      let count = 0
+      for (let i = 0; i < val.length; i += evalBatch) {
+        const r = await engine.evalLoss(val.slice(i, i + evalBatch), st.params, version)
+        lossSum += r.lossSum
+        count += r.count
+      }
+      return count > 0 ? lossSum / count : undefined
+    }
+
+    // One optimizer step, applied all-or-nothing: the state only changes after every micro-batch
+    // succeeded, so a snapshot always describes a step boundary.
+    const runStep = async (): Promise<StepRecord> => {
+      let cursor = st.cursor
+      const grads: Record<string, Float32Array> = {}
+      let lossSum = 0
+      let count = 0
+      for (let a = 0; a < accum; a++) {
+        const { ids, next } = takeBatch(cursor, n, cfg.batchSize, cfg.shuffle)
+        cursor = next
+        const examples = ids.map((i) => input.train[i]!)
+        const r = await engine.gradients(examples, st.params, version)
+        addGrads(grads, r.grads)
+        lossSum += r.lossSum
+        count += r.count
+        tokensProcessed += tokenCount(examples)
+      }
+      const lr = lrAt(schedule, st.step)
+      let gradNorm = 0
+      if (count > 0) {
+        scaleGrads(grads, 1 / count)
+        gradNorm = cfg.maxGradNorm > 0 ? clipGlobalNorm(grads, cfg.maxGradNorm) : globalNorm(grads)
+        adamwStep(st.params, grads, st.adam, lr, adamCfg)
+        version++
+      }
+      st.cursor = cursor
+      st.step += 1
+      const rec: StepRecord = { step: st.step, loss: count > 0 ? lossSum / count : NaN, lr, gradNorm, targets: count }
+      st.lossCurve.push(rec)
+      return rec
+    }
+
+    const evalAndMaybeStop = async (): Promise<EvalRecord | undefined> => {
+      const loss = await evaluate()
+      if (loss === undefined) return undefined
+      const rec = { step: st.step, loss }
+      st.evalCurve.push(rec)
+      if (st.best === undefined || loss < st.best - cfg.earlyStoppingMinDelta) {
+        st.best = loss
+        st.badEvals = 0
+        if (cfg.earlyStoppingPatience > 0) st.bestParams = Object.fromEntries(Object.entries(st.params).map(([k, v]) => [k, v.slice()]))
+      } else {
+        st.badEvals += 1
+        if (cfg.earlyStoppingPatience > 0 && st.badEvals >= cfg.earlyStoppingPatience) st.stoppedEarly = true
+      }
+      return rec
+    }
+
+    const loop = Effect.gen(function* () {
+      while (st.step < totalSteps && !st.stoppedEarly) {
+        const { rec, ev } = yield* Effect.uninterruptible(
+          Effect.tryPromise({
+            try: async () => {
+              const rec = await runStep()
+              const ev = cfg.evalEvery > 0 && rec.step % cfg.evalEvery === 0 ? await evalAndMaybeStop() : undefined
+              return { rec, ev }
+            },
+            catch: toFailure(`training step ${st.step + 1}`)
+          })
+        )
+        const mem = yield* Effect.promise(() => engine.memory())
+        peakTensorBytes = Math.max(peakTensorBytes, mem.numBytes)
+        peakRss = Math.max(peakRss, process.memoryUsage().rss)
+        if (checkpoint && cfg.checkpointEvery > 0 && st.step % cfg.checkpointEvery === 0 && st.step < totalSteps) {
+          yield* Effect.uninterruptible(save)
+        }
+        if (input.onStep) yield* input.onStep({ ...rec, totalSteps, liveTensors: mem.numTensors, eval: ev })
+        yield* Effect.yieldNow()
+      }
+    })
+    // on interrupt the state is at a step boundary (steps are uninterruptible): persist it
+    yield* loop.pipe(Effect.onInterrupt(() => save.pipe(Effect.orDie)))
+
+    const lastEval = st.evalCurve[st.evalCurve.length - 1]
+    let finalEvalLoss: number | undefined = lastEval?.step === st.step ? lastEval.loss : undefined
+    if (finalEvalLoss === undefined && input.validation && input.validation.length > 0) {
+      finalEvalLoss = yield* Effect.tryPromise({ try: () => evaluate(), catch: toFailure("final evaluation") })
+    }
+    const params = st.stoppedEarly && st.bestParams ? st.bestParams : st.params
+    const seconds = (performance.now() - started) / 1000
+    return {
+      params,
+      steps: st.step,
+      totalSteps,
+      epochs: st.cursor.epoch + st.cursor.pos / n,
+      lossCurve: st.lossCurve,
+      evalCurve: st.evalCurve,
+      finalEvalLoss,
+      bestEvalLoss: st.best,
+      stoppedEarly: st.stoppedEarly,
+      resumedFromStep,
+      workers: engine.workers,
+      tokensProcessed,
+      seconds,
+      tokensPerSecond: seconds > 0 ? tokensProcessed / seconds : 0,
+      peakRssBytes: peakRss,
+      peakTensorBytes
+    }
+  })

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest"
+import { clipGlobalNorm, epochOrder, globalNorm, lrAt, padBatch, Rng, shardExamples, shiftedTargets, stepsFor, trainerDefaults } from "../src/index.js"
+
+describe("learning-rate schedules", () => {
+  const base = { lr: 1, warmupSteps: 10, totalSteps: 110 }
+  it("warms up linearly from 0", () => {
+    expect(lrAt({ ...base, kind: "constant" }, 0)).toBe(0)
+    expect(lrAt({ ...base, kind: "cosine" }, 5)).toBeCloseTo(0.5)
+    expect(lrAt({ ...base, kind: "linear" }, 10)).toBeCloseTo(1)
+  })
+  it("constant stays, linear and cosine decay to 0 over the remaining steps", () => {
+    expect(lrAt({ ...base, kind: "constant" }, 100)).toBe(1)
+    expect(lrAt({ ...base, kind: "linear" }, 60)).toBeCloseTo(0.5)
+    expect(lrAt({ ...base, kind: "linear" }, 110)).toBeCloseTo(0)
+    expect(lrAt({ ...base, kind: "cosine" }, 60)).toBeCloseTo(0.5)
+    expect(lrAt({ ...base, kind: "cosine" }, 35)).toBeCloseTo(0.5 * (1 + Math.cos(Math.PI * 0.25)))
+    expect(lrAt({ ...base, kind: "cosine" }, 110)).toBeCloseTo(0)
+  })
+})
+
+describe("seeded data order", () => {
+  it("is a permutation, reproducible from the seed, different per seed and per epoch", () => {
+    const a = epochOrder(50, 7, 0)
+    expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i))
+    expect(epochOrder(50, 7, 0)).toEqual(a)
+    expect(epochOrder(50, 8, 0)).not.toEqual(a)
+    expect(epochOrder(50, 7, 1)).not.toEqual(a)
+  })
+  it("an Rng restored from its state continues the same sequence", () => {
+    const r = new Rng(123)
+    r.next()
+    r.next()
+    const copy = Rng.fromState(r.getState())
+    expect([r.next(), r.next(), r.int(1000)]).toEqual([copy.next(), copy.next(), copy.int(1000)])
+  })
+})
+
+describe("batching", () => {
+  it("pads each batch on the right to its own longest row with pad ids and -100 labels", () => {
+    const b = padBatch(
+      [
+        { inputIds: [5, 6, 7], labels: [-100, 6, 7] },
+        { inputIds: [8], labels: [-100] }
+      ],
+      3
+    )
+    expect(b.inputIds).toEqual([
+      [5, 6, 7],
+      [8, 3, 3]
+    ])
+    expect(b.labels).toEqual([
+      [-100, 6, 7],
+      [-100, -100, -100]
+    ])
+  })
+  it("shifts targets by one: logits at t predict labels[t+1]", () => {
+    const { targets, weights, count } = shiftedTargets([[-100, -100, 9, 10]])
+    expect(count).toBe(2)
+    expect([...weights]).toEqual([0, 1, 1, 0])
+    expect([...targets]).toEqual([0, 9, 10, 0])
+  })
+  it("shards rows contiguously and as evenly as possible", () => {
+    expect(shardExamples([1, 2, 3, 4, 5], 2)).toEqual([[1, 2, 3], [4, 5]])
+    expect(shardExamples([1], 3)).toEqual([[1]])
+  })
+})
+
+describe("clipping and step counts", () => {
+  it("clips the global norm like torch's clip_grad_norm_", () => {
+    const g = { a: Float32Array.from([3, 0]), b: Float32Array.from([4]) }
+    expect(globalNorm(g)).toBeCloseTo(5)
+    const before = clipGlobalNorm(g, 1)
+    expect(before).toBeCloseTo(5)
+    expect(globalNorm(g)).toBeCloseTo(1, 5)
+    const small = { a: Float32Array.from([0.1]) }
+    clipGlobalNorm(small, 1)
+    expect(small.a[0]).toBeCloseTo(0.1)
+  })
+  it("derives the number of steps from epochs, batch size and accumulation", () => {
+    const cfg = { ...trainerDefaults, batchSize: 4, gradientAccumulation: 2, lr: 1e-3, epochs: 3 }
+    expect(stepsFor(cfg, 17)).toBe(9)
+    expect(stepsFor({ ...cfg, steps: 5 }, 17)).toBe(5)
+  })
+})

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Deferred, Effect, Fiber } from "effect"
+import { makeTestStageContext } from "@zaoji/core"
+import { useBackend } from "@zaoji/tensor"
+import { acquireEngine, Rng, train, trainerDefaults, type TokenExample, type TrainerConfig, type TrainResult } from "../src/index.js"
+
+const spec = { module: new URL("./fixtures/bigramProgram.ts", import.meta.url).href, args: { vocab: 40, hidden: 16, seed: 3 } }
+
+/** Synthetic supervised data: a prompt of random ids, then an answer that is a fixed function of it. */
+const makeData = (n: number, seed: number): TokenExample[] => {
+  const rng = new Rng(seed)
+  return Array.from({ length: n }, () => {
+    const plen = 2 + rng.int(5)
+    const prompt = Array.from({ length: plen }, () => 5 + rng.int(30))
+    const answer = prompt.map((x) => 5 + ((x * 7) % 30)).slice(0, 1 + rng.int(plen))
+    return { inputIds: [...prompt, 1, ...answer, 2], labels: [...prompt.map(() => -100), -100, ...answer, 2] }
+  })
+}
+
+const train32 = makeData(32, 1)
+const val8 = makeData(8, 2)
+
+const cfg = (over: Partial<TrainerConfig> = {}): TrainerConfig => ({
+  ...trainerDefaults,
+  batchSize: 4,
+  lr: 0.05,
+  steps: 12,
+  schedule: "cosine",
+  warmupSteps: 2,
+  checkpointEvery: 0,
+  ...over
+})
+
+const run = (config: TrainerConfig, workers = 1, extra: { dir?: string; validation?: TokenExample[] } = {}) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const engine = yield* acquireEngine({ spec, workers, padId: 0 })
+      const ctx = extra.dir ? makeTestStageContext(extra.dir) : undefined
+      const counts: number[][] = []
+      const result = yield* train({
+        engine,
+        train: train32,
+        validation: extra.validation,
+        config,
+        checkpoint: ctx?.checkpoint,
+        onStep: (i) => Effect.sync(() => void counts.push([...i.liveTensors]))
+      })
+      return { result, counts }
+    })
+  )
+
+const maxDiff = (a: TrainResult["params"], b: TrainResult["params"]) => {
+  let m = 0
+  for (const k of Object.keys(a)) for (let i = 0; i < a[k]!.length; i++) m = Math.max(m, Math.abs(a[k]![i]! - b[k]![i]!))
+  return m
+}
+
+const dirs: string[] = []
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), "zaoji-train-"))
+  dirs.push(d)
+  return d
+}
+
+beforeAll(async () => {
+  await useBackend("wasm")
+})
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+describe("trainer", () => {
+  it("lowers the loss, records a loss curve and leaks no tensors across steps", async () => {
+    const { result, counts } = await Effect.runPromise(run(cfg({ steps: 30 }), 1, { validation: val8 }))
+    expect(result.steps).toBe(30)
+    expect(result.lossCurve).toHaveLength(30)
+    const first = result.lossCurve.slice(0, 3).reduce((a, r) => a + r.loss, 0) / 3
+    const last = result.lossCurve.slice(-3).reduce((a, r) => a + r.loss, 0) / 3
+    expect(last).toBeLessThan(first * 0.8)
+    expect(result.lossCurve[0]!.lr).toBe(0) // warmup starts at 0
+    expect(result.finalEvalLoss).toBeGreaterThan(0)
+    // tensor count identical after every step
+    expect(new Set(counts.map((c) => c[0])).size).toBe(1)
+    expect(result.peakRssBytes).toBeGreaterThan(0)
+    expect(result.peakTensorBytes).toBeGreaterThan(0)
+  })
+
+  it("is deterministic for a seed and depends on it", async () => {
+    const a = await Effect.runPromise(run(cfg()))
+    const b = await Effect.runPromise(run(cfg()))
+    const c = await Effect.runPromise(run(cfg({ seed: 99 })))
+    expect(maxDiff(a.result.params, b.result.params)).toBe(0)
+    expect(maxDiff(a.result.params, c.result.params)).toBeGreaterThan(1e-4)
+  })
+
+  it("accumulating 2 micro-batches of 2 equals one batch of 4", async () => {
+    const big = await Effect.runPromise(run(cfg({ batchSize: 4, maxGradNorm: 0 })))
+    const acc = await Effect.runPromise(run(cfg({ batchSize: 2, gradientAccumulation: 2, maxGradNorm: 0 })))
+    expect(maxDiff(big.result.params, acc.result.params)).toBeLessThan(1e-5)
+    acc.result.lossCurve.forEach((r, i) => expect(r.loss).toBeCloseTo(big.result.lossCurve[i]!.loss, 5))
+  })
+
+  it("clips gradients to the global norm", async () => {
+    const { result } = await Effect.runPromise(run(cfg({ maxGradNorm: 0.01, steps: 3 })))
+    // the recorded norm is the pre-clip norm; it exceeds the threshold, so clipping was active
+    expect(result.lossCurve[0]!.gradNorm).toBeGreaterThan(0.01)
+    const unclipped = await Effect.runPromise(run(cfg({ maxGradNorm: 0, steps: 3 })))
+    expect(maxDiff(result.params, unclipped.result.params)).toBeGreaterThan(0)
+  })
+
+  it("stops early when the validation loss stops improving and returns the best weights", async () => {
+    const { result } = await Effect.runPromise(
+      run(cfg({ lr: 0.5, steps: 200, schedule: "constant", warmupSteps: 0, evalEvery: 2, earlyStoppingPatience: 2 }), 1, {
+        validation: val8
+      })
+    )
+    expect(result.stoppedEarly).toBe(true)
+    expect(result.steps).toBeLessThan(200)
+    const best = Math.min(...result.evalCurve.map((e) => e.loss))
+    expect(result.bestEvalLoss).toBeCloseTo(best, 10)
+    const tail = result.evalCurve.slice(-2)
+    for (const e of tail) expect(e.loss).toBeGreaterThanOrEqual(best)
+  })
+
+  it("resumes exactly after an interrupt mid-run (same weights as an uninterrupted run)", async () => {
+    const config = cfg({ steps: 20, checkpointEvery: 3, evalEvery: 4 })
+    const full = await Effect.runPromise(run(config, 1, { validation: val8 }))
+    const dir = tmp()
+    // first attempt: interrupted right after step 8 completes (a checkpoint exists from step 6)
+    await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const engine = yield* acquireEngine({ spec, workers: 1, padId: 0 })
+          const ctx = makeTestStageContext(dir)
+          const reached = yield* Deferred.make<void>()
+          const fiber = yield* Effect.fork(
+            train({
+              engine,
+              train: train32,
+              validation: val8,
+              config,
+              checkpoint: ctx.checkpoint,
+              onStep: (i) => (i.step === 8 ? Deferred.succeed(reached, undefined) : Effect.void)
+            })
+          )
+          yield* Deferred.await(reached)
+          yield* Fiber.interrupt(fiber)
+        })
+      )
+    )
+    const resumed = await Effect.runPromise(run(config, 1, { dir, validation: val8 }))
+    expect(resumed.result.resumedFromStep).toBeGreaterThanOrEqual(8)
+    expect(resumed.result.resumedFromStep).toBeLessThan(20)
+    expect(maxDiff(full.result.params, resumed.result.params)).toBeLessThanOrEqual(1e-6)
+    expect(resumed.result.lossCurve.map((r) => r.loss)).toEqual(full.result.lossCurve.map((r) => r.loss))
+    expect(resumed.result.evalCurve).toEqual(full.result.evalCurve)
+  })
+
+  it("data parallel over 2 worker threads equals single-thread training up to float rounding", async () => {
+    const config = cfg({ steps: 8 })
+    const single = await Effect.runPromise(run(config, 1))
+    const par = await Effect.runPromise(run(config, 2, { validation: val8 }))
+    expect(par.result.workers).toBe(2)
+    expect(maxDiff(single.result.params, par.result.params)).toBeLessThan(1e-5)
+    par.result.lossCurve.forEach((r, i) => expect(r.loss).toBeCloseTo(single.result.lossCurve[i]!.loss, 5))
+    // each worker's tensor count is stable across steps
+    for (const w of [0, 1]) expect(new Set(par.counts.map((c) => c[w])).size).toBe(1)
+  })
+})

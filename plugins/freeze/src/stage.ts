@@ -1,0 +1,160 @@
+/**
+ * `freeze.train`: tune only the last N layers (optionally only some modules, optionally the final
+ * norm) on QA pairs; everything else is frozen. Works on a base model and on a model carrying a
+ * P-Tuning v2 prefix (the paper's stage 2 continues from stage 1). The `prefix` option says what
+ * happens to such a prefix:
+ *
+ * - "frozen" (default): the prefix stays in the forward, unchanged, and the output keeps it as its
+ *   own adapter (a copy of the stage-1 prefix file).
+ * - "train": the prefix keeps training together with the layers; the output holds the new prefix.
+ * - "merged": the prefix is frozen and merged with everything else into a standalone model folder
+ *   (config with pre_seq_len, full weights, tokenizer): no reference to upstream artifacts.
+ *
+ * Otherwise the artifact holds only what changed: `delta.safetensors` (official names; the tuned
+ * tensors plus any delta the input already carried) and `zaoji-model.json` naming the base.
+ */
+import { join } from "node:path"
+import { Effect, Schema } from "effect"
+import { InputError, PermanentError, Stage } from "@zaoji/core"
+import { readSafetensorsHeader } from "@zaoji/tensor"
+import { DatasetFile } from "@zaoji/data"
+import {
+  copyAdapterFile,
+  decodeGlmConfig,
+  describeModelFolder,
+  effectiveConfig,
+  isPrefixTensor,
+  loadStartingTensors,
+  loadTokenizer,
+  ModelArtifact,
+  prepareSupervised,
+  recordMetrics,
+  runTraining,
+  saveTokenizer,
+  summarize,
+  tokenizerFilesIn,
+  trainingOptionFields,
+  writeAdapterModel,
+  writeModelFiles
+} from "@zaoji/glm-runtime"
+import { FreezeSelectionError, freezeTrainable } from "./select.js"
+
+const PosInt = Schema.Int.pipe(Schema.positive())
+
+export const PrefixHandling = Schema.Literal("frozen", "train", "merged")
+
+export const FreezeConfig = Schema.Struct({
+  /** the paper tunes the last 5 layers */
+  trainableLayers: Schema.optionalWith(PosInt, { default: () => 5 }),
+  /** module patterns inside those layers ("mlp", "attention", …); absent = whole layers */
+  trainableModules: Schema.optional(Schema.Array(Schema.NonEmptyString)),
+  trainFinalNorm: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  prefix: Schema.optionalWith(PrefixHandling, { default: () => "frozen" as const }),
+  learningRate: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { default: () => 1e-4 }),
+  maxSourceLength: Schema.optionalWith(PosInt, { default: () => 64 }),
+  maxTargetLength: Schema.optionalWith(PosInt, { default: () => 128 }),
+  chatFormat: Schema.optional(Schema.Literal("glm1", "glm2", "glm3")),
+  ...trainingOptionFields
+})
+export type FreezeConfig = typeof FreezeConfig.Type
+
+const inputError = (location: string) => (e: unknown) =>
+  new InputError({ message: e instanceof Error ? e.message : String(e), location })
+
+export const train = Stage.make({
+  name: "freeze.train",
+  version: "1",
+  config: FreezeConfig,
+  output: ModelArtifact,
+  inputs: Stage.inputsWithOptional<{ model: ModelArtifact; data: DatasetFile; validation: DatasetFile | undefined }>(
+    ["model", "data", "validation"],
+    ["validation"]
+  ),
+  compute: true,
+  run: ({ config, inputs, ctx }) =>
+    Effect.gen(function* () {
+      const modelDir = join(inputs.model.dir, inputs.model.value.model)
+      const folder = yield* Effect.try({ try: () => describeModelFolder(modelDir), catch: inputError(`${ctx.stageId}.inputs.model`) })
+      const baseCfg = yield* Effect.try({ try: () => decodeGlmConfig(folder.rawBaseConfig), catch: inputError(join(folder.baseDir, "config.json")) })
+      const cfg = effectiveConfig(baseCfg, folder.adapters)
+      const prefixRef = folder.adapters.find((a) => a.type === "prefix")
+      const layerNames = yield* Effect.try({
+        try: () => freezeTrainable(cfg, config),
+        catch: (e) =>
+          e instanceof FreezeSelectionError
+            ? new InputError({ location: `${ctx.stageId}.config.${e.field}`, message: e.message })
+            : new InputError({ location: `${ctx.stageId}.config`, message: String(e) })
+      })
+      if (prefixRef === undefined && config.prefix === "train") {
+        yield* ctx.log("warn", 'prefix: "train" has no effect: the input model has no P-Tuning prefix')
+      }
+      const start = yield* Effect.try({ try: () => loadStartingTensors({ modelDir }), catch: inputError(modelDir) })
+      const prefixNames = [...start.tensors.keys()].filter(isPrefixTensor)
+      const trainable = config.prefix === "train" ? [...layerNames, ...prefixNames] : layerNames
+      const tokDir = [modelDir, folder.baseDir].find((d) => tokenizerFilesIn(d) !== undefined)
+      if (tokDir === undefined) {
+        return yield* Effect.fail(new InputError({ location: `${ctx.stageId}.inputs.model`, message: `${modelDir}: the model folder has no tokenizer files` }))
+      }
+      const tokenizer = yield* Effect.try({ try: () => loadTokenizer(tokDir), catch: inputError(tokDir) })
+      const data = yield* prepareSupervised({
+        trainFile: join(inputs.data.dir, inputs.data.value.file),
+        validationFile: inputs.validation?.value ? join(inputs.validation.dir, inputs.validation.value.file) : undefined,
+        tokenizer,
+        format: config.chatFormat ?? tokenizer.chatFormat,
+        limits: { maxSourceLength: config.maxSourceLength, maxTargetLength: config.maxTargetLength },
+        validationRatio: config.validationRatio,
+        seed: config.seed
+      })
+      if (data.train.length === 0) {
+        return yield* Effect.fail(new InputError({ location: join(inputs.data.dir, inputs.data.value.file), message: "no training examples: expected at least one QA pair" }))
+      }
+      const result = yield* runTraining({
+        ctx,
+        config: cfg,
+        program: { modelDir, trainable },
+        padId: tokenizer.special.pad,
+        train: data.train,
+        validation: data.validation,
+        options: config
+      })
+
+      const outModel = join(ctx.outDir, "model")
+      const host = (names: ReadonlyArray<string>) =>
+        new Map(names.map((n) => [n, { shape: start.tensors.get(n)!.shape, data: result.params[n] ?? start.tensors.get(n)!.data }]))
+      yield* Effect.try({
+        try: () => {
+          if (config.prefix === "merged") {
+            writeModelFiles(outModel, cfg, host([...start.tensors.keys()]))
+            saveTokenizer(tokenizer, outModel)
+            return
+          }
+          // the delta: tuned tensors plus whatever an input delta had already replaced
+          const earlier = new Set<string>()
+          for (const a of folder.adapters) {
+            if (a.type !== "delta") continue
+            for (const n of readSafetensorsHeader(join(modelDir, a.file)).entries.keys()) earlier.add(n)
+          }
+          const deltaNames = [...new Set([...layerNames, ...earlier])]
+          const keepPrefix = prefixRef !== undefined && prefixRef.type === "prefix"
+          if (keepPrefix && config.prefix === "frozen") copyAdapterFile(modelDir, prefixRef.file, outModel)
+          writeAdapterModel(outModel, folder.baseDir, {
+            ...(keepPrefix && config.prefix === "train"
+              ? { prefix: { tensors: host(prefixNames), preSeqLen: prefixRef.pre_seq_len, prefixProjection: prefixRef.prefix_projection } }
+              : {}),
+            delta: host(deltaNames),
+            carried: keepPrefix && config.prefix === "frozen" ? [prefixRef] : []
+          })
+        },
+        catch: (e) => new PermanentError({ message: `writing the tuned model: ${e instanceof Error ? e.message : String(e)}` })
+      })
+      const summary = summarize(result, {
+        trainExamples: data.train.length,
+        validationExamples: data.validation.length,
+        trainableParams: trainable.reduce((a, n) => a + start.tensors.get(n)!.data.length, 0),
+        truncation: data.truncation
+      })
+      yield* recordMetrics(ctx, summary)
+      yield* ctx.metric("trainable_tensors", trainable.length)
+      return { model: "model", arch: cfg.zaoji_arch, method: "freeze" as const, training: summary }
+    })
+})

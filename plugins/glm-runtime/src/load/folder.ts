@@ -1,0 +1,223 @@
+/**
+ * Model folders: `config.json` (official fields + `zaoji_arch`), `model.safetensors` or shards with
+ * `model.safetensors.index.json`, tokenizer files, and optionally `zaoji-model.json` naming a base
+ * folder and adapters (P-Tuning v2 prefix, freeze delta). Loading base + adapters gives one model.
+ */
+import * as tf from "@tensorflow/tfjs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs"
+import { dirname, join, relative, resolve } from "node:path"
+import {
+  checkTensorShapes,
+  readSafetensorsHeader,
+  readShardedHeaders,
+  readTensorEntries,
+  SafetensorsError,
+  writeFileAtomic,
+  writeSafetensors,
+  writeShardedSafetensors,
+  type TensorEntry,
+  type WriteDtype
+} from "@zaoji/tensor"
+import { ConfigError, decodeGlmConfig } from "../model/config.js"
+import { createModel } from "../model/model.js"
+import { baseWeightShapes, isIgnorableTensor, isPrefixTensor, prefixWeightShapes } from "../model/names.js"
+import type { GlmConfig, GlmModel, WeightMap } from "../model/types.js"
+import { tokenizerFilesIn } from "../tokenizer/folder.js"
+import { toHost, toTf } from "../weights/tensors.js"
+import { decodeManifest, ModelFolderError, type AdapterRef, type ModelManifest, type ModelManifestEncoded } from "./manifest.js"
+
+export const CONFIG_FILE = "config.json"
+export const WEIGHTS_FILE = "model.safetensors"
+export const WEIGHTS_INDEX = "model.safetensors.index.json"
+export const MANIFEST_FILE = "zaoji-model.json"
+export const PREFIX_FILE = "prefix_encoder.safetensors"
+export const DELTA_FILE = "delta.safetensors"
+
+const readJson = (file: string): unknown => {
+  let text: string
+  try {
+    text = readFileSync(file, "utf8")
+  } catch (e) {
+    throw new ModelFolderError(file, `cannot read: ${(e as Error).message}`)
+  }
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    throw new ModelFolderError(file, `not valid JSON (${(e as Error).message})`)
+  }
+}
+
+export const readModelConfig = (dir: string): GlmConfig => {
+  const file = join(dir, CONFIG_FILE)
+  if (!existsSync(file)) throw new ModelFolderError(file, "missing: a model folder needs config.json")
+  return decodeGlmConfig(readJson(file), file)
+}
+
+/** Tensor entries of the folder's base weights (single file or sharded). */
+const weightEntries = (dir: string): { file: string; entries: ReadonlyMap<string, TensorEntry> } => {
+  const index = join(dir, WEIGHTS_INDEX)
+  if (existsSync(index)) return { file: index, entries: readShardedHeaders(index) }
+  const single = join(dir, WEIGHTS_FILE)
+  if (existsSync(single)) return { file: single, entries: readSafetensorsHeader(single).entries }
+  throw new ModelFolderError(dir, `no weights: expected ${WEIGHTS_FILE} or ${WEIGHTS_INDEX}`)
+}
+
+/**
+ * Read and check the base weights of a folder against its config: every expected tensor present
+ * with the expected shape, nothing unexpected (the recomputed rotary buffers of real checkpoints
+ * are tolerated; prefix-encoder tensors are loaded when the config asks for a prefix).
+ */
+export const loadBaseWeights = (dir: string, cfg: GlmConfig): Record<string, tf.Tensor> => {
+  const { file, entries } = weightEntries(dir)
+  const expected = { ...baseWeightShapes(cfg), ...prefixWeightShapes(cfg) }
+  checkTensorShapes(file, expected, entries, {
+    ignore: isIgnorableTensor,
+    allowMissing: isPrefixTensor
+  })
+  const names = [...entries.keys()].filter((n) => n in expected)
+  return toTf(readTensorEntries(entries, names))
+}
+
+const loadAdapterFile = (file: string, expected: Readonly<Record<string, ReadonlyArray<number>>>, partial: boolean): Record<string, tf.Tensor> => {
+  const h = readSafetensorsHeader(file)
+  checkTensorShapes(file, expected, h.entries, { allowMissing: partial ? () => true : undefined })
+  return toTf(readTensorEntries(h.entries))
+}
+
+export interface LoadedModelFolder {
+  readonly model: GlmModel
+  /** folder the model was loaded from */
+  readonly dir: string
+  /** folder holding config.json and the base weights */
+  readonly baseDir: string
+  /** folder holding the tokenizer files (this folder or the base's), if any */
+  readonly tokenizerDir: string | undefined
+  readonly manifest: ModelManifest | undefined
+}
+
+/** Resolve the base folder and adapters of a folder (following `zaoji-model.json`). */
+export const resolveModelFolder = (dir: string): { baseDir: string; manifest: ModelManifest | undefined } => {
+  const mf = join(dir, MANIFEST_FILE)
+  if (!existsSync(mf)) return { baseDir: dir, manifest: undefined }
+  const manifest = decodeManifest(readJson(mf), mf)
+  const baseDir = resolve(dir, manifest.base)
+  if (!existsSync(baseDir) || !statSync(baseDir).isDirectory()) {
+    throw new ModelFolderError(mf, `field "base": folder ${manifest.base} (resolved to ${baseDir}) does not exist`)
+  }
+  return { baseDir, manifest }
+}
+
+/** The config a folder's model runs with: the base config plus a prefix adapter's settings. */
+export const effectiveConfig = (base: GlmConfig, adapters: ReadonlyArray<AdapterRef>): GlmConfig => {
+  const prefix = adapters.find((a) => a.type === "prefix")
+  if (prefix === undefined || prefix.type !== "prefix") return base
+  return { ...base, pre_seq_len: prefix.pre_seq_len, prefix_projection: prefix.prefix_projection }
+}
+
+/** Load a model folder (base + adapters) as one model. */
+export const loadModelFolder = (dirIn: string, options: { readonly prepare?: boolean } = {}): LoadedModelFolder => {
+  const dir = resolve(dirIn)
+  if (!existsSync(dir)) throw new ModelFolderError(dir, "model folder does not exist")
+  const { baseDir, manifest } = resolveModelFolder(dir)
+  const baseCfg = readModelConfig(baseDir)
+  const adapters = manifest?.adapters ?? []
+  if (adapters.filter((a) => a.type === "prefix").length > 1) {
+    throw new ModelFolderError(join(dir, MANIFEST_FILE), `field "adapters": at most one prefix adapter, found ${adapters.filter((a) => a.type === "prefix").length}`)
+  }
+  const cfg = effectiveConfig(baseCfg, adapters)
+  const weights: Record<string, tf.Tensor> = loadBaseWeights(baseDir, baseCfg)
+  try {
+    for (const a of adapters) {
+      const file = join(dir, a.file)
+      if (a.type === "prefix") {
+        Object.assign(weights, loadAdapterFile(file, prefixWeightShapes(cfg), false))
+      } else {
+        const shapes = baseWeightShapes(cfg)
+        const delta = loadAdapterFile(file, shapes, true)
+        for (const [name, t] of Object.entries(delta)) {
+          const old = weights[name]
+          if (a.mode === "add") {
+            weights[name] = tf.add(old, t)
+            t.dispose()
+          } else weights[name] = t
+          old.dispose()
+        }
+      }
+    }
+    const model = createModel(cfg, weights, options)
+    const tokenizerDir = [dir, baseDir].find((d) => tokenizerFilesIn(d) !== undefined)
+    return { model, dir, baseDir, tokenizerDir, manifest }
+  } catch (e) {
+    for (const t of Object.values(weights)) if (!t.isDisposed) t.dispose()
+    throw e
+  }
+}
+
+export interface SaveModelOptions {
+  readonly dtype?: WriteDtype
+  /** shard the weights when they exceed this many bytes (Hugging Face layout with an index) */
+  readonly maxShardBytes?: number
+}
+
+const writeConfig = (dir: string, cfg: GlmConfig): void =>
+  writeFileAtomic(join(dir, CONFIG_FILE), [Buffer.from(`${JSON.stringify({ architectures: ["ChatGLMModel"], model_type: "chatglm", ...cfg }, null, 2)}\n`)])
+
+/**
+ * Write a base model folder (config + weights), all or nothing: files go to a temp folder that is
+ * renamed into place (an existing folder's model files are replaced, other files such as the
+ * tokenizer are left alone).
+ */
+export const saveModelFolder = (dir: string, cfg: GlmConfig, weights: WeightMap, options: SaveModelOptions = {}): void => {
+  const expected = { ...baseWeightShapes(cfg), ...prefixWeightShapes(cfg) }
+  const names = Object.keys(expected).filter((n) => weights[n] !== undefined)
+  checkTensorShapes("(weights to save)", expected, new Map(names.map((n) => [n, { shape: weights[n].shape }])), { allowMissing: isPrefixTensor })
+  const host = toHost(weights, names)
+  const tmp = `${resolve(dir)}.tmp-${process.pid}-${Date.now()}`
+  mkdirSync(tmp, { recursive: true })
+  try {
+    const total = names.reduce((s, n) => s + weights[n].size * (options.dtype === undefined || options.dtype === "F32" ? 4 : 2), 0)
+    if (options.maxShardBytes !== undefined && total > options.maxShardBytes) {
+      writeShardedSafetensors(tmp, host, { maxShardBytes: options.maxShardBytes, dtype: options.dtype })
+    } else {
+      writeSafetensors(join(tmp, WEIGHTS_FILE), host, { dtype: options.dtype })
+    }
+    writeConfig(tmp, cfg)
+    mkdirSync(dir, { recursive: true })
+    for (const f of [WEIGHTS_FILE, WEIGHTS_INDEX]) rmSync(join(dir, f), { force: true })
+    for (const f of readdirSync(tmp)) if (/^model-\d+-of-\d+\.safetensors$/.test(f) || f === WEIGHTS_FILE || f === WEIGHTS_INDEX) renameSync(join(tmp, f), join(dir, f))
+    renameSync(join(tmp, CONFIG_FILE), join(dir, CONFIG_FILE))
+  } finally {
+    rmSync(tmp, { recursive: true, force: true })
+  }
+}
+
+
+/** Adapter tensors to write into an adapter folder. */
+export type AdapterToSave =
+  | { readonly type: "prefix"; readonly weights: WeightMap; readonly pre_seq_len: number; readonly prefix_projection: boolean }
+  | { readonly type: "delta"; readonly weights: WeightMap; readonly mode?: "replace" | "add" }
+
+/**
+ * Write an adapter folder: adapter safetensors + `zaoji-model.json` pointing at `baseDir`
+ * (stored relative, so store folders can move together). The manifest is written last.
+ */
+export const saveAdapterFolder = (dir: string, baseDir: string, adapters: ReadonlyArray<AdapterToSave>): ModelManifest => {
+  mkdirSync(dir, { recursive: true })
+  const refs: ModelManifestEncoded["adapters"] & unknown[] = []
+  for (const a of adapters) {
+    if (a.type === "prefix") {
+      const names = Object.keys(a.weights).filter(isPrefixTensor)
+      writeSafetensors(join(dir, PREFIX_FILE), toHost(a.weights, names))
+      refs.push({ type: "prefix", file: PREFIX_FILE, pre_seq_len: a.pre_seq_len, prefix_projection: a.prefix_projection })
+    } else {
+      writeSafetensors(join(dir, DELTA_FILE), toHost(a.weights), { metadata: { zaoji_delta_mode: a.mode ?? "replace" } })
+      refs.push({ type: "delta", file: DELTA_FILE, mode: a.mode ?? "replace" })
+    }
+  }
+  const base = relative(resolve(dir), resolve(baseDir)) || "."
+  const manifest = { base, adapters: refs }
+  writeFileAtomic(join(dir, MANIFEST_FILE), [Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)])
+  return decodeManifest(manifest, join(dir, MANIFEST_FILE))
+}
+
+export { ConfigError, ModelFolderError, SafetensorsError, dirname }

@@ -1,0 +1,259 @@
+/**
+ * The functional GLM forward: `(config, weights, batch, options) → logits (+ hidden, + cache)`.
+ * Differentiable with respect to any weight and to `batch.prefixKv`. Runs inside its own `tidy`,
+ * so only the returned tensors survive.
+ */
+import * as tf from "@tensorflow/tfjs"
+import { embeddingLookup, linear } from "@zaoji/tensor"
+import { attend, buildMask } from "./attention.js"
+import { dimsOf, type Dims } from "./config.js"
+import { cachedRow, countLeftPad, glm1Row, glm2Row, InputLayoutError, type RowLayout } from "./layout.js"
+import { glm1Names, glm2Names } from "./names.js"
+import { prefixForLayer } from "./prefix.js"
+import { applyRotary, ROTATION_KEY, ROTATION_T_KEY, rotaryTables, rotationMatrix } from "./rotary.js"
+import type { ForwardBatch, ForwardOptions, ForwardOutput, GlmConfig, KvCache, WeightMap } from "./types.js"
+
+/** glm1's residual scale: sqrt(2·28) for every config (the official block default, never overridden). */
+export const GLM1_ALPHA = Math.sqrt(2 * 28)
+
+const GELU_C = 0.7978845608028654
+
+class Ctx {
+  constructor(
+    readonly cfg: GlmConfig,
+    readonly d: Dims,
+    readonly w: WeightMap,
+    readonly opts: ForwardOptions
+  ) {}
+
+  get(name: string): tf.Tensor {
+    const t = this.w[name]
+    if (t === undefined) throw new Error(`weight "${name}" is missing from the weight map`)
+    return t
+  }
+
+  maybe(name: string): tf.Tensor | undefined {
+    return this.w[name]
+  }
+
+  linear(x: tf.Tensor, name: string, biasName?: string): tf.Tensor {
+    const w = this.get(name) as tf.Tensor2D
+    const trainable = this.opts.trainable === undefined || this.opts.trainable.has(name)
+    const bias = biasName !== undefined ? this.maybe(biasName) : undefined
+    return linear(x, w, {
+      weightT: trainable ? undefined : this.opts.prepared?.get(name),
+      weightGrad: trainable,
+      bias
+    })
+  }
+}
+
+const layerNorm = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor => {
+  const mean = tf.mean(x, -1, true)
+  const xc = tf.sub(x, mean)
+  const variance = tf.mean(tf.square(xc), -1, true)
+  return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), w), b)
+}
+
+const rmsNorm = (x: tf.Tensor, w: tf.Tensor, eps: number): tf.Tensor =>
+  tf.mul(w, tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))))
+
+/**
+ * tanh-GeLU `0.5x(1 + tanh(u))`, written as `x·sigmoid(2u)` (the same function): WASM's tanh kernel
+ * is an order of magnitude slower than its sigmoid.
+ */
+const geluTanh = (x: tf.Tensor): tf.Tensor =>
+  tf.mul(x, tf.sigmoid(tf.mul(tf.mul(x, 2 * GELU_C), tf.add(1, tf.mul(tf.square(x), 0.044715)))))
+
+interface LayerIO {
+  readonly cos: tf.Tensor
+  readonly sin: tf.Tensor
+  readonly r: tf.Tensor2D
+  readonly rT: tf.Tensor2D
+  /** undefined when every key is visible to every query (no masking ops needed) */
+  readonly mask: ReturnType<typeof buildMask> | undefined
+  readonly past: (layer: number) => { k: tf.Tensor4D; v: tf.Tensor4D } | undefined
+}
+
+/** Append new keys/values [b, s, kvHeads, hd] to a layer's past. */
+const extendKv = (
+  past: { k: tf.Tensor4D; v: tf.Tensor4D } | undefined,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D
+): { k: tf.Tensor4D; v: tf.Tensor4D } => {
+  const kt = tf.transpose(k, [0, 2, 1, 3]) as tf.Tensor4D
+  const vt = tf.transpose(v, [0, 2, 1, 3]) as tf.Tensor4D
+  if (past === undefined) return { k: kt, v: vt }
+  return { k: tf.concat([past.k, kt], 2) as tf.Tensor4D, v: tf.concat([past.v, vt], 2) as tf.Tensor4D }
+}
+
+const glm1Layer = (c: Ctx, x: tf.Tensor3D, i: number, io: LayerIO): { out: tf.Tensor3D; kv: { k: tf.Tensor4D; v: tf.Tensor4D } } => {
+  const { d } = c
+  const p = glm1Names.layer(i)
+  const [b, s] = x.shape
+  const h = layerNorm(x, c.get(`${p}input_layernorm.weight`), c.get(`${p}input_layernorm.bias`), d.eps)
+  const qkv = tf.reshape(
+    c.linear(h, `${p}attention.query_key_value.weight`, `${p}attention.query_key_value.bias`),
+    [b, s, d.heads, 3 * d.headDim]
+  )
+  // per-head interleaved fused QKV: [q_h | k_h | v_h] within each head's 3·hd block
+  // q and k rotate together: [q_h | k_h] is contiguous within each head's block
+  const qk = tf.slice(qkv, [0, 0, 0, 0], [b, s, d.heads, 2 * d.headDim])
+  const qkr = tf.reshape(applyRotary(tf.reshape(qk, [b, s, 2 * d.heads, d.headDim]) as tf.Tensor4D, io.cos, io.sin, io.r, io.rT), [b, s, d.heads, 2 * d.headDim])
+  const q = tf.slice(qkr, [0, 0, 0, 0], [b, s, d.heads, d.headDim]) as tf.Tensor4D
+  const k = tf.slice(qkr, [0, 0, 0, d.headDim], [b, s, d.heads, d.headDim]) as tf.Tensor4D
+  const v = tf.slice(qkv, [0, 0, 0, 2 * d.headDim], [b, s, d.heads, d.headDim]) as tf.Tensor4D
+  const kv = extendKv(io.past(i), k, v)
+  const a = c.linear(attend(q, kv.k, kv.v, io.mask), `${p}attention.dense.weight`, `${p}attention.dense.bias`)
+  const x1 = tf.add(tf.mul(h, GLM1_ALPHA), a)
+  const h2 = layerNorm(x1, c.get(`${p}post_attention_layernorm.weight`), c.get(`${p}post_attention_layernorm.bias`), d.eps)
+  const m = c.linear(
+    geluTanh(c.linear(h2, `${p}mlp.dense_h_to_4h.weight`, `${p}mlp.dense_h_to_4h.bias`)),
+    `${p}mlp.dense_4h_to_h.weight`,
+    `${p}mlp.dense_4h_to_h.bias`
+  )
+  return { out: tf.add(tf.mul(h2, GLM1_ALPHA), m) as tf.Tensor3D, kv }
+}
+
+const glm2Layer = (c: Ctx, x: tf.Tensor3D, i: number, io: LayerIO): { out: tf.Tensor3D; kv: { k: tf.Tensor4D; v: tf.Tensor4D } } => {
+  const { d } = c
+  const p = glm2Names.layer(i)
+  const [b, s] = x.shape
+  const h = rmsNorm(x, c.get(`${p}input_layernorm.weight`), d.eps)
+  const y = c.linear(h, `${p}self_attention.query_key_value.weight`, `${p}self_attention.query_key_value.bias`)
+  // fused QKV: [all q heads | all k groups | all v groups]
+  const qw = d.heads * d.headDim
+  const kw = d.kvHeads * d.headDim
+  // q heads and k groups are contiguous: rotate them together
+  const qk = tf.reshape(tf.slice(y, [0, 0, 0], [b, s, qw + kw]), [b, s, d.heads + d.kvHeads, d.headDim]) as tf.Tensor4D
+  const qkr = applyRotary(qk, io.cos, io.sin, io.r, io.rT)
+  const qr = tf.slice(qkr, [0, 0, 0, 0], [b, s, d.heads, d.headDim]) as tf.Tensor4D
+  const k = tf.slice(qkr, [0, 0, d.heads, 0], [b, s, d.kvHeads, d.headDim]) as tf.Tensor4D
+  const v = tf.reshape(tf.slice(y, [0, 0, qw + kw], [b, s, kw]), [b, s, d.kvHeads, d.headDim]) as tf.Tensor4D
+  const kv = extendKv(io.past(i), k, v)
+  const a = c.linear(attend(qr, kv.k, kv.v, io.mask), `${p}self_attention.dense.weight`, `${p}self_attention.dense.bias`)
+  const x1 = tf.add(x, a)
+  const h2 = rmsNorm(x1, c.get(`${p}post_attention_layernorm.weight`), d.eps)
+  const up = c.linear(h2, `${p}mlp.dense_h_to_4h.weight`, `${p}mlp.dense_h_to_4h.bias`)
+  const gate = tf.slice(up, [0, 0, 0], [b, s, d.ffn])
+  const lin = tf.slice(up, [0, 0, d.ffn], [b, s, d.ffn])
+  const m = c.linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), lin), `${p}mlp.dense_4h_to_h.weight`, `${p}mlp.dense_4h_to_h.bias`)
+  return { out: tf.add(x1, m) as tf.Tensor3D, kv }
+}
+
+const rowLayouts = (cfg: GlmConfig, batch: ForwardBatch): RowLayout[] => {
+  const ids = batch.inputIds
+  if (batch.cache !== undefined) {
+    if (batch.cache.keyValid.length !== ids.length) {
+      throw new InputLayoutError(`batch has ${ids.length} rows but the cache holds ${batch.cache.keyValid.length}`)
+    }
+    return ids.map((row, r) => cachedRow(cfg, batch.cache!, r, row.length))
+  }
+  return ids.map((row, r) => {
+    const pad = batch.padLeft?.[r] ?? countLeftPad(row, cfg.pad_token_id)
+    return cfg.zaoji_arch === "glm1" ? glm1Row(cfg, row, pad, r) : glm2Row(row, pad)
+  })
+}
+
+/** The GLM forward. See `ForwardBatch` / `ForwardOptions` in types.ts. */
+export const forward = (
+  cfg: GlmConfig,
+  weights: WeightMap,
+  batch: ForwardBatch,
+  options: ForwardOptions = {}
+): ForwardOutput =>
+  tf.tidy(() => forwardUntidied(cfg, weights, batch, options) as unknown as tf.TensorContainer) as unknown as ForwardOutput
+
+const forwardUntidied = (cfg: GlmConfig, weights: WeightMap, batch: ForwardBatch, options: ForwardOptions): ForwardOutput => {
+  const d = dimsOf(cfg)
+  const c = new Ctx(cfg, d, weights, options)
+  const ids = batch.inputIds
+  const b = ids.length
+  if (b === 0) throw new InputLayoutError("empty batch")
+  const s: number = ids[0].length
+  if (s === 0 || ids.some((r) => r.length !== s)) throw new InputLayoutError(`every row of a batch must have the same non-zero length (left-pad them); found lengths ${ids.map((r) => r.length).join(", ")}`)
+  const layouts = rowLayouts(cfg, batch)
+  const positions = (batch.positionIds !== undefined
+    ? cfg.zaoji_arch === "glm1"
+      ? (batch.positionIds as number[][][]).map((row) => row[0].map((p, t) => [p, row[1][t]]))
+      : (batch.positionIds as number[][]).map((row) => row.map((p) => [p]))
+    : layouts.map((l) => l.positions))
+
+  const cache = batch.cache
+  const prefixKv = cache === undefined ? batch.prefixKv : undefined
+  const prefixLen = cache !== undefined ? cache.prefixLength : prefixKv !== undefined ? ((prefixKv.rank === 2 ? prefixKv.shape[0] : prefixKv.shape[1]) as number) : 0
+  const pastLen = cache !== undefined ? cache.keyValid[0].length : 0
+  const rep = d.heads / d.kvHeads
+
+  const { cos, sin } = rotaryTables(d, positions)
+  const preparedR = options.prepared?.get(ROTATION_KEY)
+  const rot = preparedR === undefined ? rotationMatrix(d) : undefined
+  const r = preparedR ?? tf.tensor2d(rot!, [d.headDim, d.headDim])
+  const allowedFn = (row: number, i: number, j: number) => layouts[row].allowed(i, j)
+  const io: LayerIO = {
+    cos: tf.tensor4d(cos, [b, s, 1, d.headDim]),
+    sin: tf.tensor4d(sin, [b, s, 1, d.headDim]),
+    r,
+    rT: options.prepared?.get(ROTATION_T_KEY) ?? tf.transpose(r),
+    mask: everyKeyVisible(b, s, pastLen, allowedFn) ? undefined : buildMask(b, s, prefixLen, pastLen, rep, allowedFn),
+    past: (layer) =>
+      cache !== undefined
+        ? (cache.layers[layer] as { k: tf.Tensor4D; v: tf.Tensor4D })
+        : prefixKv !== undefined
+          ? prefixForLayer(cfg, prefixKv, layer, b)
+          : undefined
+  }
+
+  const names = cfg.zaoji_arch === "glm1" ? glm1Names : glm2Names
+  const flat: number[] = []
+  for (const row of ids) for (const t of row) flat.push(t)
+  let x = tf.reshape(embeddingLookup(c.get(names.embedding) as tf.Tensor2D, flat), [b, s, d.hidden]) as tf.Tensor3D
+  const hidden: tf.Tensor3D[] = []
+  if (options.hidden) hidden.push(x)
+  const layerFn = cfg.zaoji_arch === "glm1" ? glm1Layer : glm2Layer
+  const newCache: Array<{ k: tf.Tensor4D; v: tf.Tensor4D }> = []
+  for (let i = 0; i < d.layers; i++) {
+    const r = layerFn(c, x, i, io)
+    x = r.out
+    if (options.cache) newCache.push(r.kv)
+    if (options.hidden) hidden.push(x)
+  }
+  const which = options.logits ?? "all"
+  const normIn = which === "last" && !options.hidden ? (tf.slice(x, [0, s - 1, 0], [b, 1, d.hidden]) as tf.Tensor3D) : x
+  const normed = (cfg.zaoji_arch === "glm1"
+    ? layerNorm(normIn, c.get(`${glm1Names.finalNorm}weight`), c.get(`${glm1Names.finalNorm}bias`), d.eps)
+    : rmsNorm(normIn, c.get(`${glm2Names.finalNorm}weight`), d.eps)) as tf.Tensor3D
+  if (options.hidden) hidden.push(normed)
+  let logits: tf.Tensor3D | undefined
+  if (which !== "none") {
+    const headIn = which === "last" && options.hidden ? (tf.slice(normed, [0, s - 1, 0], [b, 1, d.hidden]) as tf.Tensor3D) : normed
+    const headName = cfg.zaoji_arch === "glm2" && cfg.tie_word_embeddings ? glm2Names.embedding : names.head
+    logits = c.linear(headIn, headName) as tf.Tensor3D
+  }
+  const out: { logits?: tf.Tensor3D; hidden?: tf.Tensor3D[]; cache?: KvCache } = {}
+  if (logits !== undefined) out.logits = logits
+  if (options.hidden) out.hidden = hidden
+  if (options.cache) {
+    out.cache = {
+      layers: newCache,
+      prefixLength: prefixLen,
+      keyValid: layouts.map((l, r) => [...(cache?.keyValid[r] ?? []), ...l.keyValid]),
+      nextPosition: layouts.map((l) => l.nextPosition)
+    }
+  }
+  return out
+}
+
+const everyKeyVisible = (b: number, s: number, past: number, allowed: (row: number, i: number, j: number) => boolean): boolean => {
+  for (let r = 0; r < b; r++) for (let i = 0; i < s; i++) for (let j = 0; j < past + s; j++) if (!allowed(r, i, j)) return false
+  return true
+}
+
+/** Dispose every tensor of a cache. */
+export const disposeCache = (cache: KvCache | undefined): void => {
+  if (cache === undefined) return
+  for (const l of cache.layers) {
+    l.k.dispose()
+    l.v.dispose()
+  }
+}

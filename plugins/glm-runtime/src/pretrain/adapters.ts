@@ -1,0 +1,51 @@
+/**
+ * Writing a trained model as a model folder that builds on a base folder: adapter safetensors
+ * (official names) plus `zaoji-model.json` naming the base by relative path (store folders sit at
+ * the same depth, so the path stays valid when the engine moves the artifact into the store).
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs"
+import { join, relative, resolve } from "node:path"
+import { writeFileAtomic, writeSafetensors, type HostTensor } from "@zaoji/tensor"
+import { DELTA_FILE, MANIFEST_FILE, PREFIX_FILE, resolveModelFolder } from "../load/folder.js"
+import { decodeManifest, type AdapterRef } from "../load/manifest.js"
+
+export interface AdapterOutput {
+  readonly prefix?: { readonly tensors: ReadonlyMap<string, HostTensor>; readonly preSeqLen: number; readonly prefixProjection: boolean }
+  readonly delta?: ReadonlyMap<string, HostTensor>
+  /** adapters whose files were already copied into the output folder (listed after the new ones) */
+  readonly carried?: ReadonlyArray<AdapterRef>
+}
+
+/** Write `outDir` as base folder `baseDir` + the given adapters. Returns the manifest's adapters. */
+export const writeAdapterModel = (outDir: string, baseDir: string, out: AdapterOutput): AdapterRef[] => {
+  mkdirSync(outDir, { recursive: true })
+  const adapters: Array<Record<string, unknown>> = []
+  if (out.prefix) {
+    writeSafetensors(join(outDir, PREFIX_FILE), out.prefix.tensors)
+    adapters.push({ type: "prefix", file: PREFIX_FILE, pre_seq_len: out.prefix.preSeqLen, prefix_projection: out.prefix.prefixProjection })
+  }
+  if (out.delta && out.delta.size > 0) {
+    writeSafetensors(join(outDir, DELTA_FILE), out.delta, { metadata: { zaoji_delta_mode: "replace" } })
+    adapters.push({ type: "delta", file: DELTA_FILE, mode: "replace" })
+  }
+  for (const a of out.carried ?? []) adapters.push({ ...a })
+  const manifest = { base: relative(resolve(outDir), resolve(baseDir)) || ".", adapters }
+  // manifest last: a folder without it is not a model that builds on the base
+  writeFileAtomic(join(outDir, MANIFEST_FILE), [Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)])
+  return [...decodeManifest(manifest, join(outDir, MANIFEST_FILE)).adapters]
+}
+
+/** The base folder and adapters of a model folder (a plain folder is its own base). */
+export const describeModelFolder = (dir: string): { baseDir: string; adapters: ReadonlyArray<AdapterRef>; rawBaseConfig: Record<string, unknown> } => {
+  const { baseDir, manifest } = resolveModelFolder(dir)
+  const rawBaseConfig = JSON.parse(readFileSync(join(baseDir, "config.json"), "utf8")) as Record<string, unknown>
+  return { baseDir, adapters: manifest?.adapters ?? [], rawBaseConfig }
+}
+
+/** Copy a file of an input model folder (e.g. its prefix adapter) into an output folder. */
+export const copyAdapterFile = (fromDir: string, file: string, toDir: string): void => {
+  const src = join(fromDir, file)
+  if (!existsSync(src)) throw new Error(`${src}: adapter file listed in ${MANIFEST_FILE} is missing`)
+  mkdirSync(toDir, { recursive: true })
+  copyFileSync(src, join(toDir, file))
+}

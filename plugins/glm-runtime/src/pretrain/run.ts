@@ -1,0 +1,100 @@
+/**
+ * Running a GLM training program inside a stage: choose the worker count, acquire the engine in a
+ * scope, train with the stage's checkpoint service, report progress, and record the loss curve and
+ * run figures as manifest metrics.
+ */
+import { Effect } from "effect"
+import type { PermanentError, StageContext } from "@zaoji/core"
+import { acquireEngine, resolveWorkers, train, type TokenExample, type TrainResult } from "@zaoji/training"
+import { baseWeightShapes } from "../model/names.js"
+import type { GlmConfig } from "../model/types.js"
+import type { TrainingSummary } from "./artifact.js"
+import type { TrainingOptions } from "./options.js"
+import { toTrainerConfig } from "./options.js"
+import type { GlmProgramArgs } from "./program.js"
+import { glmProgramModule } from "./programModule.js"
+import type { TruncationStats } from "./examples.js"
+
+/** Matmul parameters of a config (every weight except the input embedding lookup). */
+export const matmulParams = (cfg: GlmConfig): number =>
+  Object.entries(baseWeightShapes(cfg))
+    .filter(([n]) => !n.includes("word_embeddings"))
+    .reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0)
+
+/** Rough training cost of one optimizer step (6·N FLOP per token). */
+export const gflopPerStep = (cfg: GlmConfig, examples: ReadonlyArray<TokenExample>, o: TrainingOptions): number => {
+  const avgLen = examples.reduce((a, e) => a + e.inputIds.length, 0) / Math.max(1, examples.length)
+  return (6 * matmulParams(cfg) * avgLen * o.batchSize * o.gradientAccumulation) / 1e9
+}
+
+export interface RunTrainingInput {
+  readonly ctx: StageContext
+  readonly config: GlmConfig
+  readonly program: GlmProgramArgs
+  readonly padId: number
+  readonly train: ReadonlyArray<TokenExample>
+  readonly validation: ReadonlyArray<TokenExample>
+  readonly options: TrainingOptions
+}
+
+export const runTraining = (input: RunTrainingInput): Effect.Effect<TrainResult, PermanentError> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const { ctx, options } = input
+      const workers = resolveWorkers(options.workers, gflopPerStep(input.config, input.train, options), options.batchSize)
+      yield* ctx.log("info", "training", { workers, examples: input.train.length, validation: input.validation.length })
+      const engine = yield* acquireEngine({ spec: { module: glmProgramModule, args: input.program }, workers, padId: input.padId })
+      const result = yield* train({
+        engine,
+        train: input.train,
+        validation: input.validation,
+        config: toTrainerConfig(options),
+        checkpoint: ctx.checkpoint,
+        onStep: (s) =>
+          Effect.gen(function* () {
+            yield* ctx.progress.report(s.step, s.totalSteps, "steps", { loss: s.loss, lr: s.lr })
+            if (s.eval) yield* ctx.log("info", "evaluation", { step: s.step, evalLoss: s.eval.loss })
+          })
+      })
+      if (result.resumedFromStep !== undefined) yield* ctx.log("info", "resumed from checkpoint", { step: result.resumedFromStep })
+      return result
+    })
+  )
+
+/** The summary a stage returns (and records as manifest metrics). */
+export const summarize = (
+  result: TrainResult,
+  extra: { trainExamples: number; validationExamples: number; trainableParams: number; truncation: TruncationStats | undefined }
+): TrainingSummary => ({
+  steps: result.steps,
+  epochs: result.epochs,
+  trainExamples: extra.trainExamples,
+  validationExamples: extra.validationExamples,
+  trainableParams: extra.trainableParams,
+  finalTrainLoss: result.lossCurve.length > 0 ? result.lossCurve[result.lossCurve.length - 1]!.loss : null,
+  finalEvalLoss: result.finalEvalLoss ?? null,
+  bestEvalLoss: result.bestEvalLoss ?? null,
+  stoppedEarly: result.stoppedEarly,
+  resumedFromStep: result.resumedFromStep ?? null,
+  workers: result.workers,
+  tokensPerSecond: result.tokensPerSecond,
+  peakRssBytes: result.peakRssBytes,
+  sourceTruncated: extra.truncation?.sourceTruncated ?? 0,
+  targetTruncated: extra.truncation?.targetTruncated ?? 0,
+  lossCurve: result.lossCurve.map((r) => ({ step: r.step, loss: Number.isFinite(r.loss) ? r.loss : 0 })),
+  evalCurve: result.evalCurve.map((r) => ({ step: r.step, loss: r.loss }))
+})
+
+export const recordMetrics = (ctx: StageContext, s: TrainingSummary): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    yield* ctx.metric("loss_curve", s.lossCurve)
+    yield* ctx.metric("eval_curve", s.evalCurve)
+    yield* ctx.metric("final_train_loss", s.finalTrainLoss)
+    yield* ctx.metric("final_eval_loss", s.finalEvalLoss)
+    yield* ctx.metric("steps", s.steps)
+    yield* ctx.metric("trainable_params", s.trainableParams)
+    yield* ctx.metric("tokens_per_second", s.tokensPerSecond)
+    yield* ctx.metric("peak_rss_bytes", s.peakRssBytes)
+    yield* ctx.metric("workers", s.workers)
+    yield* ctx.metric("truncated", { source: s.sourceTruncated, target: s.targetTruncated })
+  })

@@ -1,0 +1,53 @@
+/** Access to the golden GLM fixtures for the model tests (through @zaoji/testing only). */
+import * as tf from "@tensorflow/tfjs"
+import { readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { readSafetensors } from "@zaoji/tensor"
+import { sharedPath } from "@zaoji/testing"
+import { decodeGlmConfig } from "../src/model/config.js"
+import type { GlmConfig } from "../src/model/types.js"
+import { toTf } from "../src/weights/tensors.js"
+
+export type Arch = "glm1" | "glm2"
+export type WeightSet = "base" | "sharp"
+
+export const caseDir = (arch: Arch, set: WeightSet): string =>
+  set === "base" ? sharedPath("golden", arch) : sharedPath("golden", arch, "sharp")
+
+export const readCases = (arch: Arch, set: WeightSet): any =>
+  JSON.parse(readFileSync(join(caseDir(arch, set), "cases.json"), "utf8"))
+
+export const readJson = (file: string): any => JSON.parse(readFileSync(file, "utf8"))
+
+export const loadConfig = (arch: Arch, set: WeightSet, rel = "config.json"): GlmConfig => {
+  const file = set === "base" ? join(caseDir(arch, set), rel) : join(caseDir(arch, set), "..", rel.replace(/^\.\.\//, ""))
+  return decodeGlmConfig(readJson(file), file)
+}
+
+export const loadWeights = (arch: Arch, set: WeightSet, rel?: string): Record<string, tf.Tensor> => {
+  const cases = readCases(arch, set)
+  return toTf(readSafetensors(join(caseDir(arch, set), rel ?? cases.weights)))
+}
+
+export const readBin = (arch: Arch, set: WeightSet, ref: { file: string }): Float32Array => {
+  const buf = readFileSync(join(caseDir(arch, set), ref.file))
+  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength))
+}
+
+/** max |a − b| and max |ref| over the selected elements */
+export const compare = (got: ArrayLike<number>, ref: ArrayLike<number>, select?: (i: number) => boolean): { diff: number; scale: number } => {
+  if (got.length !== ref.length) throw new Error(`length mismatch: got ${got.length}, reference ${ref.length}`)
+  let diff = 0
+  let scale = 0
+  for (let i = 0; i < ref.length; i++) {
+    if (select !== undefined && !select(i)) continue
+    diff = Math.max(diff, Math.abs(got[i] - ref[i]))
+    scale = Math.max(scale, Math.abs(ref[i]))
+  }
+  return { diff, scale }
+}
+
+/** the fixtures' logit tolerance: max|a−b| ≤ 1e-5 · max(1, max|ref|) */
+export const logitTol = (scale: number): number => 1e-5 * Math.max(1, scale)
+
+export { dirname }

@@ -1,0 +1,70 @@
+/** Configuration of `metrics.compare` (paths are relative to the workflow folder). */
+import { Schema } from "effect"
+import { LlmEndpoint } from "@zaoji/knowledge-graph"
+
+const PosInt = Schema.Int.pipe(Schema.positive())
+const NonNegInt = Schema.Int.pipe(Schema.nonNegative())
+
+/** an exam-style (single-choice) set: the specialty exam or a general-ability set */
+export const ExamSetConfig = Schema.Struct({
+  file: Schema.NonEmptyString,
+  /** a separate split the k-shot examples come from */
+  examples: Schema.optional(Schema.NonEmptyString),
+  shots: Schema.optionalWith(NonNegInt, { default: () => 0 }),
+  methods: Schema.optionalWith(Schema.NonEmptyArray(Schema.Literal("loglik", "generate")), { default: () => ["loglik"] as const }),
+  target: Schema.optionalWith(Schema.Literal("option", "letter"), { default: () => "option" as const }),
+  /** evaluate only the first N questions (file order) */
+  limit: Schema.optional(PosInt),
+  defaultSubject: Schema.optionalWith(Schema.String, { default: () => "医学" }),
+  batchSize: Schema.optionalWith(PosInt, { default: () => 8 })
+})
+export type ExamSetConfig = typeof ExamSetConfig.Type
+
+/** held-out QA pairs (the QaPair layout) for BLEU/ROUGE */
+export const QaSetConfig = Schema.Struct({
+  file: Schema.NonEmptyString,
+  limit: Schema.optional(PosInt)
+})
+
+/** subjective questions scored by an LLM judge or by human scores (one CSV per model) */
+export const SubjectiveSetConfig = Schema.Struct({
+  file: Schema.NonEmptyString,
+  limit: Schema.optional(PosInt),
+  judge: Schema.optional(LlmEndpoint),
+  humanScores: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+})
+
+export const GateConfig = Schema.Struct({
+  /** the earlier model others are compared with (default: the first model) */
+  reference: Schema.optional(Schema.String),
+  /** a metric of the general set: "acc", "acc_norm" or "generate.acc" */
+  metric: Schema.optionalWith(Schema.Literal("acc", "acc_norm", "generate.acc"), { default: () => "acc" as const }),
+  maxDrop: Schema.optionalWith(Schema.Number.pipe(Schema.nonNegative()), { default: () => 0.02 }),
+  mode: Schema.optionalWith(Schema.Literal("fail", "flag"), { default: () => "flag" as const })
+})
+
+export const CompareConfig = Schema.Struct({
+  title: Schema.optionalWith(Schema.String, { default: () => "Model comparison" }),
+  exam: Schema.optional(ExamSetConfig),
+  qa: Schema.optional(QaSetConfig),
+  general: Schema.optional(ExamSetConfig),
+  subjective: Schema.optional(SubjectiveSetConfig),
+  /** greedy decoding always; the seed is recorded and passed to the runtime */
+  decoding: Schema.optionalWith(
+    Schema.Struct({
+      maxNewTokens: Schema.optionalWith(PosInt, { default: () => 128 }),
+      seed: Schema.optionalWith(Schema.Int, { default: () => 0 })
+    }),
+    { default: () => ({ maxNewTokens: 128, seed: 0 }) }
+  ),
+  bootstrap: Schema.optionalWith(
+    Schema.Struct({
+      resamples: Schema.optionalWith(PosInt, { default: () => 1000 }),
+      seed: Schema.optionalWith(Schema.Int, { default: () => 1234 })
+    }),
+    { default: () => ({ resamples: 1000, seed: 1234 }) }
+  ),
+  gate: Schema.optional(GateConfig)
+})
+export type CompareConfig = typeof CompareConfig.Type
+export type CompareConfigEncoded = typeof CompareConfig.Encoded

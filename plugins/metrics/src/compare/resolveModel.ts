@@ -1,0 +1,64 @@
+/**
+ * Open the model inside a model artifact for evaluation. The artifact's value names its model
+ * folder (`model`, relative to the artifact folder, as glm-runtime's `ModelArtifact` does). A folder
+ * holding `char-bigram.json` is the knowledge-free reference model; any other folder is loaded with
+ * glm-runtime's `loadModelFolder` (base + adapters) and its tokenizer.
+ */
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { Effect, Scope } from "effect"
+import { type Artifact, InputError, type StageFailure } from "@zaoji/core"
+import { loadModelFolder, loadTokenizer } from "@zaoji/glm-runtime"
+import { ensureBackend } from "@zaoji/tensor"
+import { CHAR_BIGRAM_FILE, charBigramFromFile } from "../model/charNgramLm.js"
+import { glmLanguageModel } from "../model/glmModel.js"
+import type { LanguageModel } from "../model/languageModel.js"
+
+/** what `metrics.compare` needs from a model-producing stage's output */
+export interface ModelInput {
+  /** model folder, relative to the artifact folder */
+  readonly model: string
+}
+
+export interface OpenedModel {
+  readonly lm: LanguageModel
+  /** prompts cut to fit the context (GLM models) */
+  readonly truncated: () => number
+  readonly kind: "glm" | "char-bigram"
+}
+
+/** open a model for the scope's lifetime (its tensors are freed when the scope closes) */
+export const openModel = (
+  name: string,
+  artifact: Artifact<ModelInput>,
+  seed: number
+): Effect.Effect<OpenedModel, StageFailure, Scope.Scope> =>
+  Effect.gen(function* () {
+    const folder = join(artifact.dir, artifact.value.model ?? ".")
+    if (!existsSync(folder))
+      return yield* Effect.fail(new InputError({ message: `model "${name}": folder ${folder} does not exist`, location: `inputs.${name}` }))
+    const bigram = join(folder, CHAR_BIGRAM_FILE)
+    if (existsSync(bigram)) {
+      const lm = yield* Effect.try({
+        try: () => charBigramFromFile(JSON.parse(readFileSync(bigram, "utf8")), name),
+        catch: (e) => new InputError({ message: `${bigram}: not a char-bigram model file (${(e as Error).message})`, location: bigram })
+      })
+      return { lm, truncated: () => 0, kind: "char-bigram" as const }
+    }
+    yield* Effect.promise(() => ensureBackend())
+    const loaded = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => loadModelFolder(folder),
+        catch: (e) => new InputError({ message: `model "${name}": ${(e as Error).message}`, location: `inputs.${name}` })
+      }),
+      (l) => Effect.sync(() => l.model.dispose())
+    )
+    if (loaded.tokenizerDir === undefined)
+      return yield* Effect.fail(new InputError({ message: `model "${name}": no tokenizer files in ${folder} or its base folder`, location: `inputs.${name}` }))
+    const tokenizer = yield* Effect.try({
+      try: () => loadTokenizer(loaded.tokenizerDir!),
+      catch: (e) => new InputError({ message: `model "${name}": ${(e as Error).message}`, location: `inputs.${name}` })
+    })
+    const lm = glmLanguageModel(name, loaded.model, tokenizer, { seed })
+    return { lm, truncated: lm.truncated, kind: "glm" as const }
+  })

@@ -1,0 +1,206 @@
+/**
+ * `metrics.compare`: evaluate several models on the same sets and write `report.md`,
+ * `report.html`, `metrics.json` and per-item predictions. The models are the stage's inputs, in the
+ * order the stage lists them (earlier → later, which the regression gate relies on).
+ * `compareModels(["base", "stage1", "stage2"])` makes a stage with those input names, each optional;
+ * `compare` is that default.
+ */
+import { isAbsolute, join, resolve } from "node:path"
+import { mkdirSync } from "node:fs"
+import { Effect, Schema } from "effect"
+import { type Artifact, InputError, PermanentError, Stage, type StageContext, type StageFailure, writeFileAtomic } from "@zaoji/core"
+import { ExamQuestion, QaPair, readRows } from "@zaoji/data"
+import { METRIC_DEFINITIONS } from "../report/definitions.js"
+import { regressionGate, type GateResult } from "../report/gate.js"
+import { type DatasetLineage, fileSha256, lossCurves, modelLineage } from "../report/lineage.js"
+import { readHumanScores } from "../judge/humanScores.js"
+import { SubjectiveItem, type ScoredItem } from "../judge/scoreRate.js"
+import { CompareConfig, type ExamSetConfig } from "./config.js"
+import { type EvalSets, type ExamSetData, evaluateModel } from "./evaluateModel.js"
+import { type CompareReport, metricRows, renderHtml, renderMarkdown, type ReportModel } from "./report.js"
+import { type ModelInput, openModel } from "./resolveModel.js"
+
+export const CompareOutput = Schema.Struct({
+  report: Schema.String,
+  html: Schema.String,
+  metrics: Schema.String,
+  models: Schema.Array(Schema.String),
+  /** metric id → model → value (null where not measured) */
+  summary: Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.Number) }) }),
+  gate: Schema.optional(Schema.Struct({ passed: Schema.Boolean, mode: Schema.Literal("fail", "flag"), regressed: Schema.Array(Schema.String) }))
+})
+export type CompareOutput = typeof CompareOutput.Type
+
+const pathIn = (ctx: StageContext, p: string) => (isAbsolute(p) ? p : resolve(ctx.baseDir, p))
+
+const readSet = <A, I>(ctx: StageContext, file: string, schema: Schema.Schema<A, I>, limit?: number) =>
+  readRows(pathIn(ctx, file), schema, { displayName: file }).pipe(
+    Effect.map((r) => (limit !== undefined ? r.rows.slice(0, limit) : r.rows)),
+    Effect.flatMap((rows) =>
+      rows.length === 0 ? Effect.fail(new InputError({ message: `${file}: no rows to evaluate`, location: file })) : Effect.succeed(rows)
+    )
+  )
+
+const loadExamSet = (ctx: StageContext, cfg: ExamSetConfig) =>
+  Effect.gen(function* () {
+    const questions = yield* readSet(ctx, cfg.file, ExamQuestion, cfg.limit)
+    if (cfg.shots > 0 && cfg.examples === undefined)
+      return yield* Effect.fail(new InputError({ message: `shots is ${cfg.shots} but no examples file is given (k-shot examples come from a separate split)`, location: "examples" }))
+    const examples = cfg.examples !== undefined ? yield* readSet(ctx, cfg.examples, ExamQuestion) : []
+    const data: ExamSetData = { questions, examples, cfg }
+    return data
+  })
+
+const lineageOf = (ctx: StageContext, role: string, file: string, rows: number): DatasetLineage => ({
+  role,
+  path: file,
+  sha256: fileSha256(pathIn(ctx, file)),
+  rows
+})
+
+const jsonl = (rows: ReadonlyArray<unknown>) => rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : "")
+
+const gateValue = (m: ReportModel, metric: "acc" | "acc_norm" | "generate.acc"): number | undefined => {
+  const g = m.scores.general
+  if (metric === "generate.acc") return g?.generate?.acc
+  if (metric === "acc_norm") return g?.loglik?.accNorm
+  return g?.loglik?.acc ?? g?.generate?.acc
+}
+
+export const compareModels = <const Names extends string>(names: ReadonlyArray<Names>) =>
+  Stage.make({
+    name: "metrics.compare",
+    version: "1",
+    config: CompareConfig,
+    output: CompareOutput,
+    inputs: Stage.inputsWithOptional<{ [K in Names]: ModelInput | undefined }>(names, names),
+    compute: true,
+    files: (c) =>
+      [c.exam?.file, c.exam?.examples, c.general?.file, c.general?.examples, c.qa?.file, c.subjective?.file, ...Object.values(c.subjective?.humanScores ?? {})].filter(
+        (f): f is string => f !== undefined
+      ),
+    run: ({ config, inputs, ctx }) =>
+      Effect.gen(function* () {
+        const wired = names.flatMap((n) => {
+          const a = (inputs as Record<string, Artifact<ModelInput> | undefined>)[n]
+          return a === undefined ? [] : [[n, a] as const]
+        })
+        if (wired.length === 0)
+          return yield* Effect.fail(new InputError({ message: `metrics.compare needs at least one model input (one of ${names.join(", ")})`, location: "inputs" }))
+        if (!config.exam && !config.qa && !config.general && !config.subjective)
+          return yield* Effect.fail(new InputError({ message: "metrics.compare: configure at least one of exam, qa, general, subjective", location: "config" }))
+
+        // data sets
+        const datasets: Array<DatasetLineage> = []
+        const sets: { -readonly [K in keyof EvalSets]: EvalSets[K] } = {}
+        for (const role of ["exam", "general"] as const) {
+          const c = config[role]
+          if (c === undefined) continue
+          const data = yield* loadExamSet(ctx, c)
+          sets[role] = data
+          datasets.push(lineageOf(ctx, role, c.file, data.questions.length))
+          if (c.examples !== undefined) datasets.push(lineageOf(ctx, `${role} examples`, c.examples, data.examples.length))
+        }
+        if (config.qa !== undefined) {
+          sets.qa = yield* readSet(ctx, config.qa.file, QaPair, config.qa.limit)
+          datasets.push(lineageOf(ctx, "qa", config.qa.file, sets.qa.length))
+        }
+        if (config.subjective !== undefined) {
+          const sc = config.subjective
+          const items = yield* readSet(ctx, sc.file, SubjectiveItem, sc.limit)
+          datasets.push(lineageOf(ctx, "subjective", sc.file, items.length))
+          const human = new Map<string, ReadonlyArray<ScoredItem>>()
+          for (const [model, file] of Object.entries(sc.humanScores ?? {})) {
+            if (!wired.some(([n]) => n === model))
+              return yield* Effect.fail(new InputError({ message: `subjective.humanScores: "${model}" is not a model input (inputs: ${wired.map(([n]) => n).join(", ")})`, location: "subjective.humanScores" }))
+            human.set(model, yield* readHumanScores(pathIn(ctx, file), items))
+            datasets.push(lineageOf(ctx, `human scores (${model})`, file, human.get(model)!.length))
+          }
+          if (sc.judge === undefined && human.size < wired.length)
+            return yield* Effect.fail(new InputError({ message: "subjective: give a judge endpoint or human scores for every model", location: "subjective" }))
+          sets.subjective = { items, cfg: sc, human }
+        }
+
+        // models, one at a time (each is freed before the next is loaded)
+        const models: Array<ReportModel> = []
+        const records: Record<string, Record<string, ReadonlyArray<unknown>>> = {}
+        for (const [name, artifact] of wired) {
+          const out = yield* Effect.scoped(
+            Effect.gen(function* () {
+              const opened = yield* openModel(name, artifact, config.decoding.seed)
+              const r = yield* evaluateModel(opened.lm, name, sets, config, ctx)
+              if (opened.truncated() > 0) yield* ctx.log("warn", "prompts were cut to fit the model's context", { model: name, prompts: opened.truncated() })
+              return r
+            })
+          )
+          models.push({ name, lineage: modelLineage(artifact), curves: lossCurves(artifact), scores: out.scores })
+          records[name] = out.records
+        }
+
+        let gate: GateResult | undefined
+        if (config.gate !== undefined) {
+          if (sets.general === undefined)
+            return yield* Effect.fail(new InputError({ message: "gate: the regression gate needs a general set", location: "gate" }))
+          const order = models.map((m) => m.name)
+          const reference = config.gate.reference ?? order[0]
+          if (!order.includes(reference))
+            return yield* Effect.fail(new InputError({ message: `gate.reference: "${reference}" is not a model input (inputs: ${order.join(", ")})`, location: "gate.reference" }))
+          gate = regressionGate({ reference, metric: config.gate.metric, maxDrop: config.gate.maxDrop, mode: config.gate.mode }, order, (n) =>
+            gateValue(models.find((m) => m.name === n)!, config.gate!.metric)
+          )
+        }
+
+        const report: CompareReport = {
+          schema: "zaoji.metrics.compare/1",
+          title: config.title,
+          models,
+          datasets,
+          decoding: { strategy: "greedy", maxNewTokens: config.decoding.maxNewTokens, seed: config.decoding.seed },
+          bootstrap: { resamples: config.bootstrap.resamples, seed: config.bootstrap.seed, level: 0.95 },
+          exam: config.exam && { shots: config.exam.shots, target: config.exam.target, methods: config.exam.methods },
+          general: config.general && { shots: config.general.shots, target: config.general.target, methods: config.general.methods },
+          gate,
+          definitions: METRIC_DEFINITIONS
+        }
+        const summary: Record<string, Record<string, number | null>> = {}
+        for (const row of metricRows(models))
+          summary[row.id] = Object.fromEntries(models.map((m, i) => [m.name, row.values[i] !== undefined && Number.isFinite(row.values[i]!.value) ? row.values[i]!.value : null]))
+
+        const write = (dir: string) =>
+          Effect.try({
+            try: () => {
+              mkdirSync(join(dir, "predictions"), { recursive: true })
+              writeFileAtomic(join(dir, "report.md"), renderMarkdown(report))
+              writeFileAtomic(join(dir, "report.html"), renderHtml(report))
+              writeFileAtomic(join(dir, "metrics.json"), JSON.stringify({ ...report, summary }, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2))
+              for (const [model, sets] of Object.entries(records))
+                for (const [set, rows] of Object.entries(sets)) writeFileAtomic(join(dir, "predictions", `${model}.${set}.jsonl`), jsonl(rows))
+            },
+            catch: (e) => new PermanentError({ message: `writing the report failed: ${(e as Error).message}`, cause: e })
+          })
+        for (const [id, byModel] of Object.entries(summary)) yield* ctx.metric(id, byModel)
+
+        if (gate !== undefined && !gate.passed && gate.mode === "fail") {
+          // the stage fails, so its artifact is not kept: leave the report where the user can read it
+          const keep = join(ctx.checkpoint.dir, "failed-report")
+          yield* write(keep)
+          const lines = gate.checks.filter((c) => c.regressed).map((c) => `${c.model}: general ${c.metric} ${c.value.toFixed(4)} vs ${c.reference} ${c.referenceValue.toFixed(4)} (drop ${c.drop.toFixed(4)} > ${gate!.maxDrop})`)
+          return yield* Effect.fail(
+            new PermanentError({ message: `regression gate failed (forgetting on the general set):\n  ${lines.join("\n  ")}\nreport: ${join(keep, "report.md")}`, location: "gate" })
+          )
+        }
+        yield* write(ctx.outDir)
+        const output: CompareOutput = {
+          report: "report.md",
+          html: "report.html",
+          metrics: "metrics.json",
+          models: models.map((m) => m.name),
+          summary,
+          gate: gate && { passed: gate.passed, mode: gate.mode, regressed: gate.checks.filter((c) => c.regressed).map((c) => c.model) }
+        }
+        return output
+      }) as Effect.Effect<CompareOutput, StageFailure>
+  })
+
+/** the paper's comparison: base model, after stage 1, after stage 2 */
+export const compare = compareModels(["base", "stage1", "stage2"])

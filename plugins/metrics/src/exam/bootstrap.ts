@@ -1,0 +1,50 @@
+/**
+ * Seeded percentile bootstrap of a mean: resample the per-item scores with replacement B times
+ * (default 1000), take each resample's mean, and report the 2.5th and 97.5th percentiles (linear
+ * interpolation between order statistics, numpy's default) as the 95% confidence interval.
+ * The PRNG is mulberry32 seeded with `seed`, so the interval is reproducible.
+ */
+export const mulberry32 = (seed: number): (() => number) => {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** numpy-style percentile (linear interpolation) of sorted values, q in [0, 100] */
+export const percentileSorted = (sorted: ArrayLike<number>, q: number): number => {
+  if (sorted.length === 0) return NaN
+  const pos = ((sorted.length - 1) * q) / 100
+  const lo = Math.floor(pos)
+  const hi = Math.ceil(pos)
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)
+}
+
+export interface Interval {
+  readonly low: number
+  readonly high: number
+}
+
+export const bootstrapMeanCi = (
+  values: ReadonlyArray<number>,
+  opts: { readonly resamples?: number; readonly seed?: number; readonly level?: number } = {}
+): Interval => {
+  const n = values.length
+  if (n === 0) return { low: NaN, high: NaN }
+  const b = opts.resamples ?? 1000
+  const level = opts.level ?? 0.95
+  const rand = mulberry32(opts.seed ?? 0)
+  const means = new Float64Array(b)
+  for (let i = 0; i < b; i++) {
+    let s = 0
+    for (let j = 0; j < n; j++) s += values[Math.floor(rand() * n)]
+    means[i] = s / n
+  }
+  means.sort()
+  const tail = ((1 - level) / 2) * 100
+  return { low: percentileSorted(means, tail), high: percentileSorted(means, 100 - tail) }
+}

@@ -1,0 +1,90 @@
+/**
+ * Lineage for the report: where each model and data set came from.
+ *
+ * - A model artifact's lineage is read from the `manifest.json` the store writes beside it (stage,
+ *   plugin, version, key, config, inputs, recorded metrics), or just its key when there is none.
+ * - Training-loss curves are taken from that manifest's metrics and the artifact's output value:
+ *   every field holding an array of `{ step, loss }` records (e.g. `lossCurve`, `evalCurve`) is one
+ *   curve named after the field.
+ * - A data set is identified by its path (relative to the workflow folder), the SHA-256 of its bytes
+ *   and its row count.
+ */
+import { createHash } from "node:crypto"
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import type { Artifact } from "@zaoji/core"
+import type { Curve } from "./svg.js"
+
+export interface ModelLineage {
+  readonly key: string
+  readonly stage?: string
+  readonly plugin?: string
+  readonly version?: string
+  readonly workflow?: string
+  readonly config?: unknown
+  readonly inputs?: Readonly<Record<string, { readonly stage: string; readonly key: string }>>
+  readonly metrics?: Readonly<Record<string, unknown>>
+  readonly endedAt?: string
+}
+
+export interface DatasetLineage {
+  readonly role: string
+  readonly path: string
+  readonly sha256: string
+  readonly rows: number
+}
+
+const readManifest = (dir: string): any | undefined => {
+  const file = join(dir, "manifest.json")
+  if (!existsSync(file)) return undefined
+  try {
+    return JSON.parse(readFileSync(file, "utf8"))
+  } catch {
+    return undefined
+  }
+}
+
+const isCurve = (v: unknown): v is ReadonlyArray<{ step: number; loss: number }> =>
+  Array.isArray(v) &&
+  v.length > 0 &&
+  v.every((p) => typeof p === "object" && p !== null && typeof (p as any).step === "number" && typeof (p as any).loss === "number")
+
+/** scalar metrics only (curves are charted, not tabulated) */
+const scalarMetrics = (m: Record<string, unknown> | undefined): Record<string, unknown> | undefined => {
+  if (m === undefined) return undefined
+  return Object.fromEntries(Object.entries(m).filter(([, v]) => !Array.isArray(v) && (typeof v !== "object" || v === null)))
+}
+
+export const modelLineage = (artifact: Artifact<unknown>): ModelLineage => {
+  const m = readManifest(artifact.dir)
+  if (m === undefined) return { key: artifact.key }
+  return {
+    key: artifact.key,
+    stage: m.stage?.id,
+    plugin: m.stage?.plugin,
+    version: m.stage?.version,
+    workflow: m.workflow,
+    config: m.config,
+    inputs: m.inputs,
+    metrics: scalarMetrics(m.metrics),
+    endedAt: m.endedAt
+  }
+}
+
+export const lossCurves = (artifact: Artifact<unknown>): Array<Curve> => {
+  const m = readManifest(artifact.dir)
+  const sources: Array<Record<string, unknown>> = []
+  if (m?.metrics && typeof m.metrics === "object") sources.push(m.metrics)
+  if (artifact.value && typeof artifact.value === "object") sources.push(artifact.value as Record<string, unknown>)
+  const seen = new Set<string>()
+  const curves: Array<Curve> = []
+  for (const src of sources)
+    for (const [name, v] of Object.entries(src))
+      if (isCurve(v) && !seen.has(name)) {
+        seen.add(name)
+        curves.push({ name, points: v.map((p) => ({ step: p.step, loss: p.loss })) })
+      }
+  return curves
+}
+
+export const fileSha256 = (file: string): string => createHash("sha256").update(readFileSync(file)).digest("hex")

@@ -1,0 +1,3 @@
+export { withPrefix, prefixTensorShapes, prefixTensorNames } from "./prefixConfig.js"
+export type { PrefixSettings } from "./prefixConfig.js"
+export { train, PTuningConfig } from "./stage.js"

@@ -1,0 +1,130 @@
+/**
+ * `ptuning-v2.train`: P-Tuning v2 on QA pairs. The base model is frozen (no gradient, no optimizer
+ * state); only the prefix encoder trains. The artifact is a model folder holding just the prefix
+ * (`prefix_encoder.safetensors`, official `transformer.prefix_encoder.*` names) and a
+ * `zaoji-model.json` naming the base, so loading it gives base + prefix.
+ *
+ * A base that already carries a prefix gets it replaced (same shape: training continues from it);
+ * a base carrying a freeze delta keeps it (the delta file is carried over, frozen).
+ */
+import { join } from "node:path"
+import { Effect, Schema } from "effect"
+import { InputError, PermanentError, Stage } from "@zaoji/core"
+import { DatasetFile } from "@zaoji/data"
+import {
+  copyAdapterFile,
+  decodeGlmConfig,
+  describeModelFolder,
+  dimsOf,
+  loadTokenizer,
+  ModelArtifact,
+  prepareSupervised,
+  recordMetrics,
+  runTraining,
+  summarize,
+  tokenizerFilesIn,
+  trainingOptionFields,
+  writeAdapterModel
+} from "@zaoji/glm-runtime"
+import { withPrefix, prefixTensorShapes } from "./prefixConfig.js"
+
+const PosInt = Schema.Int.pipe(Schema.positive())
+
+export const PTuningConfig = Schema.Struct({
+  preSeqLen: Schema.optionalWith(PosInt, { default: () => 16 }),
+  prefixProjection: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** hidden width of the projection MLP; the runtime (like the official code) uses hidden_size */
+  prefixHiddenSize: Schema.optional(PosInt),
+  /** ChatGLM's P-Tuning default */
+  learningRate: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { default: () => 2e-2 }),
+  maxSourceLength: Schema.optionalWith(PosInt, { default: () => 64 }),
+  maxTargetLength: Schema.optionalWith(PosInt, { default: () => 128 }),
+  /** prompt format (default: the tokenizer's) */
+  chatFormat: Schema.optional(Schema.Literal("glm1", "glm2", "glm3")),
+  ...trainingOptionFields
+})
+export type PTuningConfig = typeof PTuningConfig.Type
+
+const inputError = (location: string) => (e: unknown) =>
+  new InputError({ message: e instanceof Error ? e.message : String(e), location })
+
+export const train = Stage.make({
+  name: "ptuning-v2.train",
+  version: "1",
+  config: PTuningConfig,
+  output: ModelArtifact,
+  inputs: Stage.inputsWithOptional<{ base: ModelArtifact; data: DatasetFile; validation: DatasetFile | undefined }>(
+    ["base", "data", "validation"],
+    ["validation"]
+  ),
+  compute: true,
+  run: ({ config, inputs, ctx }) =>
+    Effect.gen(function* () {
+      const modelDir = join(inputs.base.dir, inputs.base.value.model)
+      const folder = yield* Effect.try({ try: () => describeModelFolder(modelDir), catch: inputError(`${ctx.stageId}.inputs.base`) })
+      const baseCfg = yield* Effect.try({ try: () => decodeGlmConfig(folder.rawBaseConfig), catch: inputError(join(folder.baseDir, "config.json")) })
+      if (config.prefixHiddenSize !== undefined && config.prefixHiddenSize !== baseCfg.hidden_size) {
+        return yield* Effect.fail(
+          new InputError({
+            location: `${ctx.stageId}.config.prefixHiddenSize`,
+            message: `prefixHiddenSize ${config.prefixHiddenSize} is not supported: expected the model's hidden_size (${baseCfg.hidden_size}), which the runtime's prefix encoder uses like the official code`
+          })
+        )
+      }
+      const rawConfig = withPrefix(folder.rawBaseConfig, { preSeqLen: config.preSeqLen, prefixProjection: config.prefixProjection })
+      const cfg = decodeGlmConfig(rawConfig)
+      const tokDir = [modelDir, folder.baseDir].find((d) => tokenizerFilesIn(d) !== undefined)
+      if (tokDir === undefined) {
+        return yield* Effect.fail(new InputError({ location: `${ctx.stageId}.inputs.base`, message: `${modelDir}: the model folder has no tokenizer files` }))
+      }
+      const tokenizer = yield* Effect.try({ try: () => loadTokenizer(tokDir), catch: inputError(tokDir) })
+      const data = yield* prepareSupervised({
+        trainFile: join(inputs.data.dir, inputs.data.value.file),
+        validationFile: inputs.validation?.value ? join(inputs.validation.dir, inputs.validation.value.file) : undefined,
+        tokenizer,
+        format: config.chatFormat ?? tokenizer.chatFormat,
+        limits: { maxSourceLength: config.maxSourceLength, maxTargetLength: config.maxTargetLength },
+        validationRatio: config.validationRatio,
+        seed: config.seed
+      })
+      if (data.train.length === 0) {
+        return yield* Effect.fail(new InputError({ location: join(inputs.data.dir, inputs.data.value.file), message: "no training examples: expected at least one QA pair" }))
+      }
+      const shapes = prefixTensorShapes(rawConfig)
+      const trainable = Object.keys(shapes)
+      const result = yield* runTraining({
+        ctx,
+        config: cfg,
+        program: { modelDir, config: rawConfig, initSeed: config.seed, trainable },
+        padId: tokenizer.special.pad,
+        train: data.train,
+        validation: data.validation,
+        options: config
+      })
+      const outModel = join(ctx.outDir, "model")
+      const deltas = folder.adapters.filter((a) => a.type === "delta")
+      yield* Effect.try({
+        try: () => {
+          for (const a of deltas) copyAdapterFile(modelDir, a.file, outModel)
+          writeAdapterModel(outModel, folder.baseDir, {
+            prefix: {
+              tensors: new Map(trainable.map((n) => [n, { shape: shapes[n]!, data: result.params[n]! }])),
+              preSeqLen: config.preSeqLen,
+              prefixProjection: config.prefixProjection
+            },
+            carried: deltas
+          })
+        },
+        catch: (e) => new PermanentError({ message: `writing the prefix adapter: ${e instanceof Error ? e.message : String(e)}` })
+      })
+      const summary = summarize(result, {
+        trainExamples: data.train.length,
+        validationExamples: data.validation.length,
+        trainableParams: trainable.reduce((a, n) => a + shapes[n]!.reduce((x, y) => x * y, 1), 0),
+        truncation: data.truncation
+      })
+      yield* recordMetrics(ctx, summary)
+      yield* ctx.metric("pre_seq_len", dimsOf(cfg).preSeqLen)
+      return { model: "model", arch: cfg.zaoji_arch, method: "ptuning-v2" as const, training: summary }
+    })
+})

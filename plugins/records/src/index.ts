@@ -1,0 +1,26 @@
+/**
+ * @zaoji/records: clinical records → de-identified, number-scrubbed Q/A pairs (records.process),
+ * and the dataset stages every QA source shares (datasets.split/merge/sample/export).
+ */
+export { processStage, ProcessConfig, RecordsOutput } from "./stages.js"
+export { parseTextRecords } from "./textRecords.js"
+export { processRecord, type Tools, type Processed } from "./processRecord.js"
+export { structure, narrativeComplaint, narrativeFindings, type StructuredRecord, type Layout } from "./structure.js"
+export { splitSections, canonicalSections, sectionKeyOf, SectionKeys, type SectionKey } from "./sections.js"
+export { deidentify, relativizeDates, relativeDate, DeidKinds, type DeidKind, type DeidCounts, type DeidOptions } from "./deidentify.js"
+export { makeScrubber, makeTermRewriter, defaultScrubRules, defaultLabRanges, defaultTerms, ScrubRule, type ScrubOptions } from "./scrub.js"
+export { buildQa, defaultQuestionTemplate, RejectReasons, type RejectReason, type QaOptions, type BuiltQa } from "./buildQa.js"
+export { polishPairs, defaultPolishPrompt } from "./polish.js"
+export { lengthStats, type LengthStats } from "./quality.js"
+
+import { processStage } from "./stages.js"
+/** the plugin's stages, for `w.stage("records", Records.process, …)` */
+export const Records = { process: processStage } as const
+
+export { load as loadDataset, LoadConfig as LoadDatasetConfig, split, merge, sample, exportDataset, SplitConfig, SplitOutput, MergeConfig, MergeOutput, SampleConfig, ExportConfig, ExportOutput } from "./datasets/stages.js"
+export { splitPairs, samplePairs, countBy, stratumOf, type StratifyBy, type SplitRatios } from "./datasets/split.js"
+export { toAlpaca, toShareGpt, toChatGlm, datasetInfoEntry, type ExportFormat } from "./datasets/exportFormats.js"
+
+import { exportDataset, load, merge, sample, split } from "./datasets/stages.js"
+/** dataset stages, for `w.stage("split", Datasets.split, …)` */
+export const Datasets = { load, split, merge, sample, export: exportDataset } as const

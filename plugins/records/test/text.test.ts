@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest"
+import { Schema } from "effect"
+import { ClinicalRecord } from "@zaoji/data"
+import {
+  buildQa,
+  canonicalSections,
+  deidentify,
+  makeScrubber,
+  makeTermRewriter,
+  relativizeDates,
+  splitSections,
+  structure
+} from "../src/index.js"
+
+describe("sections", () => {
+  it("splits free text on inline headings and maps synonyms to canonical keys", () => {
+    const { sections, preamble, headings } = splitSections("入院记录\n主诉：右上腹痛3天。现病史：3天前饱餐后出现腹痛。\n查体：墨菲征阳性。辅助检查：超声示胆囊结石。出院诊断：胆囊结石")
+    expect(headings).toBe(5)
+    expect(preamble).toBe("入院记录")
+    expect(sections).toEqual({
+      chief_complaint: "右上腹痛3天。",
+      present_illness: "3天前饱餐后出现腹痛。",
+      physical_exam: "墨菲征阳性。",
+      auxiliary_exam: "超声示胆囊结石。",
+      diagnosis: "胆囊结石"
+    })
+    const c = canonicalSections({ 主诉: "腹痛", 出院带药: "熊去氧胆酸", 奇怪标题: "x", outcome: "好转" })
+    expect(c.sections).toEqual({ chief_complaint: "腹痛", medication: "熊去氧胆酸", outcome: "好转" })
+    expect(c.unknown).toEqual(["奇怪标题"])
+  })
+})
+
+describe("de-identification", () => {
+  const text =
+    "患者张晓禾，男，45岁，身份证号110101198003071234，住址：虚构省青禾市白鹭区梧桐路12号，电话13912345678，" +
+    "住院号：ZY20230012，病理号：2013.0045。曾在青禾市第三人民医院就诊，后来我院。家属李某某陪同，座机010-62345678。"
+  it("replaces every identifier and counts by kind only", () => {
+    const counts = {}
+    const out = deidentify(text, counts)
+    for (const secret of ["张晓禾", "110101198003071234", "梧桐路", "13912345678", "ZY20230012", "2013.0045", "青禾市第三人民医院", "李某某", "62345678"])
+      expect(out).not.toContain(secret)
+    expect(counts).toEqual({ id_card: 1, phone: 2, record_number: 2, hospital: 1, address: 1, name: 2 })
+    expect(out).toContain("来我院")
+    expect(out).toContain("男，45岁")
+  })
+  it("leaves ordinary clinical phrases alone", () => {
+    const plain = "患者高热，黄疸，于外院行胆囊切除术，转至我院。患者于今年再发腹痛，男性多见。"
+    const counts = {}
+    expect(deidentify(plain, counts)).toBe(plain)
+    expect(counts).toEqual({})
+  })
+  it("skips kinds on request and honours known names", () => {
+    const counts = {}
+    const out = deidentify("电话13912345678，由王大锤陪同", counts, { skip: ["phone"], knownNames: ["王大锤"] })
+    expect(out).toBe("电话13912345678，由[姓名]陪同")
+    expect(counts).toEqual({ name: 1 })
+  })
+  it("makes dates relative to the record's latest date, across all its texts", () => {
+    const counts: Record<string, number> = {}
+    const out = relativizeDates(["2023年3月1日起病，2023-03-04入院", "2023.3.10出院；2022年3月曾体检"], counts)
+    expect(out).toEqual(["9天前起病，6天前入院", "同日出院；1年前曾体检"])
+    expect(counts.date).toBe(4)
+  })
+})
+
+describe("numeric scrubbing and terms", () => {
+  const scrub = makeScrubber()
+  it("removes doses, volumes, sizes, velocities; lab values become qualitative words", () => {
+    const c: Record<string, number> = {}
+    const out = scrub(
+      "超声示胆囊大小约8.5×4.2cm，结石直径1.2cm，门静脉流速15cm/s。ALT 125U/L，AST：30U/L，白蛋白28g/L，AFP>1210ng/ml↑。给予头孢曲松2g ivgtt，补液500ml，术中出血约200ml。体温38.6℃。",
+      c
+    )
+    expect(out).toBe("超声示胆囊，结石，门静脉。ALT升高，AST正常，白蛋白降低，AFP升高。给予头孢曲松 ivgtt，补液，术中出血。体温升高。")
+    expect(c).toMatchObject({ size: 2, velocity: 1, lab: 5, dose: 1, volume: 2 })
+  })
+  it("rules are configurable: disable kinds, custom ranges, extra rules", () => {
+    const custom = makeScrubber({ disable: ["dose"], labRanges: { ALT: [0, 200] }, rules: [{ kind: "percent", pattern: String.raw`\d+%`, replace: "部分" }] })
+    const c: Record<string, number> = {}
+    expect(custom("ALT 125U/L，头孢曲松2g，治愈率80%", c)).toBe("ALT正常，头孢曲松2g，治愈率部分")
+    expect(c).toEqual({ lab: 1, percent: 1 })
+  })
+  it("term rewriting matches Latin abbreviations as whole words only", () => {
+    const rw = makeTermRewriter({ LC: "腹腔镜胆囊切除术", bid: "每日两次", 纳差: "食欲减退" })
+    const c: Record<string, number> = {}
+    expect(rw("行LC术，LCA正常，口服 bid，纳差", c)).toBe("行腹腔镜胆囊切除术术，LCA正常，口服 每日两次，食欲减退")
+    expect(c.terms).toBe(3)
+  })
+})
+
+const rec = (x: unknown) => Schema.decodeUnknownSync(ClinicalRecord)(x)
+
+describe("Q/A construction", () => {
+  it("Q = complaint + findings; A has only the parts the record supports", () => {
+    const r = structure(rec({ id: "1", sections: { 主诉: "右上腹痛3天", 体格检查: "墨菲征阳性", 诊断: "1.急性胆囊炎 2.高血压", 用药: "头孢曲松" } }))
+    const qa = buildQa(r)
+    expect(qa.ok).toBe(true)
+    if (!qa.ok) return
+    expect(qa.question).toBe("患者右上腹痛3天。墨菲征阳性。请问可能是什么病？还需要做哪些检查，如何治疗？")
+    expect(qa.answer).toBe("考虑诊断为急性胆囊炎、高血压。用药：头孢曲松。")
+    expect(qa.parts).toEqual(["diagnosis", "drugs"])
+    expect(qa.answer).not.toMatch(/手术|预后/)
+  })
+  it("gives a reason when a usable pair cannot be made", () => {
+    const reasons = [
+      { 体格检查: "x", 诊断: "y" },
+      { 主诉: "腹痛", 诊断: "胆囊炎" },
+      { 主诉: "腹痛", 辅助检查: "超声示结石" },
+      { 主诉: "腹痛", 辅助检查: "超声示结石", 诊断: "胆囊结石" }
+    ].map((sections, i) => {
+      const qa = buildQa(structure(rec({ id: String(i), sections })))
+      return qa.ok ? "ok" : qa.reason
+    })
+    expect(reasons).toEqual(["no-chief-complaint", "no-findings", "no-diagnosis", "answer-too-short"])
+  })
+  it("reads the annotated narrative layout (no headings): complaint and findings from text, the rest from annotations", () => {
+    const text = "，患者因反复右上腹痛2月于2019-05-02来我院就诊，腹部CT示：胆总管下段占位。行胰十二指肠切除术，术后予吉西他滨化疗。患者术后恢复良好。"
+    const span = (t: string, type: string) => ({ type, start: text.indexOf(t), end: text.indexOf(t) + t.length })
+    const r = structure(
+      rec({ id: "n", text, entities: [span("胆总管下段占位", "疾病和诊断"), span("胰十二指肠切除术", "手术"), span("吉西他滨", "药物"), span("腹部CT", "影像检查")] })
+    )
+    expect(r.layout).toBe("narrative")
+    expect(r.sections.chief_complaint).toBe("反复右上腹痛2月")
+    expect(r.sections.auxiliary_exam).toBe("腹部CT示：胆总管下段占位。")
+    const qa = buildQa(r)
+    expect(qa.ok && qa.answer).toBe("考虑诊断为胆总管下段占位。建议完善腹部CT等检查。需要手术治疗：胰十二指肠切除术。用药：吉西他滨。预后：患者术后恢复良好。")
+  })
+})

@@ -1,0 +1,95 @@
+import { Args, Command } from "@effect/cli"
+import { ArtifactStore, Journal, resolveWorkflow, type Manifest } from "@zaoji/core"
+import { Effect, Either, Option } from "effect"
+import { printLine } from "../print.js"
+import { withStore } from "../storeAccess.js"
+import { jsonOption, loadOptionalWorkflow, resolveStore, storeOption, workflowOption } from "../storeOption.js"
+import { UsageError } from "../usage.js"
+
+interface Lineage {
+  readonly key: string
+  readonly stage: string
+  readonly plugin: string
+  readonly version: string
+  readonly endedAt: string
+  readonly inputs: ReadonlyArray<Lineage & { readonly input: string }>
+}
+
+export default Command.make(
+  "inspect",
+  {
+    target: Args.text({ name: "STAGE|KEY" }),
+    store: storeOption,
+    workflow: workflowOption,
+    json: jsonOption
+  },
+  (a) =>
+    Effect.gen(function* () {
+      const storeDir = yield* resolveStore(a.store, a.workflow)
+      const wf = yield* loadOptionalWorkflow(a.workflow)
+      yield* withStore(
+        storeDir,
+        Effect.gen(function* () {
+          const store = yield* ArtifactStore
+          const journal = yield* Journal
+          const keys = yield* store.listKeys()
+          // 1. a key (or unique prefix of one)
+          const byPrefix = a.target.length >= 4 ? keys.filter((k) => k.startsWith(a.target)) : []
+          let key: string | undefined = byPrefix.length === 1 ? byPrefix[0] : undefined
+          // 2. a stage id: as currently configured in the workflow, else as last built
+          if (!key && Option.isSome(wf)) {
+            const rw = resolveWorkflow(wf.value.workflow, wf.value.baseDir)
+            if (Either.isRight(rw)) key = rw.right.byId.get(a.target)?.key
+          }
+          if (!key) {
+            for (const r of yield* journal.runs(1000)) {
+              const s = (yield* journal.stages(r.id)).find((x) => x.stageId === a.target && (x.status === "done" || x.status === "cached"))
+              if (s) {
+                key = s.key
+                break
+              }
+            }
+          }
+          const manifest = key ? yield* store.readManifest(key) : undefined
+          if (!key || !manifest) {
+            return yield* Effect.fail(
+              new UsageError({
+                message: byPrefix.length > 1
+                  ? `"${a.target}" matches ${byPrefix.length} artifact keys; give more characters`
+                  : `no artifact for "${a.target}" in ${storeDir} (it is neither a built stage id nor an artifact key)`
+              })
+            )
+          }
+          const lineage = (m: Manifest): Effect.Effect<Lineage> =>
+            Effect.gen(function* () {
+              const inputs: Array<Lineage & { input: string }> = []
+              for (const [input, ref] of Object.entries(m.inputs)) {
+                const up = yield* store.readManifest(ref.key)
+                if (up) inputs.push({ input, ...(yield* lineage(up)) })
+                else inputs.push({ input, key: ref.key, stage: ref.stage, plugin: "?", version: "?", endedAt: "(artifact removed)", inputs: [] })
+              }
+              return { key: m.key, stage: m.stage.id, plugin: m.stage.plugin, version: m.stage.version, endedAt: m.endedAt, inputs }
+            })
+          const tree = yield* lineage(manifest)
+          if (a.json) {
+            yield* printLine(JSON.stringify({ dir: store.artifactDir(key), manifest, lineage: tree }, null, 2))
+            return
+          }
+          yield* printLine(`artifact ${key}\n  folder   ${store.artifactDir(key)}`)
+          yield* printLine(`  stage    ${manifest.stage.id} (${manifest.stage.plugin} v${manifest.stage.version}), workflow ${manifest.workflow}`)
+          yield* printLine(`  built    ${manifest.startedAt} → ${manifest.endedAt}, ${manifest.attempts} attempt(s), run ${manifest.runId}, zaoji ${manifest.toolVersion}`)
+          yield* printLine(`  config   ${JSON.stringify(manifest.config)}`)
+          for (const [f, h] of Object.entries(manifest.files)) yield* printLine(`  file     ${f} (sha256 ${h.slice(0, 12)})`)
+          yield* printLine(`  metrics  ${JSON.stringify(manifest.metrics)}`)
+          yield* printLine(`  output   ${JSON.stringify(manifest.output)}`)
+          yield* printLine(`lineage:`)
+          const print = (l: Lineage, indent: string, label: string): Effect.Effect<void> =>
+            Effect.gen(function* () {
+              yield* printLine(`${indent}${label}${l.stage} (${l.plugin} v${l.version}) ${l.key.slice(0, 12)} ${l.endedAt}`)
+              for (const i of l.inputs) yield* print(i, indent + "  ", `${i.input} ← `)
+            })
+          yield* print(tree, "  ", "")
+        })
+      )
+    })
+).pipe(Command.withDescription("show an artifact's manifest and lineage, by stage id or (prefix of) key"))

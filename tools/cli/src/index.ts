@@ -1,0 +1,6 @@
+export { runCli } from "./cli.js"
+export { loadCommands, type AnyCommand } from "./registry.js"
+export { outcomeOf, type Outcome } from "./exitCode.js"
+export { jsonRenderer, plainRenderer, ttyRenderer, pickRenderer, type Renderer } from "./progressRenderer.js"
+export { storeOption, jsonOption, workflowOption, resolveStore } from "./storeOption.js"
+export { UsageError } from "./usage.js"

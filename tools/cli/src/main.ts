@@ -1,0 +1,4 @@
+import { runCli } from "./cli.js"
+
+const outcome = await runCli(process.argv)
+process.exitCode = outcome.code

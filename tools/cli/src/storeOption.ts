@@ -1,0 +1,38 @@
+import { Options } from "@effect/cli"
+import { defaultStoreDir, loadWorkflowFile } from "@zaoji/core"
+import { Effect, Option } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { UsageError } from "./usage.js"
+
+export const storeOption = Options.directory("store").pipe(
+  Options.withDescription("artifact store folder (default: .zaoji beside the workflow file, or ./.zaoji)"),
+  Options.optional
+)
+
+export const jsonOption = Options.boolean("json").pipe(Options.withDescription("print machine-readable JSON on stdout"))
+
+export const workflowOption = Options.file("workflow").pipe(
+  Options.withAlias("w"),
+  Options.withDescription("a *.workflow.ts file: its store is used, and stage ids resolve against it"),
+  Options.optional
+)
+
+/** The store a read-only command looks at: --store, else beside --workflow, else ./.zaoji. */
+export const resolveStore = (store: Option.Option<string>, workflowFile: Option.Option<string>, mustExist = true) =>
+  Effect.gen(function* () {
+    const dir = Option.isSome(store)
+      ? path.resolve(store.value)
+      : Option.isSome(workflowFile)
+        ? defaultStoreDir(path.dirname(path.resolve(workflowFile.value)))
+        : path.resolve(".zaoji")
+    if (mustExist && !fs.existsSync(path.join(dir, "journal.sqlite"))) {
+      return yield* Effect.fail(
+        new UsageError({ message: `no store at ${dir} (nothing has run there yet); pass --store DIR or --workflow FILE` })
+      )
+    }
+    return dir
+  })
+
+export const loadOptionalWorkflow = (file: Option.Option<string>) =>
+  Option.isSome(file) ? Effect.map(loadWorkflowFile(file.value), Option.some) : Effect.succeed(Option.none())
