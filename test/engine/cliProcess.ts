@@ -49,3 +49,22 @@ export const stageStatuses = (r: CliResult) =>
   Object.fromEntries(
     r.events.filter((e) => e.type === "stage" && !["running", "retrying"].includes(e.status)).map((e) => [e.stage, e.status])
   )
+
+/** The same CLI in this process (no start-up cost), for checks that need no separate process. */
+export const zaojiHere = async (args: ReadonlyArray<string>): Promise<CliResult> => {
+  const { runCli } = await import("@zaoji/cli")
+  let stdout = ""
+  let stderr = ""
+  const ow = process.stdout.write
+  const ew = process.stderr.write
+  process.stdout.write = ((s: string | Uint8Array) => ((stdout += String(s)), true)) as typeof process.stdout.write
+  process.stderr.write = ((s: string | Uint8Array) => ((stderr += String(s)), true)) as typeof process.stderr.write
+  try {
+    const outcome = await runCli(["node", "zaoji", ...args])
+    const events = stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
+    return { code: outcome.code, signal: null, stdout, stderr, events }
+  } finally {
+    process.stdout.write = ow
+    process.stderr.write = ew
+  }
+}

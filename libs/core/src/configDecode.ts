@@ -1,4 +1,5 @@
 import { Either, ParseResult, Schema } from "effect"
+import { isSecretField, redactString } from "./redact.js"
 
 /** One problem found while checking a workflow, reported together with all the others. */
 export interface Issue {
@@ -28,7 +29,12 @@ export const decodeConfig = <A, I>(
   const issues = ParseResult.ArrayFormatter.formatErrorSync(result.left).map((e) => ({
     stage,
     field: e.path.map(String).join("."),
-    message: e._tag === "Unexpected" ? "unknown field (not in the stage's config schema)" : e.message
+    message:
+      e._tag === "Unexpected"
+        ? "unknown field (not in the stage's config schema)"
+        : e.path.some((p) => isSecretField(String(p)))
+          ? "invalid value for a secret field (value not shown)"
+          : redactString(e.message)
   }))
   return Either.left(issues)
 }

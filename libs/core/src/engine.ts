@@ -156,7 +156,9 @@ export const executeWorkflow = (
   Effect.scoped(Effect.gen(function* () {
     const store = yield* ArtifactStore
     const journal = yield* Journal
+    // we hold the lock, so leftovers of earlier runs are from processes that died (kill -9, power cut)
     yield* store.sweepTemp()
+    yield* journal.markAbandoned()
     const { decisions, manifests } = yield* prepare(rw, opts)
     const emit = (e: RunEvent) => Effect.sync(() => opts.onEvent?.(e))
     const runId = newRunId()
@@ -172,7 +174,7 @@ export const executeWorkflow = (
       id: runId,
       workflow: workflowName,
       workflowFile: opts.workflowFile ?? "",
-      command: opts.command ?? "",
+      command: redactString(opts.command ?? ""),
       pid: process.pid,
       startedAt: new Date().toISOString()
     })

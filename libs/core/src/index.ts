@@ -6,7 +6,7 @@ export { makeTestStageContext, runStageOnce, artifactOf } from "./testContext.js
 export type { TestStageContext, TestStageContextOptions, RunOnceResult } from "./testContext.js"
 export { makeFsCheckpoint } from "./checkpoint.js"
 export { isLocalEndpoint } from "./makeStageContext.js"
-export { redact, redactString, isSecretField } from "./redact.js"
+export { redact, redactString, redactArgv, isSecretField } from "./redact.js"
 export { canonicalJson, sha256, hashPath } from "./canonical.js"
 export { writeFileAtomic, replaceDir } from "./fsAtomic.js"
 export * as Workflow from "./Workflow.js"

@@ -54,6 +54,8 @@ export interface AttemptRow {
 export interface JournalApi {
   readonly startRun: (r: Omit<RunRow, "endedAt" | "status">) => Effect.Effect<void>
   readonly endRun: (runId: string, status: RunStatus) => Effect.Effect<void>
+  /** mark runs still journaled as running as interrupted (call only while holding the store lock) */
+  readonly markAbandoned: () => Effect.Effect<number>
   readonly stage: (r: Omit<StageRunRow, "done" | "total" | "unit">) => Effect.Effect<void>
   readonly attemptStart: (a: Pick<AttemptRow, "runId" | "stageId" | "key" | "attempt" | "startedAt">) => Effect.Effect<void>
   readonly attemptEnd: (
@@ -100,6 +102,11 @@ const makeSqlJournal = Effect.gen(function* () {
         r.id, r.workflow, r.workflowFile, r.command, r.pid, r.startedAt
       ]).pipe(Effect.asVoid),
     endRun: (runId, status) => q(`UPDATE runs SET status = ?, ended_at = ? WHERE id = ?`, [status, now(), runId]).pipe(Effect.asVoid),
+    markAbandoned: () =>
+      q<{ n: number }>(`SELECT COUNT(*) AS n FROM runs WHERE status = 'running'`).pipe(
+        Effect.tap(() => q(`UPDATE runs SET status = 'interrupted' WHERE status = 'running'`)),
+        Effect.map((rows) => Number(rows[0]?.n ?? 0))
+      ),
     stage: (s) =>
       q(
         `INSERT INTO stage_runs (run_id, stage_id, key, plugin, status, reason, attempts, error, started_at, ended_at)

@@ -131,6 +131,18 @@ export const resolveWorkflow = (
     const res = decodeConfig(n.id, n.def.config, encoded)
     if (Either.isLeft(res)) {
       issues.push(...res.left)
+      // still report missing files named by the fields that did decode: all problems at once
+      let guessed: ReadonlyArray<string> = []
+      try {
+        guessed = n.def.files?.(encoded) ?? []
+      } catch {
+        // the files function needs the decoded config; nothing more to say about this stage
+      }
+      for (const p of guessed) {
+        if (typeof p === "string" && !fs.existsSync(path.resolve(baseDir, p))) {
+          issues.push({ stage: n.id, field: fieldHolding(encoded, p) ?? "files", message: `input file "${p}" does not exist (looked for ${path.relative(process.cwd(), path.resolve(baseDir, p)) || p})` })
+        }
+      }
       continue
     }
     const reencoded = Schema.encodeUnknownEither(n.def.config)(res.right)

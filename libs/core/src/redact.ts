@@ -38,3 +38,11 @@ export const redact = <A>(value: A, secrets: ReadonlyArray<string> = envSecrets(
   }
   return visit(value) as A
 }
+
+/** A command line as it may be recorded: `--set S.apiKey=…` values and env secrets masked. */
+export const redactArgv = (argv: ReadonlyArray<string>): ReadonlyArray<string> =>
+  argv.map((arg, i) => {
+    const m = /^((?:--set=)?[^=]+\.([^.=]+)=)(.*)$/.exec(arg)
+    const isSetValue = m && (arg.startsWith("--set=") || argv[i - 1] === "--set")
+    return redactString(isSetValue && isSecretField(m[2]) ? `${m[1]}${REDACTED}` : arg)
+  })

@@ -77,7 +77,6 @@ export const makeFsStore = (root: string): ArtifactStoreApi => {
         fs.renameSync(tmpDir, staged)
         writeFileAtomic(path.join(staged, MANIFEST), JSON.stringify(manifest, null, 2))
         replaceDir(staged, artifactDir(manifest.key))
-        fs.mkdirSync(tmpDir, { recursive: true }) // the scope's release expects to find it
       }),
     clearCheckpoint: (key) => Effect.sync(() => fs.rmSync(path.join(checkpoints, key), { recursive: true, force: true })),
     listKeys: () =>

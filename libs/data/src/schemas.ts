@@ -179,7 +179,7 @@ export type Dialogue = typeof Dialogue.Type
  * What a dataset-producing stage returns: a JSON Lines file in its artifact folder plus counts.
  * TRAINING and METRICS stages read `file` relative to the artifact's `dir`.
  */
-export const DatasetKind = Schema.Literal("qa", "kg", "exam", "records", "dialogue")
+export const DatasetKind = Schema.Literal("qa", "kg", "exam", "records", "dialogue", "text")
 export type DatasetKind = typeof DatasetKind.Type
 
 export const DatasetFile = Schema.Struct({

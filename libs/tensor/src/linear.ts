@@ -15,7 +15,7 @@ const customGrad = <F extends (...inputs: any[]) => tf.Tensor>(f: (...args: any[
  * Whether a gradient tape is recording. Outside one (inference) the helpers issue the bare matmul:
  * a custom-gradient wrapper costs a scope and saved clones per call, which dominates decoding.
  */
-export const isRecording = (): boolean => (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn()
+export const isRecording = (): boolean => tf.engine().isTapeOn()
 
 /** `a · b` for 2-D tensors, with a gradient made of plain 2-D matmuls. */
 export const matMul2d = customGrad<(a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D>(
@@ -66,7 +66,9 @@ export const linear = (x: tf.Tensor, w: tf.Tensor2D, options: LinearOptions = {}
   const wT = options.weightT
   let y: tf.Tensor2D
   if (!isRecording()) {
-    y = tf.matMul(x2, wT ?? tf.transpose(w))
+    // inference: one fused kernel for matmul + bias
+    const yf = tf.fused.matMul({ a: x2, b: wT ?? tf.transpose(w), bias: options.bias })
+    return x.rank === 2 ? yf : tf.reshape(yf, [...lead, outDim])
   } else if (options.weightGrad === false) {
     // dx = dy · W: W itself is the transpose of the forward operand
     y = matMulConstB(x2, wT ?? tf.transpose(w), w)

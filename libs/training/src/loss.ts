@@ -8,11 +8,11 @@ import * as tf from "@tensorflow/tfjs"
 import { shiftedTargets } from "./batch.js"
 
 /**
- * One-hot rows as float32, built from a comparison: the WASM backend's OneHot kernel fails on int32
- * indices in tfjs 4.22 ("reading 'backend'"), and the comparison needs no gradient here.
+ * One-hot rows as float32 (no gradient needed: ids are data). Built as int32 and cast: the WASM
+ * OneHot kernel of tfjs 4.22 returns all zeros when asked for float32 output directly.
  */
 export const oneHotF32 = (ids: tf.Tensor1D, depth: number): tf.Tensor2D =>
-  tf.tidy(() => tf.cast(tf.equal(tf.expandDims(ids, 1), tf.expandDims(tf.range(0, depth, 1, "int32"), 0)), "float32") as tf.Tensor2D)
+  tf.tidy(() => tf.cast(tf.oneHot(ids, depth), "float32") as tf.Tensor2D)
 
 /**
  * Sum of cross-entropies of `logits` [rows, vocab] against `targets` weighted by `weights` (0/1).

@@ -342,7 +342,9 @@ export const train = (input: TrainInput): Effect.Effect<TrainResult, PermanentEr
     yield* loop.pipe(Effect.onInterrupt(() => save.pipe(Effect.orDie)))
 
     const lastEval = st.evalCurve[st.evalCurve.length - 1]
-    let finalEvalLoss: number | undefined = lastEval?.step === st.step ? lastEval.loss : undefined
+    // an early-stopped run returns its best weights, so its final evaluation is the best one
+    let finalEvalLoss: number | undefined =
+      st.stoppedEarly && st.bestParams ? st.best : lastEval?.step === st.step ? lastEval.loss : undefined
     if (finalEvalLoss === undefined && input.validation && input.validation.length > 0) {
       finalEvalLoss = yield* Effect.tryPromise({ try: () => evaluate(), catch: toFailure("final evaluation") })
     }

@@ -123,6 +123,7 @@ describe("trainer", () => {
     expect(result.bestEvalLoss).toBeCloseTo(best, 10)
     const tail = result.evalCurve.slice(-2)
     for (const e of tail) expect(e.loss).toBeGreaterThanOrEqual(best)
+    expect(result.finalEvalLoss).toBeCloseTo(best, 10)
   })
 
   it("resumes exactly after an interrupt mid-run (same weights as an uninterrupted run)", async () => {

@@ -16,7 +16,7 @@ import { presetConfig } from "../src/model/presets.js"
 import type { GlmConfig, WeightMap } from "../src/model/types.js"
 import { ModelFolderError } from "../src/load/manifest.js"
 import { loadModelFolder, saveAdapterFolder, saveModelFolder } from "../src/load/folder.js"
-import { disposeWeights, toHost } from "../src/weights/tensors.js"
+import { disposeWeights } from "../src/weights/tensors.js"
 import { caseDir, compare, logitTol, readBin, readCases } from "./modelFixtures.js"
 
 const root = mkdtempSync(join(tmpdir(), "zaoji-folder-"))
@@ -186,6 +186,32 @@ describe.skipIf(!hasShared)("golden fixture folders load by their official names
     const { diff, scale } = compare(got, readBin("glm1", "base", c.logits))
     expect(diff).toBeLessThanOrEqual(logitTol(scale))
     loaded.model.dispose()
-    void toHost
+  })
+})
+
+describe("model loading as a scoped stage resource", () => {
+  it("maps folder mistakes to InputError with the file, and frees the model when the scope closes", async () => {
+    const { Effect, Exit } = await import("effect")
+    const { acquireModelFolder } = await import("../src/load/effect.js")
+    await ensureBackend()
+    const cfg = presetConfig("micro", { arch: "glm2" })
+    const w = initWeights(cfg, { seed: 2 })
+    const dir = join(root, "scoped")
+    saveModelFolder(dir, cfg, w)
+    disposeWeights(w)
+    const before = tf.memory().numTensors
+    const vocab = await Effect.runPromise(Effect.scoped(Effect.map(acquireModelFolder(dir), (m) => {
+      expect(tf.memory().numTensors).toBeGreaterThan(before)
+      return m.model.config.zaoji_arch === "glm2" ? m.model.config.padded_vocab_size : 0
+    })))
+    expect(vocab).toBe(512)
+    expect(tf.memory().numTensors).toBe(before)
+    rmSync(join(dir, "model.safetensors"))
+    const exit = await Effect.runPromiseExit(Effect.scoped(acquireModelFolder(dir)))
+    expect(Exit.isFailure(exit)).toBe(true)
+    if (Exit.isFailure(exit) && exit.cause._tag === "Fail") {
+      expect(exit.cause.error._tag).toBe("InputError")
+      expect(exit.cause.error.message).toMatch(/no weights: expected model\.safetensors or model\.safetensors\.index\.json/)
+    } else throw new Error("expected a typed failure")
   })
 })

@@ -176,3 +176,32 @@ describe("sampling primitives", () => {
     m.dispose()
   })
 })
+
+describe("forward inputs", () => {
+  it("explicit position ids equal the derived ones; a per-row prefix equals a shared one", async () => {
+    await ensureBackend()
+    for (const arch of ["glm1", "glm2"] as const) {
+      const cfg = presetConfig("micro", { arch, pre_seq_len: 2 })
+      const w = initWeights(cfg, { seed: 11, std: 0.3, prefix: true })
+      const ids = cfg.zaoji_arch === "glm1" ? [[9, 10, cfg.gmask_token_id, cfg.bos_token_id, 12, 13]] : [[9, 10, 11, 12, 13, 14]]
+      // glm1: context = tokens before <bos> (positions 0..2), then the [gMASK] position 2; blocks 1, 2, 3 from <bos>
+      const pos = cfg.zaoji_arch === "glm1" ? [[[0, 1, 2, 2, 2, 2], [0, 0, 0, 1, 2, 3]]] : [[0, 1, 2, 3, 4, 5]]
+      const kv = tf.tidy(() => tf.mul(w["transformer.prefix_encoder.embedding.weight"], 1))
+      const a = forward(cfg, w, { inputIds: ids, prefixKv: kv }).logits!
+      const b = forward(cfg, w, { inputIds: ids, prefixKv: kv, positionIds: pos as any }).logits!
+      const two = [ids[0], ids[0]]
+      const kv3 = tf.stack([kv, kv])
+      const c = forward(cfg, w, { inputIds: two, prefixKv: kv3 }).logits!
+      const d = forward(cfg, w, { inputIds: two, prefixKv: kv }).logits!
+      const diff = (x: tf.Tensor, y: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(x, y))).dataSync()[0])
+      expect(diff(a, b)).toBe(0)
+      expect(diff(c, d)).toBe(0)
+      // a different position layout changes the result (the positions are really used)
+      const shifted = cfg.zaoji_arch === "glm1" ? [[[0, 1, 2, 3, 3, 3], [0, 0, 0, 1, 2, 3]]] : [[1, 2, 3, 4, 5, 6]]
+      const e = forward(cfg, w, { inputIds: ids, prefixKv: kv, positionIds: shifted as any }).logits!
+      expect(diff(a, e)).toBeGreaterThan(1e-4)
+      tf.dispose([a, b, c, d, e, kv, kv3])
+      for (const t of Object.values(w)) t.dispose()
+    }
+  })
+})

@@ -4,7 +4,6 @@
  * gradient against the golden training fixtures, and no leaked tensors across steps.
  */
 import * as tf from "@tensorflow/tfjs"
-import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { ensureBackend, readSafetensors, tensorCountsOver } from "@zaoji/tensor"
@@ -128,6 +127,5 @@ describe.skipIf(!hasShared)("gradients through the GLM forward (golden training 
     expect(Math.abs(fd - data[64 * H + 3])).toBeLessThan(2e-2 * Math.max(1, Math.abs(fd)))
     g.dispose()
     disposeWeights(w)
-    void readFileSync
   })
 })

@@ -3,7 +3,7 @@
  * understood: disease entries (the xywy-derived layout, possibly renamed through `fieldMap`) and
  * plain (head, relation, tail) triples, which are folded into one entry per head.
  */
-import { Effect, Schema } from "effect"
+import { Chunk, Effect, Schema, Stream } from "effect"
 import { InputError } from "@zaoji/core"
 import {
   type ErrorPolicy,
@@ -13,7 +13,8 @@ import {
   type ReadResult,
   type RowError,
   checkErrorRatio,
-  readRows
+  readRows,
+  streamRows
 } from "@zaoji/data"
 import { isListRelation, relationOf } from "./relations.js"
 
@@ -59,13 +60,14 @@ const reshape = (options: LoadKgOptions) => {
   }
 }
 
-const isTripleRow = (raw: unknown): boolean =>
-  raw !== null && typeof raw === "object" && "head" in (raw as object) && "relation" in (raw as object) && "tail" in (raw as object)
-
+/** triples when most of the first rows decode as (head, relation, tail) */
 const sniffTriples = (file: string, options: LoadKgOptions): Effect.Effect<boolean, InputError> =>
   Effect.map(
-    readRows(file, KgTriple, { format: options.format, map: reshape(options), maxErrorRatio: 1 }),
-    (r) => r.rows.length > 0 && r.rows.length >= r.total / 2
+    Stream.runCollect(Stream.take(streamRows(file, KgTriple, { format: options.format, map: reshape(options) }), 20)),
+    (rows) => {
+      const all = Chunk.toReadonlyArray(rows)
+      return all.length > 0 && all.filter((r) => r._tag === "Row").length * 2 >= all.length
+    }
   )
 
 /** fold triples into entries, first-seen order of heads, values de-duplicated */

@@ -1,6 +1,6 @@
 import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { hasShared, sharedPath, sharedSkipReason } from "@zaoji/testing"
+import { hasShared, sharedPath } from "@zaoji/testing"
 import { runStageOnce } from "@zaoji/core"
 import { kgStats, load, loadKg, selectEntries } from "../src/index.js"
 import { kgJsonl, tempDir, writeFile } from "./fixtures.js"
@@ -95,4 +95,3 @@ describe.skipIf(!hasShared)("real KG layout", () => {
     expect(selectEntries(kg.entries, { departments: ["肝胆外科"] }).length).toBe(53)
   })
 })
-if (!hasShared) console.warn(sharedSkipReason)

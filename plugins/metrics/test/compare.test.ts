@@ -132,3 +132,54 @@ describe("metrics.compare", () => {
     expect(e.message).toMatch(/2/)
   })
 })
+
+describe("metrics.compare with an LLM judge and resume", () => {
+  it("judges generated answers for the score rate, and a re-run answers everything from the checkpoint", async () => {
+    const { startLlmServer } = await import("@zaoji/testing")
+    const server = await startLlmServer({ handler: () => JSON.stringify({ score: 6, reason: "部分正确" }) })
+    try {
+      const f = setup()
+      const two = compareModels(["base", "stage1"])
+      const cfg = {
+        exam: { file: "exam.jsonl" },
+        subjective: { file: "subjective.jsonl", judge: { baseURL: server.baseURL, model: "judge", baseDelayMs: 1 } },
+        decoding: { maxNewTokens: 12 }
+      }
+      const dir = join(f.root, "run-judge")
+      const first = await Effect.runPromise(runStageOnce(two, cfg, { base: f.base, stage1: f.stage1 }, dir, { baseDir: f.data }))
+      expect(first.value.summary["subjective.score_rate"]).toEqual({ base: 0.6, stage1: 0.6 })
+      const judged = ["base", "stage1"].flatMap((m) =>
+        readFileSync(join(first.dir, "predictions", `${m}.subjective.jsonl`), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+      )
+      expect(judged.map((j) => [j.id, j.score, j.points])).toEqual([
+        ["s1", 6, 10],
+        ["s2", 6, 20],
+        ["s1", 6, 10],
+        ["s2", 6, 20]
+      ])
+      // verdicts are cached per (question, answer): identical answers of two models are judged once
+      const distinct = new Set(judged.map((j) => `${j.id}\u0000${j.answer}`)).size
+      expect(server.chatRequests().length).toBe(distinct)
+      // same stage key and checkpoint: nothing is asked again and the numbers are identical
+      const second = await Effect.runPromise(runStageOnce(two, cfg, { base: f.base, stage1: f.stage1 }, dir, { baseDir: f.data }))
+      expect(server.chatRequests().length).toBe(distinct)
+      expect(second.value.summary).toEqual(first.value.summary)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe("training-loss curves for the report", () => {
+  it("come from the manifest's metrics, else from the output value (one level down)", async () => {
+    const { lossCurves } = await import("../src/index.js")
+    const { artifactOf } = await import("@zaoji/core")
+    const { mkdirSync } = await import("node:fs")
+    const dir = mkdtempSync(join(tmpdir(), "curves-"))
+    const value = { model: "model", training: { lossCurve: [{ step: 1, loss: 2 }], evalCurve: [], steps: 1 } }
+    expect(lossCurves(artifactOf(value, dir))).toEqual([{ name: "training.lossCurve", points: [{ step: 1, loss: 2 }] }])
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify({ metrics: { loss_curve: [{ step: 5, loss: 1.5 }], final_train_loss: 1.5 } }))
+    expect(lossCurves(artifactOf(value, dir))).toEqual([{ name: "loss_curve", points: [{ step: 5, loss: 1.5 }] }])
+  })
+})

@@ -125,6 +125,18 @@ describe("ratings store, unblinding and aggregation", () => {
     }
     // the CIs of the worst and best model do not overlap with these clearly separated scores
     expect(byModel["model-base"]!.ci95![1]).toBeLessThan(byModel["model-stage2"]!.ci95![0])
+    // pairwise: stage2 − base per (rater, question): alice 6,6,3,5 and bob 6,5,3,7 → mean 41/8, all higher
+    const p = report.blind.pairwise.find((x) => x.a === "model-base" && x.b === "model-stage2") ?? report.blind.pairwise.find((x) => x.a === "model-stage2" && x.b === "model-base")!
+    const sign = p.a === "model-stage2" ? 1 : -1
+    expect(p.mean! * sign).toBeCloseTo(41 / 8, 12)
+    expect(p.n).toBe(8)
+    expect(sign > 0 ? [p.wins, p.ties, p.losses] : [p.losses, p.ties, p.wins]).toEqual([8, 0, 0])
+    expect(report.blind.pairwise).toHaveLength(3)
+    const s1b = report.blind.pairwise.find((x) => [x.a, x.b].includes("model-stage1") && [x.a, x.b].includes("model-base"))!
+    // stage1 − base: alice 3,3,1,3 and bob 3,3,−1,3 → mean 18/8; one loss (bob, q3)
+    const s1sign = s1b.a === "model-stage1" ? 1 : -1
+    expect(s1b.mean! * s1sign).toBeCloseTo(18 / 8, 12)
+    expect(s1sign > 0 ? s1b.losses : s1b.wins).toBe(1)
     const alice = report.blind.perRater.find((r) => r.rater === "alice" && r.model === "model-stage2")!
     expect(alice.mean).toBeCloseTo(8, 12)
     expect(report.raters).toEqual(["alice", "bob"])
@@ -162,6 +174,7 @@ describe("ratings store, unblinding and aggregation", () => {
     const md = readFileSync(out.markdown, "utf8")
     expect(md).toContain("| model-stage2 | 8.25 |")
     expect(md).toContain("Krippendorff's alpha (interval)")
+    expect(md).toContain("Pairwise")
     expect(md).toContain("Value to doctors")
     expect(humanReportMarkdown(report)).toBe(md)
   })

@@ -22,5 +22,7 @@ export { splitPairs, samplePairs, countBy, stratumOf, type StratifyBy, type Spli
 export { toAlpaca, toShareGpt, toChatGlm, datasetInfoEntry, type ExportFormat } from "./datasets/exportFormats.js"
 
 import { exportDataset, load, merge, sample, split } from "./datasets/stages.js"
+import { corpus } from "./datasets/corpus.js"
 /** dataset stages, for `w.stage("split", Datasets.split, …)` */
-export const Datasets = { load, split, merge, sample, export: exportDataset } as const
+export const Datasets = { load, corpus, split, merge, sample, export: exportDataset } as const
+export { corpus, CorpusConfig } from "./datasets/corpus.js"

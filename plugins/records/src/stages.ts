@@ -7,6 +7,7 @@ import { LlmEndpoint } from "@zaoji/knowledge-graph"
 import { DeidKinds } from "./deidentify.js"
 import { type Processed, processRecord } from "./processRecord.js"
 import { defaultPolishPrompt, polishPairs } from "./polish.js"
+import { readTextRecords } from "./textRecords.js"
 import { addCounts, lengthStats } from "./quality.js"
 import { ScrubRule, defaultTerms, makeScrubber, makeTermRewriter } from "./scrub.js"
 
@@ -92,20 +93,21 @@ export const processStage = Stage.make({
       const file = resolveIn(ctx.baseDir, config.source)
       const catField = config.categoryField
       const asText = config.format === "text" || (config.format === undefined && /\.(txt|text)$/i.test(file))
-      const read: ReadResult<ClinicalRecord> = asText
-        ? yield* Effect.map(readTextRecords(file, config.source), (rs) => ({
+      const reading: Effect.Effect<ReadResult<ClinicalRecord>, InputError> = asText
+        ? readTextRecords(file, config.source).pipe(Effect.map((rs) => ({
             rows: rs.map((r) => ({ ...r.record, department: config.department })),
             lines: rs.map((r) => r.line),
             errors: [],
             total: rs.length,
             bad: 0
-          }))
-        : yield* readRows(file, ClinicalRecord, {
+          })))
+        : readRows(file, ClinicalRecord, {
             format: config.format as "jsonl" | "json" | "csv" | "tsv" | undefined,
             maxErrorRatio: config.maxErrorRatio,
             displayName: config.source,
             map: catField ? (raw: any) => (raw && typeof raw === "object" ? { ...raw, category: raw[catField] === undefined ? undefined : String(raw[catField]) } : raw) : undefined
           })
+      const read = yield* reading
       for (const e of read.errors.slice(0, 20)) yield* ctx.log("warn", "bad record row", { file: e.file, line: e.line, field: e.field, problem: e.message })
       const records = config.categories ? read.rows.filter((r) => r.category !== undefined && config.categories!.includes(r.category)) : read.rows
       if (records.length === 0)

@@ -35,7 +35,7 @@ export const parseTextRecords = (content: string, stem: string): Array<{ record:
   return out
 }
 
-export const readTextRecords = (file: string, displayName: string) =>
+export const readTextRecords = (file: string, displayName: string): Effect.Effect<Array<{ record: ClinicalRecord; line: number }>, InputError> =>
   Effect.gen(function* () {
     const content = yield* Effect.tryPromise({
       try: () => readFile(file, "utf8"),

@@ -138,3 +138,14 @@ describe.skipIf(!hasShared)("records.process on the real annotated narrative rec
     expect(q.layouts).toEqual({ narrative: 143 })
   })
 })
+
+describe("records.process on a plain-text file", () => {
+  it("reads records separated by --- lines", async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, "ward.txt"), "ID：T-1\n主诉：右上腹痛3天\n体格检查：墨菲征阳性\n诊断：急性胆囊炎\n用药：头孢曲松 2g ivgtt qd\n---\n主诉：黄疸1周\n诊断：胰腺癌\n")
+    const out = await Effect.runPromise(runStageOnce(processStage, { source: "ward.txt", department: "肝胆外科" }, {}, dir))
+    expect(out.value).toMatchObject({ recordsIn: 2, count: 1, rejectedByReason: { "no-findings": 1 } })
+    expect(lines(join(out.dir, "qa.jsonl"))[0]).toMatchObject({ id: "records:T-1", answer: "考虑诊断为急性胆囊炎。用药：头孢曲松 静脉滴注 每日一次。" })
+    expect(lines(join(out.dir, "rejected.jsonl"))[0]).toMatchObject({ id: "ward-2", line: 7 })
+  })
+})

@@ -126,3 +126,14 @@ describe("Q/A construction", () => {
     expect(qa.ok && qa.answer).toBe("考虑诊断为胆总管下段占位。建议完善腹部CT等检查。需要手术治疗：胰十二指肠切除术。用药：吉西他滨。预后：患者术后恢复良好。")
   })
 })
+
+describe("plain-text record files", () => {
+  it("splits records on separator lines, keeps their start line, and takes an ID line as id", async () => {
+    const { parseTextRecords } = await import("../src/index.js")
+    const rs = parseTextRecords("主诉：腹痛\n诊断：胆囊炎\n---\n\nID：R-7\n主诉：黄疸\n=====\n", "ward")
+    expect(rs.map((r) => [r.record.id, r.line, r.record.text])).toEqual([
+      ["ward-1", 1, "主诉：腹痛\n诊断：胆囊炎"],
+      ["R-7", 5, "主诉：黄疸"]
+    ])
+  })
+})

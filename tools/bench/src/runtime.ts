@@ -159,9 +159,11 @@ interface AnchorGen {
   prefill8x128_tokens_per_s?: number
 }
 
-/** Python with torch: the system one first (Debian's python3-torch), then PATH's. */
+/** The first python3 on PATH that imports torch (Debian's python3-torch may sit behind another python3). */
 const torchPython = (): string | undefined => {
-  for (const py of ["/usr/bin/python3", "python3"]) {
+  const found = spawnSync("which", ["-a", "python3"], { encoding: "utf8" }).stdout ?? ""
+  const candidates = [...new Set(found.split("\n").map((l) => l.trim()).filter((l) => l !== ""))]
+  for (const py of candidates.length > 0 ? candidates : ["python3"]) {
     const r = spawnSync(py, ["-c", "import torch"], { stdio: "ignore" })
     if (r.status === 0) return py
   }

@@ -44,7 +44,7 @@ export const ttyRenderer = (err: NodeJS.WriteStream = process.stderr): Renderer 
   const rows = new Map<string, { status: string; text: string }>()
   let drawn = 0
   let timer: NodeJS.Timeout | undefined
-  const width = () => Math.max(40, (err.columns ?? 100) - 1)
+  const width = () => Math.max(40, (err.columns || 100) - 1)
   const clear = () => {
     if (drawn > 0) err.write(`\x1b[${drawn}A\x1b[0J`)
     drawn = 0

@@ -3,7 +3,6 @@
  * step sees every cached key. Rows that have stopped keep feeding a pad so the batch stays
  * rectangular; their outputs are ignored.
  */
-import * as tf from "@tensorflow/tfjs"
 import { defaultStopIds } from "../model/config.js"
 import { disposeCache, forward } from "../model/forward.js"
 import type { GenerateOptions, GenerationResult, GlmModel, KvCache, TokenEvent } from "../model/types.js"
@@ -151,6 +150,5 @@ export const greedyWithLogits = (
   } finally {
     disposeCache(cache)
   }
-  void tf
   return { tokens, stepLogits }
 }

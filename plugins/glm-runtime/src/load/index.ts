@@ -1,2 +1,3 @@
+export * from "./effect.js"
 export * from "./folder.js"
 export * from "./manifest.js"

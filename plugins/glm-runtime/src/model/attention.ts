@@ -47,10 +47,10 @@ export const buildMask = (
 }
 
 /**
- * q [b, s, heads, hd]; k, v [b, kvHeads, T, hd] (prefix + cache + new). Returns [b, s, heads·hd].
+ * q [b, s, heads, hd]; k, v [b, kvHeads, T, hd] (prefix + cache + new). Returns [b·s, heads·hd].
  * Query head h uses kv group h / (heads/kvHeads) (contiguous blocks).
  */
-export const attend = (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: AttentionMask | undefined): tf.Tensor3D => {
+export const attend = (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: AttentionMask | undefined): tf.Tensor2D => {
   const [b, s, heads, hd] = q.shape
   const kvHeads = k.shape[1]
   const rep = heads / kvHeads
@@ -61,5 +61,5 @@ export const attend = (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: Att
   const probs = tf.softmax(masked)
   const ctx = tf.matMul(probs, v) // [b, kvHeads, rep·s, hd]
   const out = tf.transpose(tf.reshape(ctx, [b, heads, s, hd]), [0, 2, 1, 3])
-  return tf.reshape(out, [b, s, heads * hd]) as tf.Tensor3D
+  return tf.reshape(out, [b * s, heads * hd]) as tf.Tensor2D
 }

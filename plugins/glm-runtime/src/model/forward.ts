@@ -66,6 +66,8 @@ const geluTanh = (x: tf.Tensor): tf.Tensor =>
   tf.mul(x, tf.sigmoid(tf.mul(tf.mul(x, 2 * GELU_C), tf.add(1, tf.mul(tf.square(x), 0.044715)))))
 
 interface LayerIO {
+  readonly b: number
+  readonly s: number
   readonly cos: tf.Tensor
   readonly sin: tf.Tensor
   readonly r: tf.Tensor2D
@@ -87,10 +89,12 @@ const extendKv = (
   return { k: tf.concat([past.k, kt], 2) as tf.Tensor4D, v: tf.concat([past.v, vt], 2) as tf.Tensor4D }
 }
 
-const glm1Layer = (c: Ctx, x: tf.Tensor3D, i: number, io: LayerIO): { out: tf.Tensor3D; kv: { k: tf.Tensor4D; v: tf.Tensor4D } } => {
+// Hidden states stay 2-D `[b·s, hidden]` through the layers: every linear is then a plain 2-D
+// matmul with no reshapes around it; only attention takes 4-D views.
+const glm1Layer = (c: Ctx, x: tf.Tensor2D, i: number, io: LayerIO): { out: tf.Tensor2D; kv: { k: tf.Tensor4D; v: tf.Tensor4D } } => {
   const { d } = c
   const p = glm1Names.layer(i)
-  const [b, s] = x.shape
+  const { b, s } = io
   const h = layerNorm(x, c.get(`${p}input_layernorm.weight`), c.get(`${p}input_layernorm.bias`), d.eps)
   const qkv = tf.reshape(
     c.linear(h, `${p}attention.query_key_value.weight`, `${p}attention.query_key_value.bias`),
@@ -112,33 +116,33 @@ const glm1Layer = (c: Ctx, x: tf.Tensor3D, i: number, io: LayerIO): { out: tf.Te
     `${p}mlp.dense_4h_to_h.weight`,
     `${p}mlp.dense_4h_to_h.bias`
   )
-  return { out: tf.add(tf.mul(h2, GLM1_ALPHA), m) as tf.Tensor3D, kv }
+  return { out: tf.add(tf.mul(h2, GLM1_ALPHA), m) as tf.Tensor2D, kv }
 }
 
-const glm2Layer = (c: Ctx, x: tf.Tensor3D, i: number, io: LayerIO): { out: tf.Tensor3D; kv: { k: tf.Tensor4D; v: tf.Tensor4D } } => {
+const glm2Layer = (c: Ctx, x: tf.Tensor2D, i: number, io: LayerIO): { out: tf.Tensor2D; kv: { k: tf.Tensor4D; v: tf.Tensor4D } } => {
   const { d } = c
   const p = glm2Names.layer(i)
-  const [b, s] = x.shape
+  const { b, s } = io
   const h = rmsNorm(x, c.get(`${p}input_layernorm.weight`), d.eps)
   const y = c.linear(h, `${p}self_attention.query_key_value.weight`, `${p}self_attention.query_key_value.bias`)
   // fused QKV: [all q heads | all k groups | all v groups]
   const qw = d.heads * d.headDim
   const kw = d.kvHeads * d.headDim
   // q heads and k groups are contiguous: rotate them together
-  const qk = tf.reshape(tf.slice(y, [0, 0, 0], [b, s, qw + kw]), [b, s, d.heads + d.kvHeads, d.headDim]) as tf.Tensor4D
+  const qk = tf.reshape(tf.slice(y, [0, 0], [b * s, qw + kw]), [b, s, d.heads + d.kvHeads, d.headDim]) as tf.Tensor4D
   const qkr = applyRotary(qk, io.cos, io.sin, io.r, io.rT)
   const qr = tf.slice(qkr, [0, 0, 0, 0], [b, s, d.heads, d.headDim]) as tf.Tensor4D
   const k = tf.slice(qkr, [0, 0, d.heads, 0], [b, s, d.kvHeads, d.headDim]) as tf.Tensor4D
-  const v = tf.reshape(tf.slice(y, [0, 0, qw + kw], [b, s, kw]), [b, s, d.kvHeads, d.headDim]) as tf.Tensor4D
+  const v = tf.reshape(tf.slice(y, [0, qw + kw], [b * s, kw]), [b, s, d.kvHeads, d.headDim]) as tf.Tensor4D
   const kv = extendKv(io.past(i), k, v)
   const a = c.linear(attend(qr, kv.k, kv.v, io.mask), `${p}self_attention.dense.weight`, `${p}self_attention.dense.bias`)
   const x1 = tf.add(x, a)
   const h2 = rmsNorm(x1, c.get(`${p}post_attention_layernorm.weight`), d.eps)
   const up = c.linear(h2, `${p}mlp.dense_h_to_4h.weight`, `${p}mlp.dense_h_to_4h.bias`)
-  const gate = tf.slice(up, [0, 0, 0], [b, s, d.ffn])
-  const lin = tf.slice(up, [0, 0, d.ffn], [b, s, d.ffn])
+  const gate = tf.slice(up, [0, 0], [b * s, d.ffn])
+  const lin = tf.slice(up, [0, d.ffn], [b * s, d.ffn])
   const m = c.linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), lin), `${p}mlp.dense_4h_to_h.weight`, `${p}mlp.dense_4h_to_h.bias`)
-  return { out: tf.add(x1, m) as tf.Tensor3D, kv }
+  return { out: tf.add(x1, m) as tf.Tensor2D, kv }
 }
 
 const rowLayouts = (cfg: GlmConfig, batch: ForwardBatch): RowLayout[] => {
@@ -191,6 +195,8 @@ const forwardUntidied = (cfg: GlmConfig, weights: WeightMap, batch: ForwardBatch
   const r = preparedR ?? tf.tensor2d(rot!, [d.headDim, d.headDim])
   const allowedFn = (row: number, i: number, j: number) => layouts[row].allowed(i, j)
   const io: LayerIO = {
+    b,
+    s,
     cos: tf.tensor4d(cos, [b, s, 1, d.headDim]),
     sin: tf.tensor4d(sin, [b, s, 1, d.headDim]),
     r,
@@ -207,28 +213,31 @@ const forwardUntidied = (cfg: GlmConfig, weights: WeightMap, batch: ForwardBatch
   const names = cfg.zaoji_arch === "glm1" ? glm1Names : glm2Names
   const flat: number[] = []
   for (const row of ids) for (const t of row) flat.push(t)
-  let x = tf.reshape(embeddingLookup(c.get(names.embedding) as tf.Tensor2D, flat), [b, s, d.hidden]) as tf.Tensor3D
+  let x = embeddingLookup(c.get(names.embedding) as tf.Tensor2D, flat)
+  const to3d = (t: tf.Tensor2D) => tf.reshape(t, [b, -1, d.hidden]) as tf.Tensor3D
   const hidden: tf.Tensor3D[] = []
-  if (options.hidden) hidden.push(x)
+  if (options.hidden) hidden.push(to3d(x))
   const layerFn = cfg.zaoji_arch === "glm1" ? glm1Layer : glm2Layer
   const newCache: Array<{ k: tf.Tensor4D; v: tf.Tensor4D }> = []
   for (let i = 0; i < d.layers; i++) {
     const r = layerFn(c, x, i, io)
     x = r.out
     if (options.cache) newCache.push(r.kv)
-    if (options.hidden) hidden.push(x)
+    if (options.hidden) hidden.push(to3d(x))
   }
   const which = options.logits ?? "all"
-  const normIn = which === "last" && !options.hidden ? (tf.slice(x, [0, s - 1, 0], [b, 1, d.hidden]) as tf.Tensor3D) : x
+  // the last position of each row: rows r·s + s − 1 of the 2-D states
+  const lastRows = (t: tf.Tensor2D) => (s === 1 ? t : (tf.reshape(tf.slice(tf.reshape(t, [b, s, d.hidden]), [0, s - 1, 0], [b, 1, d.hidden]), [b, d.hidden]) as tf.Tensor2D))
+  const normIn = which === "last" && !options.hidden ? lastRows(x) : x
   const normed = (cfg.zaoji_arch === "glm1"
     ? layerNorm(normIn, c.get(`${glm1Names.finalNorm}weight`), c.get(`${glm1Names.finalNorm}bias`), d.eps)
-    : rmsNorm(normIn, c.get(`${glm2Names.finalNorm}weight`), d.eps)) as tf.Tensor3D
-  if (options.hidden) hidden.push(normed)
+    : rmsNorm(normIn, c.get(`${glm2Names.finalNorm}weight`), d.eps)) as tf.Tensor2D
+  if (options.hidden) hidden.push(to3d(normed))
   let logits: tf.Tensor3D | undefined
   if (which !== "none") {
-    const headIn = which === "last" && options.hidden ? (tf.slice(normed, [0, s - 1, 0], [b, 1, d.hidden]) as tf.Tensor3D) : normed
+    const headIn = which === "last" && options.hidden ? lastRows(normed) : normed
     const headName = cfg.zaoji_arch === "glm2" && cfg.tie_word_embeddings ? glm2Names.embedding : names.head
-    logits = c.linear(headIn, headName) as tf.Tensor3D
+    logits = tf.reshape(c.linear(headIn, headName), [b, which === "last" ? 1 : s, d.vocab]) as tf.Tensor3D
   }
   const out: { logits?: tf.Tensor3D; hidden?: tf.Tensor3D[]; cache?: KvCache } = {}
   if (logits !== undefined) out.logits = logits

@@ -4,6 +4,7 @@
  * padding; the logits at position t score the token at t+1.
  */
 import * as tf from "@tensorflow/tfjs"
+import { dimsOf } from "../model/config.js"
 import { forward } from "../model/forward.js"
 import { leftPad } from "../generate/generate.js"
 import type { GlmModel, ScoreItem, ScoreResult } from "../model/types.js"
@@ -15,8 +16,12 @@ export const scoreContinuations = async (
 ): Promise<ScoreResult[]> => {
   const bs = Math.max(1, options.batchSize ?? 8)
   const results: ScoreResult[] = []
+  const vocab = dimsOf(model.config).vocab
   items.forEach((it, i) => {
     if (it.context.length === 0) throw new Error(`score item ${i}: empty context`)
+    for (const t of [...it.context, ...it.continuation]) {
+      if (!Number.isInteger(t) || t < 0 || t >= vocab) throw new RangeError(`score item ${i}: token id ${t} is outside the vocabulary [0, ${vocab})`)
+    }
   })
   for (let start = 0; start < items.length; start += bs) {
     const chunk = items.slice(start, start + bs)

@@ -7,6 +7,10 @@
  * rater. Agreement: the unit is one answer (question + label); Krippendorff's interval alpha over
  * all raters (missing allowed) and ICC(2,1)/ICC(2,k) over the answers every rater scored.
  *
+ * Pairwise (blind answers): for models X and Y, every (rater, question) where the rater scored both
+ * gives d = score(X) − score(Y); the report gives the mean of d with a question-cluster bootstrap
+ * 95% CI, and how often X scored higher, equal or lower. Pairs are listed in the mapping's model order.
+ *
  * Dialogue replies (1–5 on accuracy, value to doctors, suitability for patients): per dimension, a
  * model's mean is the mean of the entered scores of its replies, with the conversation as bootstrap
  * cluster. `overall` is, per reply, the mean of the dimensions entered for it, then averaged like a
@@ -71,6 +75,14 @@ export interface UnblindedReplyRating extends ReplyRating {
   readonly model: string
 }
 
+export interface PairwiseSummary extends MeanSummary {
+  readonly a: string
+  readonly b: string
+  readonly wins: number
+  readonly ties: number
+  readonly losses: number
+}
+
 export interface HumanEvalReport {
   readonly title: string
   readonly models: ReadonlyArray<string>
@@ -80,6 +92,8 @@ export interface HumanEvalReport {
     readonly questions: number
     readonly perModel: ReadonlyArray<BlindModelSummary>
     readonly perRater: ReadonlyArray<RaterModelMean>
+    /** mean score difference a − b over (rater, question) pairs scoring both */
+    readonly pairwise: ReadonlyArray<PairwiseSummary>
     readonly agreement: AgreementSummary
     /** every entered rating, unblinded (comments included) */
     readonly ratings: ReadonlyArray<UnblindedAnswerRating>
@@ -142,6 +156,37 @@ const agreementOf = (rows: ReadonlyArray<Scored>): AgreementSummary => {
   }
 }
 
+const pairwiseOf = (rows: ReadonlyArray<Scored>, models: ReadonlyArray<string>, questionIds: ReadonlyArray<string>, resamples: number, seed: number): Array<PairwiseSummary> => {
+  // (rater, question, model) → score
+  const score = new Map<string, number>()
+  for (const r of rows) score.set(JSON.stringify([r.rater, r.cluster, r.model]), r.value)
+  const raters = [...new Set(rows.map((r) => r.rater))]
+  const out: Array<PairwiseSummary> = []
+  for (let i = 0; i < models.length; i++) {
+    for (let j = i + 1; j < models.length; j++) {
+      const a = models[i]!
+      const b = models[j]!
+      const diffs: Array<Scored> = []
+      for (const rater of raters) {
+        for (const q of questionIds) {
+          const x = score.get(JSON.stringify([rater, q, a]))
+          const y = score.get(JSON.stringify([rater, q, b]))
+          if (x !== undefined && y !== undefined) diffs.push({ rater, model: a, cluster: q, unit: q, value: x - y })
+        }
+      }
+      out.push({
+        a,
+        b,
+        ...summarise(diffs, questionIds, resamples, seed),
+        wins: diffs.filter((d) => d.value > 0).length,
+        ties: diffs.filter((d) => d.value === 0).length,
+        losses: diffs.filter((d) => d.value < 0).length
+      })
+    }
+  }
+  return out
+}
+
 const raterMeans = (rows: ReadonlyArray<Scored>): Array<RaterModelMean> => {
   const groups = new Map<string, Array<number>>()
   for (const r of rows) {
@@ -187,7 +232,8 @@ export const aggregateHumanRatings = (input: AggregateInput, options: AggregateO
     blindRows.push({ rater: r.rater, model, cluster: r.questionId, unit: `${r.questionId}\u0000${r.label}`, value: r.score })
   }
   const questionIds = kit.questions.map((q) => q.id)
-  const blindModels = [...new Set(Object.values(mapping.questions).flatMap((m) => Object.values(m)))]
+  const inBlind = new Set(Object.values(mapping.questions).flatMap((m) => Object.values(m)))
+  const blindModels = mapping.models.filter((m) => inBlind.has(m))
   const perModel: Array<BlindModelSummary> = blindModels.map((model) => {
     const rows = blindRows.filter((r) => r.model === model)
     return { model, questions: new Set(rows.map((r) => r.cluster)).size, ...summarise(rows, questionIds, resamples, seed) }
@@ -256,6 +302,7 @@ export const aggregateHumanRatings = (input: AggregateInput, options: AggregateO
       questions: kit.questions.length,
       perModel,
       perRater: raterMeans(blindRows),
+      pairwise: pairwiseOf(blindRows, blindModels, questionIds, resamples, seed),
       agreement: agreementOf(blindRows),
       ratings: answerRatings
     },

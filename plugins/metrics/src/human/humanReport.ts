@@ -30,6 +30,12 @@ export const humanReportMarkdown = (report: HumanEvalReport): string => {
       for (const r of b.perRater) lines.push(`| ${cell(r.rater)} | ${cell(r.model)} | ${num(r.mean)} | ${r.n} |`)
       lines.push("")
     }
+    if (b.pairwise.some((p) => p.n > 0)) {
+      lines.push("Pairwise (score of the first model minus the second, same rater and question):", "")
+      lines.push("| models | mean difference | 95% CI | higher / equal / lower |", "| --- | ---: | --- | --- |")
+      for (const p of b.pairwise) lines.push(`| ${cell(p.a)} − ${cell(p.b)} | ${num(p.mean)} | ${ci(p)} | ${p.wins} / ${p.ties} / ${p.losses} |`)
+      lines.push("")
+    }
     lines.push("Agreement (unit: one anonymous answer):", "", ...agreementLines(b.agreement), "")
   }
   const d = report.dialogue
@@ -38,14 +44,20 @@ export const humanReportMarkdown = (report: HumanEvalReport): string => {
     const title = (k: (typeof dims)[number]) => (k === "overall" ? "Overall" : REPLY_DIMENSION_TITLES[k])
     lines.push(`## Dialogue evaluation (each reply ${d.scale[0]}–${d.scale[1]}, ${d.conversations} conversations)`, "")
     lines.push(`| model | ${dims.map(title).join(" | ")} | rated replies |`, `| --- | ${dims.map(() => "---").join(" | ")} | ---: |`)
-    for (const m of d.perModel) lines.push(`| ${cell(m.model)} | ${dims.map((k) => `${num(m[k].mean)} ${ci(m[k])}`).join(" | ")} | ${m.ratedReplies} |`)
+    for (const m of d.perModel) lines.push(`| ${cell(m.model)} | ${dims.map((k) => (m[k].mean === null ? "–" : `${num(m[k].mean)} ${ci(m[k])}`)).join(" | ")} | ${m.ratedReplies} |`)
     lines.push("")
     if (d.perRater.length > 0) {
       lines.push("Per rater:", "", `| rater | model | ${dims.map(title).join(" | ")} | replies |`, `| --- | --- | ${dims.map(() => "---:").join(" | ")} | ---: |`)
       for (const r of d.perRater) lines.push(`| ${cell(r.rater)} | ${cell(r.model)} | ${dims.map((k) => num(r.means[k])).join(" | ")} | ${r.ratedReplies} |`)
       lines.push("")
     }
-    for (const k of dims) lines.push(`Agreement on ${title(k).toLowerCase()} (unit: one reply):`, "", ...agreementLines(d.agreement[k]), "")
+    lines.push("Agreement per dimension (unit: one reply):", "")
+    lines.push("| dimension | raters | Krippendorff's alpha (interval) | units rated by ≥ 2 | ICC(2,1) | ICC(2,k) | units rated by all |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for (const k of dims) {
+      const a = d.agreement[k]
+      lines.push(`| ${title(k)} | ${a.raters} | ${num(a.krippendorffAlphaInterval, 3)} | ${a.pairableUnits} | ${num(a.icc21, 3)} | ${num(a.icc2k, 3)} | ${a.completeUnits} |`)
+    }
+    lines.push("")
   }
   lines.push("## Definitions", "")
   lines.push(

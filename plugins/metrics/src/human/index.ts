@@ -10,7 +10,7 @@ export type { RatingsStore, AnswerRating, ReplyRating, LiveDialogue } from "./ra
 export { unblindKit, defaultMappingPath, RATINGS_FILE } from "./unblind.js"
 export type { UnblindOptions } from "./unblind.js"
 export { aggregateHumanRatings } from "./aggregate.js"
-export type { HumanEvalReport, BlindModelSummary, DialogueModelSummary, AgreementSummary, MeanSummary } from "./aggregate.js"
+export type { HumanEvalReport, BlindModelSummary, DialogueModelSummary, AgreementSummary, MeanSummary, PairwiseSummary } from "./aggregate.js"
 export { humanReportMarkdown, writeHumanReport } from "./humanReport.js"
 export { krippendorffAlphaInterval, icc2 } from "./agreement.js"
 export type { AlphaResult, IccResult } from "./agreement.js"

@@ -3,9 +3,10 @@
  *
  * - A model artifact's lineage is read from the `manifest.json` the store writes beside it (stage,
  *   plugin, version, key, config, inputs, recorded metrics), or just its key when there is none.
- * - Training-loss curves are taken from that manifest's metrics and the artifact's output value:
- *   every field holding an array of `{ step, loss }` records (e.g. `lossCurve`, `evalCurve`) is one
- *   curve named after the field.
+ * - Training-loss curves are taken from that manifest's metrics (every field holding an array of
+ *   `{ step, loss }` records, e.g. `loss_curve`, `eval_curve`, is one curve named after the field),
+ *   or, when the manifest has none, from such fields of the output value (top level or one level
+ *   down, e.g. `training.lossCurve`).
  * - A data set is identified by its path (relative to the workflow folder), the SHA-256 of its bytes
  *   and its row count.
  */
@@ -72,19 +73,20 @@ export const modelLineage = (artifact: Artifact<unknown>): ModelLineage => {
 }
 
 export const lossCurves = (artifact: Artifact<unknown>): Array<Curve> => {
-  const m = readManifest(artifact.dir)
-  const sources: Array<Record<string, unknown>> = []
-  if (m?.metrics && typeof m.metrics === "object") sources.push(m.metrics)
-  if (artifact.value && typeof artifact.value === "object") sources.push(artifact.value as Record<string, unknown>)
-  const seen = new Set<string>()
-  const curves: Array<Curve> = []
-  for (const src of sources)
-    for (const [name, v] of Object.entries(src))
-      if (isCurve(v) && !seen.has(name)) {
-        seen.add(name)
-        curves.push({ name, points: v.map((p) => ({ step: p.step, loss: p.loss })) })
-      }
-  return curves
+  const collect = (src: unknown, prefix: string, depth: number, out: Array<Curve>) => {
+    if (src === null || typeof src !== "object" || Array.isArray(src)) return
+    for (const [name, v] of Object.entries(src as Record<string, unknown>)) {
+      if (isCurve(v)) out.push({ name: prefix + name, points: v.map((p) => ({ step: p.step, loss: p.loss })) })
+      else if (depth > 0) collect(v, `${prefix}${name}.`, depth - 1, out)
+    }
+  }
+  // the manifest's metrics are the record of the run; the output value is the fallback
+  const fromManifest: Array<Curve> = []
+  collect(readManifest(artifact.dir)?.metrics, "", 0, fromManifest)
+  if (fromManifest.length > 0) return fromManifest
+  const fromValue: Array<Curve> = []
+  collect(artifact.value, "", 1, fromValue)
+  return fromValue
 }
 
 export const fileSha256 = (file: string): string => createHash("sha256").update(readFileSync(file)).digest("hex")

@@ -1,7 +1,7 @@
 /**
- * n-gram counting over integer token ids. Ids are local to one pair (a shared vocabulary of size
- * V ≤ a few thousand), so an n-gram (n ≤ 4) packs exactly into one double, `((a·V + b)·V + c)·V + d`,
- * which keeps the counting maps on number keys (much faster than string keys).
+ * n-gram statistics over integer token ids. Ids are local to one pair (a shared vocabulary of size
+ * V), so an n-gram (n ≤ 4) packs exactly into one double, `((a·V + b)·V + c)·V + d`; the packed
+ * keys of each side are sorted and walked together, which counts without building maps.
  */
 
 /** map token lists to ids over one shared vocabulary; returns the ids and the vocabulary size */
@@ -21,44 +21,62 @@ export const sharedIds = <T>(a: Iterable<T>, b: Iterable<T>): { a: Int32Array; b
   return { a: ea, b: eb, size: Math.max(1, vocab.size) }
 }
 
-const checkPackable = (size: number, n: number) => {
+/** sorted packed keys of every n-gram of `ids` */
+const sortedKeys = (ids: Int32Array, n: number, size: number): Float64Array => {
   if (size ** n > Number.MAX_SAFE_INTEGER) throw new Error(`n-gram packing: vocabulary ${size} too large for n = ${n}`)
-}
-
-/** counts of every n-gram of `ids` */
-export const ngramCounts = (ids: Int32Array, n: number, size: number): Map<number, number> => {
-  checkPackable(size, n)
-  const counts = new Map<number, number>()
-  for (let i = 0; i + n <= ids.length; i++) {
+  const count = Math.max(0, ids.length - n + 1)
+  const keys = new Float64Array(count)
+  for (let i = 0; i < count; i++) {
     let key = ids[i]
     for (let k = 1; k < n; k++) key = key * size + ids[i + k]
-    counts.set(key, (counts.get(key) ?? 0) + 1)
+    keys[i] = key
   }
-  return counts
+  return keys.sort()
 }
 
-/** the set of distinct n-grams of `ids` */
-export const ngramSet = (ids: Int32Array, n: number, size: number): Set<number> => {
-  checkPackable(size, n)
-  const s = new Set<number>()
-  for (let i = 0; i + n <= ids.length; i++) {
-    let key = ids[i]
-    for (let k = 1; k < n; k++) key = key * size + ids[i + k]
-    s.add(key)
-  }
-  return s
-}
-
-/** Σ_g count_hyp(g) and Σ_g min(count_hyp(g), count_ref(g)) for one order */
+/** Σ_g count_hyp(g) and Σ_g min(count_hyp(g), count_ref(g)) for one order (clipped matches) */
 export const clippedMatches = (hyp: Int32Array, ref: Int32Array, n: number, size: number): { matched: number; total: number } => {
-  const hc = ngramCounts(hyp, n, size)
-  const rc = ngramCounts(ref, n, size)
+  const h = sortedKeys(hyp, n, size)
+  const r = sortedKeys(ref, n, size)
   let matched = 0
-  let total = 0
-  for (const [g, c] of hc) {
-    total += c
-    const r = rc.get(g)
-    if (r !== undefined) matched += c < r ? c : r
+  let i = 0
+  let j = 0
+  while (i < h.length && j < r.length) {
+    if (h[i] < r[j]) i++
+    else if (h[i] > r[j]) j++
+    else {
+      const g = h[i]
+      let ch = 0
+      let cr = 0
+      while (i < h.length && h[i] === g) (i++, ch++)
+      while (j < r.length && r[j] === g) (j++, cr++)
+      matched += ch < cr ? ch : cr
+    }
   }
-  return { matched, total }
+  return { matched, total: h.length }
+}
+
+/** distinct n-grams of each side and of both (set semantics) */
+export const distinctOverlap = (hyp: Int32Array, ref: Int32Array, n: number, size: number): { hyp: number; ref: number; overlap: number } => {
+  const h = sortedKeys(hyp, n, size)
+  const r = sortedKeys(ref, n, size)
+  const distinct = (k: Float64Array) => {
+    let d = 0
+    for (let i = 0; i < k.length; i++) if (i === 0 || k[i] !== k[i - 1]) d++
+    return d
+  }
+  let overlap = 0
+  let i = 0
+  let j = 0
+  while (i < h.length && j < r.length) {
+    if (h[i] < r[j]) i++
+    else if (h[i] > r[j]) j++
+    else {
+      const g = h[i]
+      overlap++
+      while (i < h.length && h[i] === g) i++
+      while (j < r.length && r[j] === g) j++
+    }
+  }
+  return { hyp: distinct(h), ref: distinct(r), overlap }
 }

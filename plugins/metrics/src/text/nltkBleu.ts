@@ -25,12 +25,23 @@ export interface NltkBleuDetail {
 
 const MAX_N = 4
 
+/** code points as numbers (cheaper map keys than one-character strings) */
+const codePoints = (s: string): Array<number> => {
+  const out: Array<number> = []
+  for (let i = 0; i < s.length; i++) {
+    const c = s.codePointAt(i)!
+    out.push(c)
+    if (c > 0xffff) i++
+  }
+  return out
+}
+
 /** nltk's closest-reference brevity penalty for a single reference */
 export const nltkBrevityPenalty = (refLen: number, hypLen: number): number =>
   hypLen > refLen ? 1 : hypLen === 0 ? 0 : Math.exp(1 - refLen / hypLen)
 
 export const nltkCharBleu4Detail = (prediction: string, reference: string): NltkBleuDetail => {
-  const { a: hyp, b: ref, size } = sharedIds(prediction, reference)
+  const { a: hyp, b: ref, size } = sharedIds(codePoints(prediction), codePoints(reference))
   const numerators: Array<number> = []
   const denominators: Array<number> = []
   for (let n = 1; n <= MAX_N; n++) {

@@ -17,18 +17,41 @@ export const PY_WS_CLASS = Array.from(PY_WHITESPACE)
   .map((c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"))
   .join("")
 
-const splitRe = new RegExp(`[${PY_WS_CLASS}]+`, "u")
-const leadRe = new RegExp(`^[${PY_WS_CLASS}]+`, "u")
-const trailRe = new RegExp(`[${PY_WS_CLASS}]+$`, "u")
+// every Python whitespace character is in the BMP: one lookup table by UTF-16 unit
+const WS_TABLE = (() => {
+  const t = new Uint8Array(0x10000)
+  for (const c of PY_WHITESPACE) t[c.charCodeAt(0)] = 1
+  return t
+})()
+const wsAt = (s: string, i: number): boolean => WS_TABLE[s.charCodeAt(i)] === 1
 
 /** Python `s.split()` (no argument): split on runs of whitespace, no empty strings */
 export const pySplit = (s: string): Array<string> => {
-  const t = pyStrip(s)
-  return t.length === 0 ? [] : t.split(splitRe)
+  const out: Array<string> = []
+  let start = -1
+  for (let i = 0; i < s.length; i++) {
+    if (wsAt(s, i)) {
+      if (start >= 0) {
+        out.push(s.slice(start, i))
+        start = -1
+      }
+    } else if (start < 0) start = i
+  }
+  if (start >= 0) out.push(s.slice(start))
+  return out
 }
 
-export const pyRstrip = (s: string): string => s.replace(trailRe, "")
-export const pyStrip = (s: string): string => s.replace(leadRe, "").replace(trailRe, "")
+export const pyRstrip = (s: string): string => {
+  let end = s.length
+  while (end > 0 && wsAt(s, end - 1)) end--
+  return end === s.length ? s : s.slice(0, end)
+}
+
+export const pyStrip = (s: string): string => {
+  let start = 0
+  while (start < s.length && wsAt(s, start)) start++
+  return pyRstrip(s.slice(start))
+}
 
 /** Python `list(s)`: Unicode code points (not UTF-16 units) */
 export const codePoints = (s: string): Array<string> => Array.from(s)

@@ -15,7 +15,7 @@
  *    Identical texts give F = 0.999999995.
  */
 import { lcsLength } from "./lcs.js"
-import { ngramSet, sharedIds } from "./ngrams.js"
+import { distinctOverlap, sharedIds } from "./ngrams.js"
 import { pyRstrip, pySplit } from "./pythonText.js"
 
 export class RougeChineseError extends Error {
@@ -78,13 +78,10 @@ export interface RougeChineseScores {
 }
 
 const rougeN = (hyp: Int32Array, ref: Int32Array, n: number, size: number): RougeNDetail => {
-  const h = ngramSet(hyp, n, size)
-  const r = ngramSet(ref, n, size)
-  let overlap = 0
-  for (const g of h) if (r.has(g)) overlap++
-  const p = h.size === 0 ? 0 : overlap / h.size
-  const rec = r.size === 0 ? 0 : overlap / r.size
-  return { p, r: rec, f: f1(p, rec), hypNgrams: h.size, refNgrams: r.size, overlap }
+  const d = distinctOverlap(hyp, ref, n, size)
+  const p = d.hyp === 0 ? 0 : d.overlap / d.hyp
+  const rec = d.ref === 0 ? 0 : d.overlap / d.ref
+  return { p, r: rec, f: f1(p, rec), hypNgrams: d.hyp, refNgrams: d.ref, overlap: d.overlap }
 }
 
 /**

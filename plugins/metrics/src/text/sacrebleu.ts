@@ -42,8 +42,15 @@ const ZH_TABLE = (() => {
 })()
 const isZhChar = (cp: number): boolean => cp < 0x10000 && ZH_TABLE[cp] === 1
 
+// the first 13a regex, ([\{-\~\[-\` -\&\(-\+\:-\@\/]) → " \1 ", puts spaces around single ASCII
+// characters regardless of context, as the Chinese-character step does; both are done in one pass
+const PUNCT_TABLE = (() => {
+  const t = new Uint8Array(128)
+  const ranges: Array<[string, string]> = [["{", "~"], ["[", "`"], [" ", "&"], ["(", "+"], [":", "@"], ["/", "/"]]
+  for (const [lo, hi] of ranges) t.fill(1, lo.charCodeAt(0), hi.charCodeAt(0) + 1)
+  return t
+})()
 // ASCII-only classes: without the u flag a surrogate pair is never split in a way that changes the output
-const RE_PUNCT = /([\{-\~\[-\` -\&\(-\+\:-\@\/])/g
 const RE_PERIOD_COMMA_AFTER = /([^0-9])([\.,])/g
 const RE_PERIOD_COMMA_BEFORE = /([\.,])([^0-9])/g
 const RE_DASH = /([0-9])(-)/g
@@ -52,13 +59,14 @@ const RE_DASH = /([0-9])(-)/g
 export const sacrebleuZhTokens = (segment: string): Array<string> => {
   const s = pyStrip(pyRstrip(segment))
   const parts: Array<string> = []
-  for (const ch of s) parts.push(isZhChar(ch.codePointAt(0)!) ? " " + ch + " " : ch)
-  const out = parts
-    .join("")
-    .replace(RE_PUNCT, " $1 ")
-    .replace(RE_PERIOD_COMMA_AFTER, "$1 $2 ")
-    .replace(RE_PERIOD_COMMA_BEFORE, " $1 $2")
-    .replace(RE_DASH, "$1 $2 ")
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!
+    parts.push(isZhChar(cp) || (cp < 128 && PUNCT_TABLE[cp] === 1) ? " " + ch + " " : ch)
+  }
+  let out = parts.join("")
+  // the context-dependent regexes only act where these characters occur
+  if (out.includes(".") || out.includes(",")) out = out.replace(RE_PERIOD_COMMA_AFTER, "$1 $2 ").replace(RE_PERIOD_COMMA_BEFORE, " $1 $2")
+  if (out.includes("-")) out = out.replace(RE_DASH, "$1 $2 ")
   return pySplit(out)
 }
 

@@ -1,5 +1,5 @@
 import { Args, Command, Options } from "@effect/cli"
-import { loadWorkflowFile, runWorkflow } from "@zaoji/core"
+import { loadWorkflowFile, redactArgv, runWorkflow } from "@zaoji/core"
 import { Effect, Option } from "effect"
 import { pickRenderer } from "../progressRenderer.js"
 import { jsonOption, storeOption } from "../storeOption.js"
@@ -34,7 +34,7 @@ export default Command.make(
         force: a.force,
         concurrency: Option.getOrUndefined(a.concurrency),
         onEvent: renderer.onEvent,
-        command: ["zaoji", "run", ...process.argv.slice(3)].join(" ")
+        command: ["zaoji", "run", ...redactArgv(process.argv.slice(3))].join(" ")
       }).pipe(Effect.ensuring(Effect.sync(() => renderer.close())))
       if (!a.json) {
         const by = (s: string) => summary.stages.filter((x) => x.status === s).length
