@@ -12,19 +12,20 @@ import { startWorkerPool } from "./workerPool.js"
 export type WorkersOption = number | "auto"
 
 /**
- * Below this much work per optimizer step a second backend instance does not pay for its message
- * and parameter-copy overhead (measured with tools/bench training: see the README figures).
+ * "auto" uses worker threads only when they can pay for themselves: each worker needs a few seconds
+ * to start (module loading, its own WASM instance, its copy of the weights) and every step costs a
+ * round of messages and a parameter copy, so a run must be long and its steps heavy. Thresholds
+ * from tools/bench training (see the README figures): below them one thread is as fast or faster.
  */
-export const AUTO_WORKERS_MIN_GFLOP_PER_STEP = 1.5
+export const AUTO_WORKERS_MIN_GFLOP_PER_STEP = 5
+export const AUTO_WORKERS_MIN_TOTAL_GFLOP = 2000
 
-/**
- * Worker count for "auto": one per core (at most 4) when a step carries enough work and the batch
- * has rows to split; otherwise train in the calling thread.
- */
-export const resolveWorkers = (option: WorkersOption, gflopPerStep: number, batchRows: number): number => {
+/** Worker count for "auto": one per core (at most 4, at most one per batch row) or 1. */
+export const resolveWorkers = (option: WorkersOption, gflopPerStep: number, batchRows: number, totalSteps: number): number => {
   if (option !== "auto") return Math.max(1, Math.floor(option))
   const cores = availableParallelism()
-  if (cores < 2 || batchRows < 2 || gflopPerStep < AUTO_WORKERS_MIN_GFLOP_PER_STEP) return 1
+  if (cores < 2 || batchRows < 2) return 1
+  if (gflopPerStep < AUTO_WORKERS_MIN_GFLOP_PER_STEP || gflopPerStep * totalSteps < AUTO_WORKERS_MIN_TOTAL_GFLOP) return 1
   return Math.min(cores, 4, batchRows)
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import * as tf from "@tensorflow/tfjs"
 import { clipGlobalNorm, epochOrder, globalNorm, lrAt, padBatch, Rng, shardExamples, shiftedTargets, stepsFor, trainerDefaults } from "../src/index.js"
 
 describe("learning-rate schedules", () => {
@@ -85,7 +86,6 @@ describe("clipping and step counts", () => {
 
 describe("loss helpers on the WASM backend", () => {
   it("one-hot rows are ones at the ids (guards the float32 OneHot kernel bug)", async () => {
-    const tf = await import("@tensorflow/tfjs")
     const { useBackend } = await import("@zaoji/tensor")
     const { oneHotF32 } = await import("../src/index.js")
     await useBackend("wasm")
@@ -95,7 +95,6 @@ describe("loss helpers on the WASM backend", () => {
     tf.dispose([ids, oh])
   })
   it("the custom-gradient cross-entropy equals autodiff of log-softmax (value and gradient)", async () => {
-    const tf = await import("@tensorflow/tfjs")
     const { weightedCrossEntropySum, oneHotF32 } = await import("../src/index.js")
     const x = tf.tensor2d([0.3, -1.2, 2.0, 0.1, 1.5, 0.2, -0.7, 0.9, 0.0, 0.4, 0.4, -2.0], [3, 4])
     const targets = Int32Array.from([2, 0, 3])

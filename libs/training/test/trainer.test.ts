@@ -170,4 +170,14 @@ describe("trainer", () => {
     // each worker's tensor count is stable across steps
     for (const w of [0, 1]) expect(new Set(par.counts.map((c) => c[w])).size).toBe(1)
   })
+
+  it("a worker that fails to build its program fails the engine with the cause, and the pool is released", async () => {
+    const failing = { module: new URL("./fixtures/failingProgram.ts", import.meta.url).href, args: { message: "no weights here" } }
+    const r = await Effect.runPromise(Effect.either(Effect.scoped(acquireEngine({ spec: failing, workers: 2, padId: 0 }))))
+    expect(r._tag).toBe("Left")
+    if (r._tag === "Left") {
+      expect(r.left._tag).toBe("PermanentError")
+      expect(r.left.message).toContain("no weights here")
+    }
+  })
 })

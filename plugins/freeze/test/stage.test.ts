@@ -4,10 +4,13 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
-import { artifactOf, runStageOnce } from "@zaoji/core"
-import { decodeGlmConfig, forward, initBaseModel, initTensor, loadModelFolder, prefixWeightShapes, writeAdapterModel } from "@zaoji/glm-runtime"
+import { artifactOf, runStageOnce, type Artifact } from "@zaoji/core"
+import { type ModelArtifact, decodeGlmConfig, forward, initBaseModel, initTensor, loadModelFolder, prefixWeightShapes, writeAdapterModel } from "@zaoji/glm-runtime"
 import { readSafetensors, readSafetensorsHeader, useBackend } from "@zaoji/tensor"
 import { exportModel, train } from "../src/index.js"
+
+/** an optional input left unwired (the engine passes no artifact for it) */
+const unwired = undefined as never
 
 const dirs: string[] = []
 const tmp = () => {
@@ -28,7 +31,7 @@ const fixture = (arch: "glm1" | "glm2", withPrefix: boolean) => {
   const root = tmp()
   const baseArt = join(root, "base")
   const { config } = initBaseModel(join(baseArt, "model"), qa.map((q) => q.question + q.answer), { preset: "micro", arch, seed: 9 })
-  let model = artifactOf({ model: "model", arch, method: "pretrain" as const, training: {} as any }, baseArt)
+  let model: Artifact<ModelArtifact> = artifactOf({ model: "model", arch, method: "pretrain" as const, training: {} as any }, baseArt)
   if (withPrefix) {
     const pcfg = decodeGlmConfig({ ...config, pre_seq_len: 4, prefix_projection: false })
     const shapes = prefixWeightShapes(pcfg)
@@ -63,7 +66,7 @@ describe("freeze.train stage", () => {
   for (const arch of ["glm1", "glm2"] as const) {
     it(`${arch}: saves only the tuned last layer as a delta; everything else stays the base's`, async () => {
       const { root, model, data, baseModelDir } = fixture(arch, false)
-      const out = await Effect.runPromise(runStageOnce(train, config, { model, data, validation: undefined }, join(root, "stage")))
+      const out = await Effect.runPromise(runStageOnce(train, config, { model, data, validation: unwired }, join(root, "stage")))
       const dir = join(out.dir, "model")
       const layer = arch === "glm1" ? "transformer.layers.1." : "transformer.encoder.layers.1."
       const names = [...readSafetensorsHeader(join(dir, "delta.safetensors")).entries.keys()]
@@ -86,14 +89,14 @@ describe("freeze.train stage", () => {
 
   it("trainableModules selects modules inside the layers; bad selections are input errors naming the field", async () => {
     const { root, model, data } = fixture("glm2", false)
-    const out = await Effect.runPromise(runStageOnce(train, { ...config, steps: 2, trainableModules: ["mlp"] }, { model, data, validation: undefined }, join(root, "mlp")))
+    const out = await Effect.runPromise(runStageOnce(train, { ...config, steps: 2, trainableModules: ["mlp"] }, { model, data, validation: unwired }, join(root, "mlp")))
     const names = [...readSafetensorsHeader(join(out.dir, "model", "delta.safetensors")).entries.keys()].sort()
     expect(names).toEqual(["transformer.encoder.layers.1.mlp.dense_4h_to_h.weight", "transformer.encoder.layers.1.mlp.dense_h_to_4h.weight"])
     for (const [bad, field] of [
       [{ trainableModules: ["nonexistent"] }, "trainableModules"],
       [{ trainableLayers: 3 }, "trainableLayers"]
     ] as const) {
-      const r = await Effect.runPromise(Effect.either(runStageOnce(train, { ...config, ...bad }, { model, data, validation: undefined }, join(root, `bad-${field}`))))
+      const r = await Effect.runPromise(Effect.either(runStageOnce(train, { ...config, ...bad }, { model, data, validation: unwired }, join(root, `bad-${field}`))))
       expect(r._tag).toBe("Left")
       if (r._tag === "Left") {
         expect(r.left._tag).toBe("InputError")
@@ -107,7 +110,7 @@ describe("freeze.train stage", () => {
     const stage1Prefix = readSafetensors(join(model.dir, "model", "prefix_encoder.safetensors"))
     const emb = "transformer.prefix_encoder.embedding.weight"
     const run = (prefix: "frozen" | "train" | "merged") =>
-      Effect.runPromise(runStageOnce(train, { ...config, steps: 4, prefix }, { model, data, validation: undefined }, join(root, prefix)))
+      Effect.runPromise(runStageOnce(train, { ...config, steps: 4, prefix }, { model, data, validation: unwired }, join(root, prefix)))
 
     const frozen = await run("frozen")
     const fdir = join(frozen.dir, "model")
@@ -135,7 +138,7 @@ describe("freeze.train stage", () => {
 
   it("exportModel writes a standalone folder that computes the same logits as base + prefix + delta", async () => {
     const { root, model, data } = fixture("glm2", true)
-    const out = await Effect.runPromise(runStageOnce(train, { ...config, steps: 3 }, { model, data, validation: undefined }, join(root, "tuned")))
+    const out = await Effect.runPromise(runStageOnce(train, { ...config, steps: 3 }, { model, data, validation: unwired }, join(root, "tuned")))
     const src = join(out.dir, "model")
     const dst = join(root, "exported")
     exportModel(src, dst)
@@ -155,8 +158,8 @@ describe("freeze.train stage", () => {
 
   it("two data-parallel worker threads train the same layer as one thread, up to float rounding", async () => {
     const { root, model, data } = fixture("glm1", false)
-    const one = await Effect.runPromise(runStageOnce(train, { ...config, steps: 4 }, { model, data, validation: undefined }, join(root, "w1")))
-    const two = await Effect.runPromise(runStageOnce(train, { ...config, steps: 4, workers: 2 }, { model, data, validation: undefined }, join(root, "w2")))
+    const one = await Effect.runPromise(runStageOnce(train, { ...config, steps: 4 }, { model, data, validation: unwired }, join(root, "w1")))
+    const two = await Effect.runPromise(runStageOnce(train, { ...config, steps: 4, workers: 2 }, { model, data, validation: unwired }, join(root, "w2")))
     expect(two.value.training.workers).toBe(2)
     const a = readSafetensors(join(one.dir, "model", "delta.safetensors"))
     const b = readSafetensors(join(two.dir, "model", "delta.safetensors"))

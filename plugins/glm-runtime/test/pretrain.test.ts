@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { artifactOf, runStageOnce } from "@zaoji/core"
 import { useBackend } from "@zaoji/tensor"
+import type { Glm2Config } from "../src/index.js"
 import { buildExample, corpusBlocks, loadModelFolder, loadTokenizer, pretrain, trainTokenizer } from "../src/index.js"
 import { syntheticQa, writeJsonl } from "./trainingData.js"
 
@@ -100,7 +101,7 @@ describe("GLM training program", () => {
   it("leaves the live tensor count unchanged across gradient and eval steps (full, freeze, prefix)", async () => {
     const { createGlmProgram, presetConfig, baseWeightShapes } = await import("../src/index.js")
     const { tensorCountsOver } = await import("@zaoji/tensor")
-    const cfg = presetConfig("micro", { arch: "glm2", pre_seq_len: 3 })
+    const cfg = presetConfig("micro", { arch: "glm2", pre_seq_len: 3 }) as Glm2Config
     const names = Object.keys(baseWeightShapes(cfg))
     const batch = { inputIds: [[cfg.gmask_token_id!, cfg.sop_token_id!, 7, 8, 9, 2], [cfg.gmask_token_id!, cfg.sop_token_id!, 10, 2, 0, 0]], labels: [[-100, -100, -100, 8, 9, 2], [-100, -100, 10, 2, -100, -100]] }
     for (const trainable of [names, names.filter((n) => n.includes("layers.1.")), ["transformer.prefix_encoder.embedding.weight"]]) {

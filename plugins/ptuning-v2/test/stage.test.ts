@@ -3,10 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Effect, Fiber } from "effect"
-import { artifactOf, runStageOnce } from "@zaoji/core"
+import { artifactOf, runStageOnce, type Artifact } from "@zaoji/core"
 import { initBaseModel, loadModelFolder } from "@zaoji/glm-runtime"
 import { readSafetensors, readSafetensorsHeader, useBackend } from "@zaoji/tensor"
 import { train } from "../src/index.js"
+
+/** an optional input left unwired (the engine passes no artifact for it) */
+const unwired = undefined as never
 
 const dirs: string[] = []
 const tmp = () => {
@@ -48,7 +51,7 @@ describe("ptuning-v2.train stage", () => {
   for (const arch of ["glm1", "glm2"] as const) {
     it(`${arch}: trains only the prefix and writes it as an adapter of the untouched base`, async () => {
       const { root, base, data } = fixture(arch)
-      const out = await Effect.runPromise(runStageOnce(train, config, { base, data, validation: undefined }, join(root, "stage")))
+      const out = await Effect.runPromise(runStageOnce(train, config, { base, data, validation: unwired }, join(root, "stage")))
       const modelDir = join(out.dir, out.value.model)
       const names = [...readSafetensorsHeader(join(modelDir, "prefix_encoder.safetensors")).entries.keys()]
       expect(names).toEqual(["transformer.prefix_encoder.embedding.weight"])
@@ -73,12 +76,12 @@ describe("ptuning-v2.train stage", () => {
 
   it("resumes exactly after an interrupt (same prefix as an uninterrupted run)", async () => {
     const { root, base, data } = fixture("glm1")
-    const full = await Effect.runPromise(runStageOnce(train, config, { base, data, validation: undefined }, join(root, "full")))
+    const full = await Effect.runPromise(runStageOnce(train, config, { base, data, validation: unwired }, join(root, "full")))
     const stageDir = join(root, "interrupted")
     const stateMeta = join(stageDir, "checkpoint", "state", "meta.json")
     await Effect.runPromise(
       Effect.gen(function* () {
-        const fiber = yield* Effect.fork(runStageOnce(train, config, { base, data, validation: undefined }, stageDir))
+        const fiber = yield* Effect.fork(runStageOnce(train, config, { base, data, validation: unwired }, stageDir))
         while (!existsSync(stateMeta)) yield* Effect.sleep("20 millis")
         yield* Fiber.interrupt(fiber)
       })
@@ -86,7 +89,7 @@ describe("ptuning-v2.train stage", () => {
     const meta = JSON.parse(readFileSync(stateMeta, "utf8")).meta
     expect(meta.step).toBeGreaterThanOrEqual(4)
     expect(meta.step).toBeLessThan(16)
-    const resumed = await Effect.runPromise(runStageOnce(train, config, { base, data, validation: undefined }, stageDir))
+    const resumed = await Effect.runPromise(runStageOnce(train, config, { base, data, validation: unwired }, stageDir))
     expect(resumed.value.training.resumedFromStep).toBe(meta.step)
     const a = readSafetensors(join(full.dir, "model", "prefix_encoder.safetensors"))
     const b = readSafetensors(join(resumed.dir, "model", "prefix_encoder.safetensors"))
@@ -102,7 +105,7 @@ describe("ptuning-v2.train stage", () => {
   it("rejects an unsupported prefix hidden size with the field named", async () => {
     const { root, base, data } = fixture("glm1")
     const r = await Effect.runPromise(
-      Effect.either(runStageOnce(train, { ...config, prefixProjection: true, prefixHiddenSize: 7 }, { base, data, validation: undefined }, join(root, "bad")))
+      Effect.either(runStageOnce(train, { ...config, prefixProjection: true, prefixHiddenSize: 7 }, { base, data, validation: unwired }, join(root, "bad")))
     )
     expect(r._tag).toBe("Left")
     if (r._tag === "Left") {

@@ -28,7 +28,7 @@ import {
   type KvCache
 } from "@zaoji/glm-runtime"
 
-export interface BenchRow {
+export interface RuntimeRow {
   readonly name: string
   readonly value: number
   readonly unit: string
@@ -196,7 +196,7 @@ const runAnchor = (log: (l: string) => void): { gen?: AnchorGen; note: string } 
   }
 }
 
-export const benchRuntime = async (options: RuntimeBenchOptions = {}): Promise<BenchRow[]> => {
+export const benchRuntime = async (options: RuntimeBenchOptions = {}): Promise<RuntimeRow[]> => {
   const log = options.log ?? (() => {})
   const backend = await ensureBackend()
   const cfg = presetConfig("small", { arch: "glm1" })
@@ -221,7 +221,7 @@ export const benchRuntime = async (options: RuntimeBenchOptions = {}): Promise<B
     const attn = (ctx: number) => 4 * L * ctx * H // QKᵀ and PV per token at context ctx (as the reference)
     const anchor = options.anchor === false ? { note: "PyTorch reference skipped" } : runAnchor(log)
     const a = anchor.gen
-    const row = (name: string, value: number, unit: string, anchorValue?: number, note?: string): BenchRow => ({
+    const row = (name: string, value: number, unit: string, anchorValue?: number, note?: string): RuntimeRow => ({
       name,
       value,
       unit,
@@ -248,7 +248,7 @@ export const benchRuntime = async (options: RuntimeBenchOptions = {}): Promise<B
   }
 }
 
-export const formatRows = (rows: ReadonlyArray<BenchRow>): string => {
+export const formatRuntimeTable = (rows: ReadonlyArray<RuntimeRow>): string => {
   const lines = ["| measure | Zaoji | PyTorch | ratio |", "|---|---:|---:|---:|"]
   for (const r of rows) {
     if (r.unit === "") {
@@ -265,7 +265,7 @@ const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process
 if (isMain) {
   const args = new Set(process.argv.slice(2))
   benchRuntime({ quick: args.has("--quick"), anchor: !args.has("--no-anchor"), log: (l) => console.error(l) }).then(
-    (rows) => console.log(formatRows(rows)),
+    (rows) => console.log(formatRuntimeTable(rows)),
     (e) => {
       console.error(e)
       process.exit(1)

@@ -5,7 +5,7 @@
  */
 import { Effect } from "effect"
 import type { PermanentError, StageContext } from "@zaoji/core"
-import { acquireEngine, resolveWorkers, train, type TokenExample, type TrainResult } from "@zaoji/training"
+import { acquireEngine, resolveWorkers, stepsFor, train, type TokenExample, type TrainResult } from "@zaoji/training"
 import { baseWeightShapes } from "../model/names.js"
 import type { GlmConfig } from "../model/types.js"
 import type { TrainingSummary } from "./artifact.js"
@@ -41,7 +41,8 @@ export const runTraining = (input: RunTrainingInput): Effect.Effect<TrainResult,
   Effect.scoped(
     Effect.gen(function* () {
       const { ctx, options } = input
-      const workers = resolveWorkers(options.workers, gflopPerStep(input.config, input.train, options), options.batchSize)
+      const totalSteps = stepsFor(toTrainerConfig(options), input.train.length)
+      const workers = resolveWorkers(options.workers, gflopPerStep(input.config, input.train, options), options.batchSize, totalSteps)
       yield* ctx.log("info", "training", { workers, examples: input.train.length, validation: input.validation.length })
       const engine = yield* acquireEngine({ spec: { module: glmProgramModule, args: input.program }, workers, padId: input.padId })
       const result = yield* train({

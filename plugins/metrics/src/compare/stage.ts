@@ -2,8 +2,8 @@
  * `metrics.compare`: evaluate several models on the same sets and write `report.md`,
  * `report.html`, `metrics.json` and per-item predictions. The models are the stage's inputs, in the
  * order the stage lists them (earlier → later, which the regression gate relies on).
- * `compareModels(["base", "stage1", "stage2"])` makes a stage with those input names, each optional;
- * `compare` is that default.
+ * `compareModels(["base", "stage1", "stage2"])` makes a stage with those input names (the first
+ * required, the others optional); `compare` is that default.
  */
 import { isAbsolute, join, resolve } from "node:path"
 import { mkdirSync } from "node:fs"
@@ -67,13 +67,18 @@ const gateValue = (m: ReportModel, metric: "acc" | "acc_norm" | "generate.acc"):
   return g?.loglik?.acc ?? g?.generate?.acc
 }
 
-export const compareModels = <const Names extends string>(names: ReadonlyArray<Names>) =>
+/** the first model (the earliest, the gate's default reference) is required; the others are optional */
+export type CompareInputs<Names extends readonly [string, ...Array<string>]> = {
+  [K in Names[number]]: K extends Names[0] ? ModelInput : ModelInput | undefined
+}
+
+export const compareModels = <const Names extends readonly [string, ...Array<string>]>(names: Names) =>
   Stage.make({
     name: "metrics.compare",
     version: "1",
     config: CompareConfig,
     output: CompareOutput,
-    inputs: Stage.inputsWithOptional<{ [K in Names]: ModelInput | undefined }>(names, names),
+    inputs: Stage.inputsWithOptional<CompareInputs<Names>>(names as ReadonlyArray<Names[number]>, names.slice(1) as ReadonlyArray<Names[number]>),
     compute: true,
     files: (c) =>
       [c.exam?.file, c.exam?.examples, c.general?.file, c.general?.examples, c.qa?.file, c.subjective?.file, ...Object.values(c.subjective?.humanScores ?? {})].filter(

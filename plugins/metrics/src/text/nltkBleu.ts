@@ -11,7 +11,7 @@
  * - Brevity penalty with c = hyp length, r = ref length: 1 if c > r, 0 if c = 0, else exp(1 − r/c).
  * - BLEU = BP · exp(fsum(0.25 · ln p_n)).
  */
-import { clippedMatches, sharedIds } from "./ngrams.js"
+import { clippedMatches } from "./ngrams.js"
 import { fsum } from "./numeric.js"
 
 export interface NltkBleuDetail {
@@ -25,15 +25,31 @@ export interface NltkBleuDetail {
 
 const MAX_N = 4
 
-/** code points as numbers (cheaper map keys than one-character strings) */
-const codePoints = (s: string): Array<number> => {
-  const out: Array<number> = []
-  for (let i = 0; i < s.length; i++) {
-    const c = s.codePointAt(i)!
-    out.push(c)
-    if (c > 0xffff) i++
+// code point → pair-local id, through a table over all code points stamped per call (no maps)
+const CP_ID = new Int32Array(0x110000)
+const CP_STAMP = new Int32Array(0x110000)
+let cpStamp = 0
+
+const codePointIds = (a: string, b: string): { a: Int32Array; b: Int32Array; size: number } => {
+  cpStamp++
+  let size = 0
+  const enc = (s: string) => {
+    const out = new Int32Array(s.length)
+    let n = 0
+    for (let i = 0; i < s.length; i++) {
+      const c = s.codePointAt(i)!
+      if (c > 0xffff) i++
+      if (CP_STAMP[c] !== cpStamp) {
+        CP_STAMP[c] = cpStamp
+        CP_ID[c] = size++
+      }
+      out[n++] = CP_ID[c]
+    }
+    return out.subarray(0, n)
   }
-  return out
+  const ea = enc(a)
+  const eb = enc(b)
+  return { a: ea, b: eb, size: Math.max(1, size) }
 }
 
 /** nltk's closest-reference brevity penalty for a single reference */
@@ -41,7 +57,7 @@ export const nltkBrevityPenalty = (refLen: number, hypLen: number): number =>
   hypLen > refLen ? 1 : hypLen === 0 ? 0 : Math.exp(1 - refLen / hypLen)
 
 export const nltkCharBleu4Detail = (prediction: string, reference: string): NltkBleuDetail => {
-  const { a: hyp, b: ref, size } = sharedIds(codePoints(prediction), codePoints(reference))
+  const { a: hyp, b: ref, size } = codePointIds(prediction, reference)
   const numerators: Array<number> = []
   const denominators: Array<number> = []
   for (let n = 1; n <= MAX_N; n++) {

@@ -41,11 +41,18 @@ export const cutSent = (para: string): Array<string> => {
 
 /** rouge_chinese's preprocessing of one side into its flat word list (throws when empty) */
 export const rougeChineseWords = (text: string, side: "Hypothesis" | "Reference"): Array<string> => {
-  const pieces = cutSent(text)
-    .filter((piece) => piece.length > 0)
-    .map((piece) => pySplit(piece).join(" "))
-  if (pieces.length === 0) throw new RougeChineseError(side)
-  return pieces.flatMap((piece) => piece.split(" "))
+  const words: Array<string> = []
+  let pieces = 0
+  for (const piece of cutSent(text)) {
+    if (piece.length === 0) continue
+    pieces++
+    // " ".join(piece.split()).split(" "): the piece's words, or one "" for a whitespace-only piece
+    const ws = pySplit(piece)
+    if (ws.length === 0) words.push("")
+    else for (const w of ws) words.push(w)
+  }
+  if (pieces === 0) throw new RougeChineseError(side)
+  return words
 }
 
 export interface PRF {

@@ -1,6 +1,7 @@
 import { Args, Command } from "@effect/cli"
-import { ArtifactStore, Journal, resolveWorkflow, type Manifest } from "@zaoji/core"
-import { Effect, Either, Option } from "effect"
+import { ArtifactStore, type Manifest } from "@zaoji/core"
+import { findArtifactKey } from "../artifactTarget.js"
+import { Effect } from "effect"
 import { printLine } from "../print.js"
 import { withStore } from "../storeAccess.js"
 import { jsonOption, loadOptionalWorkflow, resolveStore, storeOption, workflowOption } from "../storeOption.js"
@@ -31,33 +32,11 @@ export default Command.make(
         storeDir,
         Effect.gen(function* () {
           const store = yield* ArtifactStore
-          const journal = yield* Journal
-          const keys = yield* store.listKeys()
-          // 1. a key (or unique prefix of one)
-          const byPrefix = a.target.length >= 4 ? keys.filter((k) => k.startsWith(a.target)) : []
-          let key: string | undefined = byPrefix.length === 1 ? byPrefix[0] : undefined
-          // 2. a stage id: as currently configured in the workflow, else as last built
-          if (!key && Option.isSome(wf)) {
-            const rw = resolveWorkflow(wf.value.workflow, wf.value.baseDir)
-            if (Either.isRight(rw)) key = rw.right.byId.get(a.target)?.key
-          }
-          if (!key) {
-            for (const r of yield* journal.runs(1000)) {
-              const s = (yield* journal.stages(r.id)).find((x) => x.stageId === a.target && (x.status === "done" || x.status === "cached"))
-              if (s) {
-                key = s.key
-                break
-              }
-            }
-          }
+          const key = yield* findArtifactKey(a.target, wf)
           const manifest = key ? yield* store.readManifest(key) : undefined
           if (!key || !manifest) {
             return yield* Effect.fail(
-              new UsageError({
-                message: byPrefix.length > 1
-                  ? `"${a.target}" matches ${byPrefix.length} artifact keys; give more characters`
-                  : `no artifact for "${a.target}" in ${storeDir} (it is neither a built stage id nor an artifact key)`
-              })
+              new UsageError({ message: `no artifact for "${a.target}" in ${storeDir} (it is neither a built stage id nor an artifact key)` })
             )
           }
           const lineage = (m: Manifest): Effect.Effect<Lineage> =>

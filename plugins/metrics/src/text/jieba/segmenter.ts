@@ -12,6 +12,7 @@
  */
 import { defaultDictionary, type JiebaDictionary } from "./dictionary.js"
 import { defaultHmm, hmmCut, type HmmModel } from "./hmm.js"
+import { buildTrie } from "./trie.js"
 import { PY_WS_CLASS } from "../pythonText.js"
 
 const reHanDefault = /([\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+)/u
@@ -27,9 +28,7 @@ export interface Segmenter {
 export const makeSegmenter = (dict: JiebaDictionary, hmm: HmmModel): Segmenter => {
   const logTotal = Math.log(dict.total)
   const freq = dict.freq
-  // log(freq) of every word, computed once; prefixes that are not words have no entry
-  const logFreq = new Map<string, number>()
-  for (const [w, f] of freq) if (f > 0) logFreq.set(w, Math.log(f))
+  const trie = buildTrie(freq)
 
   // DAG scratch space, grown as needed: for each start k, the word ends and their log frequencies
   let cap = 0
@@ -47,46 +46,38 @@ export const makeSegmenter = (dict: JiebaDictionary, hmm: HmmModel): Segmenter =
       routeEnd = new Int32Array(2 * (n + 1))
       edgeStart = new Int32Array(2 * (n + 1))
     }
-    // get_DAG: ends i ≥ k with s[k..i] a word (freq > 0); a lone k when there is none
+    // get_DAG: ends i ≥ k with s[k..i] a word (freq > 0), walking the trie while s[k..i] is a word
+    // or a prefix (jieba's `frag in FREQ`); a lone k (score log 1 = 0) when there is none
+    const ensure = () => {
+      if (edges < cap) return
+      cap = Math.max(1024, cap * 2)
+      const e2 = new Int32Array(cap)
+      e2.set(edgeEnd.subarray(0, edges))
+      edgeEnd = e2
+      const l2 = new Float64Array(cap)
+      l2.set(edgeLog.subarray(0, edges))
+      edgeLog = l2
+    }
     let edges = 0
     for (let k = 0; k < n; k++) {
       edgeStart[k] = edges
-      let i = k
-      let frag = s[k]
-      let f = freq.get(frag)
       const first = edges
-      while (i < n && f !== undefined) {
-        if (f > 0) {
-          if (edges >= cap) {
-            cap = Math.max(1024, cap * 2)
-            const e2 = new Int32Array(cap)
-            e2.set(edgeEnd.subarray(0, edges))
-            edgeEnd = e2
-            const l2 = new Float64Array(cap)
-            l2.set(edgeLog.subarray(0, edges))
-            edgeLog = l2
-          }
+      let node = 0
+      for (let i = k; i < n; i++) {
+        node = trie.child(node, s.charCodeAt(i))
+        if (node < 0) break
+        const lf = trie.logFreq[node]
+        if (lf === lf) {
+          ensure()
           edgeEnd[edges] = i
-          edgeLog[edges] = logFreq.get(frag)!
+          edgeLog[edges] = lf
           edges++
         }
-        i++
-        frag = s.slice(k, i + 1)
-        f = freq.get(frag)
       }
       if (edges === first) {
-        if (edges >= cap) {
-          cap = Math.max(1024, cap * 2)
-          const e2 = new Int32Array(cap)
-          e2.set(edgeEnd.subarray(0, edges))
-          edgeEnd = e2
-          const l2 = new Float64Array(cap)
-          l2.set(edgeLog.subarray(0, edges))
-          edgeLog = l2
-        }
-        // jieba: log(FREQ.get(word) or 1); a character outside the dictionary scores log(1) = 0
+        ensure()
         edgeEnd[edges] = k
-        edgeLog[edges] = logFreq.get(s[k]) ?? 0
+        edgeLog[edges] = 0
         edges++
       }
     }
