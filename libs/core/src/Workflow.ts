@@ -15,8 +15,8 @@ export interface Handle<O> {
 }
 
 /** inputs whose type admits `undefined` (declared with Stage.inputsWithOptional) may be left unwired */
-type OptionalKeys<I> = { [K in keyof I]-?: undefined extends I[K] ? K : never }[keyof I]
-type RequiredKeys<I> = Exclude<keyof I, OptionalKeys<I>>
+export type OptionalKeys<I> = { [K in keyof I]-?: undefined extends I[K] ? K : never }[keyof I]
+export type RequiredKeys<I> = Exclude<keyof I, OptionalKeys<I>>
 
 export type HandlesOf<I> = { readonly [K in RequiredKeys<I>]: Handle<I[K]> } & {
   readonly [K in OptionalKeys<I>]?: Handle<Exclude<I[K], undefined>>
@@ -56,9 +56,15 @@ export interface Workflow {
   readonly buildIssues: ReadonlyArray<{ readonly stage: string; readonly field: string; readonly message: string }>
 }
 
-type InputArgs<S extends AnyStageDef> = [RequiredKeys<InputsOf<S>>] extends [never]
+/**
+ * A stage without inputs takes none; one whose inputs are all optional may omit the object, but
+ * what it is given is still typed (a bare `{}` would let any wiring through).
+ */
+type InputArgs<S extends AnyStageDef> = [keyof InputsOf<S>] extends [never]
   ? [inputs?: {}, options?: StageOptions]
-  : [inputs: HandlesOf<InputsOf<S>>, options?: StageOptions]
+  : [RequiredKeys<InputsOf<S>>] extends [never]
+    ? [inputs?: HandlesOf<InputsOf<S>>, options?: StageOptions]
+    : [inputs: HandlesOf<InputsOf<S>>, options?: StageOptions]
 
 export interface WorkflowBuilder {
   /** add a stage instance: `config` is the Schema's encoded form (what a JSON file would hold) */

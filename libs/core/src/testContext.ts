@@ -5,6 +5,7 @@ import { formatIssue, decodeConfig } from "./configDecode.js"
 import { InputError, type StageFailure } from "./errors.js"
 import type { Artifact, StageDef } from "./Stage.js"
 import type { StageContext } from "./StageContext.js"
+import type { OptionalKeys, RequiredKeys } from "./Workflow.js"
 import { makeStageContext, type LogLevel } from "./makeStageContext.js"
 
 export interface TestStageContextOptions {
@@ -68,7 +69,8 @@ export interface RunOnceResult<O> extends Artifact<O> {
 export const runStageOnce = <Name extends string, C, CE, I extends Record<string, unknown>, O, OE, R>(
   def: StageDef<Name, C, CE, I, O, OE, R>,
   config: CE,
-  inputs: { readonly [K in keyof I]: Artifact<I[K]> },
+  /** optional inputs (their type admits `undefined`) may be left out, as in a workflow */
+  inputs: { readonly [K in RequiredKeys<I>]: Artifact<I[K]> } & { readonly [K in OptionalKeys<I>]?: Artifact<Exclude<I[K], undefined>> },
   dir: string,
   opts: TestStageContextOptions = {}
 ): Effect.Effect<RunOnceResult<O>, StageFailure, R> =>
@@ -78,7 +80,7 @@ export const runStageOnce = <Name extends string, C, CE, I extends Record<string
       return yield* Effect.fail(new InputError({ message: decoded.left.map(formatIssue).join("\n") }))
     }
     const ctx = makeTestStageContext(dir, opts)
-    const out = yield* def.run({ config: decoded.right, inputs, ctx })
+    const out = yield* def.run({ config: decoded.right, inputs: inputs as { readonly [K in keyof I]: Artifact<I[K]> }, ctx })
     const encoded = yield* Schema.encode(def.output)(out).pipe(
       Effect.mapError((e) => new InputError({ message: `stage ${def.name} returned an output its schema rejects: ${e.message}` })),
       Effect.orDie

@@ -53,7 +53,7 @@ export { readHumanScores, HumanScoreRow } from "./judge/humanScores.js"
 export * from "./human/index.js"
 // comparison stage and report
 export { CompareConfig, ExamSetConfig, QaSetConfig, SubjectiveSetConfig, GateConfig } from "./compare/config.js"
-export { compare, compareModels, CompareOutput } from "./compare/stage.js"
+export { compare, compareModels, CompareOutput, type CompareInputs, type CompareDataInputs } from "./compare/stage.js"
 export { openModel, type ModelInput, type OpenedModel } from "./compare/resolveModel.js"
 export { evaluateModel, type ModelScores, type EvalSets } from "./compare/evaluateModel.js"
 export { metricRows, renderMarkdown, renderHtml, type CompareReport, type ReportModel, type MetricRow } from "./compare/report.js"

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { createHash } from "node:crypto"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit } from "effect"
-import { runStageOnce } from "@zaoji/core"
+import { artifactOf, runStageOnce } from "@zaoji/core"
 import { describe, expect, it } from "vitest"
 import { compare, compareModels, qaMetrics } from "../src/index.js"
 import { bigramArtifact, examRows, generalRows, plantedTexts, qaRows, writeDataSets } from "./compareFixtures.js"
@@ -120,7 +121,7 @@ describe("metrics.compare", () => {
     const run = (cfg: any, inputs: any = { base: f.base }) =>
       Effect.runPromise(Effect.flip(runStageOnce(compare, cfg, inputs, join(f.root, "bad"), { baseDir: f.data })))
     expect((await run({ exam: { file: "exam.jsonl" } }, {})).message).toMatch(/at least one model input/)
-    expect((await run({})).message).toMatch(/at least one of exam, qa, general, subjective/)
+    expect((await run({})).message).toMatch(/at least one of exam, qa, general, generalQa, subjective/)
     expect((await run({ exam: { file: "missing.jsonl" } })).message).toMatch(/missing\.jsonl/)
     expect((await run({ exam: { file: "exam.jsonl", shots: 2 } })).message).toMatch(/no examples file/)
     expect((await run({ exam: { file: "exam.jsonl", methods: ["guess"] } }))._tag).toBe("InputError")
@@ -130,6 +131,97 @@ describe("metrics.compare", () => {
     const e = await run({ exam: { file: "bad.jsonl" } })
     expect(e.message).toContain("bad.jsonl")
     expect(e.message).toMatch(/2/)
+  })
+})
+
+/** a QA dataset artifact as `datasets.pick` / `datasets.split` leave it: rows in a file relative to the artifact */
+const qaDatasetArtifact = (dir: string, file: string, rows: ReadonlyArray<{ id: string; question: string; answer: string }>, key: string) => {
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, file), rows.map((r) => JSON.stringify(r)).join("\n") + "\n")
+  return artifactOf({ file, kind: "qa" as const, count: rows.length, sensitive: false, byStratum: {} }, dir, key)
+}
+
+const generalQaRows = [
+  { id: "gq1", question: "一年有几个季节？", answer: "一年有四个季节。" },
+  { id: "gq2", question: "水的化学式是什么？", answer: "水的化学式是H2O。" }
+]
+
+const readPredictions = (dir: string, file: string): Array<{ id: string; reference: string; prediction: string }> =>
+  readFileSync(join(dir, "predictions", file), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+
+describe("metrics.compare with QA sets wired from upstream stages", () => {
+  const heldOutRows = [...qaRows, { id: "q3", question: "乙肝怎么传播？", answer: "主要经血液传播。" }]
+  const wiredSetup = () => {
+    const f = setup()
+    const heldOut = qaDatasetArtifact(join(f.root, "a-split"), "test.jsonl", heldOutRows, "key-split-test")
+    const generalQa = qaDatasetArtifact(join(f.root, "a-general"), "general-test.jsonl", generalQaRows, "key-general-test")
+    // a model that has read the questions with their answers, so its greedy replies overlap the references
+    const tuned = bigramArtifact(join(f.root, "a-tuned"), "tuned", [...heldOutRows, ...generalQaRows].map((r) => r.question + r.answer), [])
+    return { ...f, heldOut, generalQa, tuned, two: compareModels(["base", "tuned"]) }
+  }
+
+  it("scores heldOut as the qa set (qa.limit applies) and generalQa as its own set, each equal to qaMetrics on the predictions", async () => {
+    const f = wiredSetup()
+    const res = await Effect.runPromise(
+      runStageOnce(f.two, { qa: { limit: 2 }, decoding: { maxNewTokens: 24 } }, { base: f.base, tuned: f.tuned, heldOut: f.heldOut, generalQa: f.generalQa }, join(f.root, "run-wired"), {
+        baseDir: f.data
+      })
+    )
+    const v = res.value
+    for (const model of ["base", "tuned"]) {
+      const qa = readPredictions(res.dir, `${model}.qa.jsonl`)
+      const gq = readPredictions(res.dir, `${model}.general_qa.jsonl`)
+      // the held-out rows (first two: qa.limit) and the general rows, with their references
+      expect(qa.map((p) => [p.id, p.reference])).toEqual(heldOutRows.slice(0, 2).map((r) => [r.id, r.answer]))
+      expect(gq.map((p) => [p.id, p.reference])).toEqual(generalQaRows.map((r) => [r.id, r.answer]))
+      const dq = qaMetrics(qa.map((p) => p.prediction), qa.map((p) => p.reference))
+      const dg = qaMetrics(gq.map((p) => p.prediction), gq.map((p) => p.reference))
+      for (const k of ["rouge-1", "rouge-2", "rouge-l", "bleu-4"] as const) {
+        expect(v.summary[`qa.chatglm.${k}`]![model]).toBe(dq.chatglm.emptyAsZero[k])
+        expect(v.summary[`general_qa.chatglm.${k}`]![model]).toBe(dg.chatglm.emptyAsZero[k])
+      }
+      expect(v.summary["qa.sacrebleu_zh"]![model]).toBe(dq.sacrebleu.score)
+      expect(v.summary["general_qa.sacrebleu_zh"]![model]).toBe(dg.sacrebleu.score)
+      expect(v.summary["qa.rougeL_char"]![model]).toBe(dq.rougeLChar)
+      expect(v.summary["general_qa.rougeL_char"]![model]).toBe(dg.rougeLChar)
+    }
+    // real overlap to compare (not zeros), and the two sets are scored apart
+    for (const set of ["qa", "general_qa"]) expect(v.summary[`${set}.chatglm.rouge-l`]!["tuned"]!).toBeGreaterThan(v.summary[`${set}.chatglm.rouge-l`]!["base"]!)
+    expect(v.summary["general_qa.chatglm.rouge-l"]!["tuned"]).not.toBe(v.summary["qa.chatglm.rouge-l"]!["tuned"])
+
+    const metrics = JSON.parse(readFileSync(join(res.dir, "metrics.json"), "utf8"))
+    const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex")
+    expect(metrics.datasets).toEqual([
+      { role: "qa", path: "test.jsonl", sha256: sha(join(f.heldOut.dir, "test.jsonl")), rows: 2, input: "heldOut", artifactKey: "key-split-test" },
+      { role: "general QA", path: "general-test.jsonl", sha256: sha(join(f.generalQa.dir, "general-test.jsonl")), rows: 2, input: "generalQa", artifactKey: "key-general-test" }
+    ])
+    expect(metrics.summary).toEqual(v.summary)
+    const md = readFileSync(join(res.dir, "report.md"), "utf8")
+    expect(md).toContain("| QA ROUGE-L (ChatGLM, empty as 0) |")
+    expect(md).toContain("| general QA ROUGE-L (ChatGLM, empty as 0) |")
+    expect(md).toContain("| general QA sacreBLEU zh |")
+    expect(md).toContain("- general QA: input `generalQa` (artifact `key-general-test`) `general-test.jsonl` — 2 rows, sha256 `")
+    expect(md).toContain("**general QA**")
+    expect(readFileSync(join(res.dir, "report.html"), "utf8")).toContain("general QA ROUGE-L char F1")
+  })
+
+  it("rejects a set given both as a file and as an input, and a QA config with neither", async () => {
+    const f = wiredSetup()
+    const run = (cfg: any, inputs: any) => Effect.runPromise(Effect.flip(runStageOnce(f.two, cfg, { base: f.base, ...inputs }, join(f.root, "bad-wired"), { baseDir: f.data })))
+    const both = await run({ qa: { file: "qa.jsonl" } }, { heldOut: f.heldOut })
+    expect(both._tag).toBe("InputError")
+    expect(both.message).toMatch(/qa\.file \("qa\.jsonl"\) and the heldOut input are both given/)
+    const bothGeneral = await run({ generalQa: { file: "qa.jsonl" } }, { generalQa: f.generalQa })
+    expect(bothGeneral.message).toMatch(/generalQa\.file .* and the generalQa input are both given/)
+    const neither = await run({ generalQa: { limit: 1 } }, {})
+    expect(neither._tag).toBe("InputError")
+    expect(neither.message).toMatch(/generalQa: expected a file \(generalQa\.file\) or a wired generalQa input/)
+    const empty = qaDatasetArtifact(join(f.root, "a-empty"), "test.jsonl", [], "key-empty")
+    expect((await run({}, { heldOut: empty })).message).toMatch(/inputs\.heldOut \(test\.jsonl\): no rows to evaluate/)
+  })
+
+  it("a model name cannot take a dataset input's name", () => {
+    expect(() => compareModels(["base", "heldOut"])).toThrow(/heldOut is a dataset input/)
   })
 })
 

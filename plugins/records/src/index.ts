@@ -23,6 +23,8 @@ export { toAlpaca, toShareGpt, toChatGlm, datasetInfoEntry, type ExportFormat } 
 
 import { exportDataset, load, merge, sample, split } from "./datasets/stages.js"
 import { corpus } from "./datasets/corpus.js"
+import { pick } from "./datasets/pick.js"
 /** dataset stages, for `w.stage("split", Datasets.split, …)` */
-export const Datasets = { load, corpus, split, merge, sample, export: exportDataset } as const
+export const Datasets = { load, corpus, split, pick, merge, sample, export: exportDataset } as const
+export { pick, PickConfig } from "./datasets/pick.js"
 export { corpus, CorpusConfig } from "./datasets/corpus.js"

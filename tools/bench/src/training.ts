@@ -162,16 +162,22 @@ export const runTorchAnchor = (s: BenchShape, modes: ReadonlyArray<TrainMode>, m
   if (!hasShared) return { unavailable: "the shared anchors folder is not present" }
   const script = sharedPath("anchors", "torch_train_bench.py")
   if (!existsSync(script)) return { unavailable: `${script} is missing` }
-  try {
-    execFileSync("python3", ["-c", "import torch"], { stdio: "ignore" })
-  } catch {
-    return { unavailable: "PyTorch is not installed (apt-get install -y python3-torch libopenblas0-openmp)" }
-  }
+  // a version manager's python3 may shadow the system one that has the distribution's torch
+  const python = [process.env.ZAOJI_TORCH_PYTHON, "python3", "/usr/bin/python3"].find((p) => {
+    if (p === undefined || p === "") return false
+    try {
+      execFileSync(p, ["-c", "import torch"], { stdio: "ignore" })
+      return true
+    } catch {
+      return false
+    }
+  })
+  if (python === undefined) return { unavailable: "PyTorch is not installed (apt-get install -y python3-torch libopenblas0-openmp, or set ZAOJI_TORCH_PYTHON)" }
   const dir = mkdtempSync(join(tmpdir(), "zaoji-torch-"))
   try {
     const out = join(dir, "torch.json")
     execFileSync(
-      "python3",
+      python,
       [script, "--json", out, "--modes", modes.join(","), "--vocab", `${s.vocab}`, "--hidden", `${s.hidden}`, "--heads", `${s.heads}`, "--layers", `${s.layers}`,
         "--ffn", `${s.ffn}`, "--seq", `${s.seq}`, "--batch", `${s.batch}`, "--freeze-layers", `${s.freezeLayers}`, "--pre-seq-len", `${s.preSeqLen}`,
         "--threads", "2", "--min-seconds", `${minSeconds}`],
@@ -192,12 +198,20 @@ export const benchTraining = async (options: {
   readonly workers?: ReadonlyArray<number>
   readonly minSeconds?: number
   readonly torch?: boolean
+  /** called with each result as it is measured */
+  readonly onResult?: (r: ModeResult) => void
 } = {}): Promise<TrainingBench> => {
   const shape = options.shape ?? smallShape
   const modes = options.modes ?? ["full", "freeze", "prefix"]
   await useBackend("wasm")
   const results: ModeResult[] = []
-  for (const mode of modes) for (const w of options.workers ?? [1, 2]) results.push(await benchMode(shape, mode, w, options.minSeconds ?? 10))
+  for (const mode of modes) {
+    for (const w of options.workers ?? [1, 2]) {
+      const r = await benchMode(shape, mode, w, options.minSeconds ?? 10)
+      results.push(r)
+      options.onResult?.(r)
+    }
+  }
   const torch = options.torch === false ? { unavailable: "skipped (--no-torch)" } : runTorchAnchor(shape, modes, options.minSeconds ?? 10)
   return { shape, results, torch }
 }
@@ -240,7 +254,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const workers = arg("--workers")?.split(",").map(Number)
   const modes = arg("--modes")?.split(",") as TrainMode[] | undefined
   const seconds = arg("--seconds") ? Number(arg("--seconds")) : undefined
-  const b = await benchTraining({ workers, modes, minSeconds: seconds, torch: !process.argv.includes("--no-torch") })
+  const b = await benchTraining({
+    workers,
+    modes,
+    minSeconds: seconds,
+    torch: !process.argv.includes("--no-torch"),
+    onResult: (r) => process.stderr.write(`measured ${r.mode} × ${r.workers} worker(s): ${r.tokensPerSecond.toFixed(0)} tok/s\n`)
+  })
   console.log(formatTrainingBench(b))
   if (process.argv.includes("--json")) console.log(JSON.stringify(b))
 }

@@ -20,11 +20,16 @@ export const ExamSetConfig = Schema.Struct({
 })
 export type ExamSetConfig = typeof ExamSetConfig.Type
 
-/** held-out QA pairs (the QaPair layout) for BLEU/ROUGE */
+/**
+ * held-out QA pairs (the QaPair layout) for BLEU/ROUGE: from `file`, or from the stage input of the
+ * same role (`heldOut` for `qa`, `generalQa` for `generalQa`) — one of the two, not both
+ */
 export const QaSetConfig = Schema.Struct({
-  file: Schema.NonEmptyString,
+  file: Schema.optional(Schema.NonEmptyString),
+  /** evaluate only the first N pairs (file order) */
   limit: Schema.optional(PosInt)
 })
+export type QaSetConfig = typeof QaSetConfig.Type
 
 /** subjective questions scored by an LLM judge or by human scores (one CSV per model) */
 export const SubjectiveSetConfig = Schema.Struct({
@@ -46,8 +51,11 @@ export const GateConfig = Schema.Struct({
 export const CompareConfig = Schema.Struct({
   title: Schema.optionalWith(Schema.String, { default: () => "Model comparison" }),
   exam: Schema.optional(ExamSetConfig),
+  /** the specialty held-out QA set (or the `heldOut` input) */
   qa: Schema.optional(QaSetConfig),
   general: Schema.optional(ExamSetConfig),
+  /** general-ability held-out QA, scored like `qa` and reported as its own set (or the `generalQa` input) */
+  generalQa: Schema.optional(QaSetConfig),
   subjective: Schema.optional(SubjectiveSetConfig),
   /** greedy decoding always; the seed is recorded and passed to the runtime */
   decoding: Schema.optionalWith(

@@ -30,6 +30,8 @@ export interface EvalSets {
   readonly exam?: ExamSetData
   readonly general?: ExamSetData
   readonly qa?: ReadonlyArray<QaPair>
+  /** general-ability held-out QA, scored like `qa` */
+  readonly generalQa?: ReadonlyArray<QaPair>
   readonly subjective?: SubjectiveData
 }
 
@@ -39,6 +41,7 @@ export interface ModelScores {
   readonly exam?: Partial<Record<ExamMethod, ExamSummary>>
   readonly general?: Partial<Record<ExamMethod, ExamSummary>>
   readonly qa?: QaMetrics
+  readonly generalQa?: QaMetrics
   readonly subjective?: ScoreRate & { readonly source: "llm-judge" | "human" }
 }
 
@@ -146,11 +149,13 @@ export const evaluateModel = (
       scores[setName] = r.summary
       Object.assign(records, r.records)
     }
-    if (sets.qa !== undefined) {
-      const pairs = sets.qa
-      const preds = yield* answers(model, name, "qa", pairs.map((p) => ({ id: p.id, prompt: p.question })), cfg, ctx)
-      scores.qa = qaMetrics(preds, pairs.map((p) => p.answer))
-      records["qa"] = pairs.map((p, i) => ({ id: p.id, question: p.question, reference: p.answer, prediction: preds[i] }))
+    // the set name keys the answer cache and the predictions file, so the two QA sets stay apart
+    for (const [role, setName] of [["qa", "qa"], ["generalQa", "general_qa"]] as const) {
+      const pairs = sets[role]
+      if (pairs === undefined) continue
+      const preds = yield* answers(model, name, setName, pairs.map((p) => ({ id: p.id, prompt: p.question })), cfg, ctx)
+      scores[role] = qaMetrics(preds, pairs.map((p) => p.answer))
+      records[setName] = pairs.map((p, i) => ({ id: p.id, question: p.question, reference: p.answer, prediction: preds[i] }))
     }
     if (sets.subjective !== undefined) {
       const sub = sets.subjective

@@ -59,14 +59,16 @@ export const metricRows = (models: ReadonlyArray<ReportModel>): Array<MetricRow>
       return r && { value: r.acc, low: r.accCi.low, high: r.accCi.high }
     })
   }
-  for (const k of ["rouge-1", "rouge-2", "rouge-l", "bleu-4"] as const) {
-    add(`qa.chatglm.${k}`, `QA ${k.toUpperCase()} (ChatGLM, empty as 0)`, 100, (s) => s.qa && { value: s.qa.chatglm.emptyAsZero[k] })
-    add(`qa.chatglm_skip.${k}`, `QA ${k.toUpperCase()} (ChatGLM, skip raising)`, 100, (s) =>
-      s.qa && s.qa.chatglm.skipRaising.n > 0 ? { value: s.qa.chatglm.skipRaising[k] } : undefined
-    )
+  for (const [set, prefix, name] of [["qa", "qa", "QA"], ["generalQa", "general_qa", "general QA"]] as const) {
+    for (const k of ["rouge-1", "rouge-2", "rouge-l", "bleu-4"] as const) {
+      add(`${prefix}.chatglm.${k}`, `${name} ${k.toUpperCase()} (ChatGLM, empty as 0)`, 100, (s) => s[set] && { value: s[set].chatglm.emptyAsZero[k] })
+      add(`${prefix}.chatglm_skip.${k}`, `${name} ${k.toUpperCase()} (ChatGLM, skip raising)`, 100, (s) =>
+        s[set] && s[set].chatglm.skipRaising.n > 0 ? { value: s[set].chatglm.skipRaising[k] } : undefined
+      )
+    }
+    add(`${prefix}.sacrebleu_zh`, `${name} sacreBLEU zh`, 100, (s) => s[set] && { value: s[set].sacrebleu.score })
+    add(`${prefix}.rougeL_char`, `${name} ROUGE-L char F1`, 1, (s) => s[set] && { value: s[set].rougeLChar })
   }
-  add("qa.sacrebleu_zh", "QA sacreBLEU zh", 100, (s) => s.qa && { value: s.qa.sacrebleu.score })
-  add("qa.rougeL_char", "QA ROUGE-L char F1", 1, (s) => s.qa && { value: s.qa.rougeLChar })
   add("subjective.score_rate", "subjective score rate", 1, (s) => s.subjective && { value: s.subjective.rate })
   return rows
 }
@@ -126,7 +128,10 @@ export const renderMarkdown = (r: CompareReport): string => {
   md.push("## Lineage", "", "### Models", "")
   for (const m of r.models) md.push(...lineageLines(m))
   md.push("", "### Data sets", "")
-  for (const d of r.datasets) md.push(`- ${d.role}: \`${d.path}\` — ${d.rows} rows, sha256 \`${d.sha256}\``)
+  for (const d of r.datasets)
+    md.push(
+      `- ${d.role}: ${d.artifactKey !== undefined ? `input \`${d.input}\` (artifact \`${d.artifactKey}\`) ` : ""}\`${d.path}\` — ${d.rows} rows, sha256 \`${d.sha256}\``
+    )
   md.push("", "## Settings", "")
   md.push(`- decoding: ${r.decoding.strategy}, max new tokens ${r.decoding.maxNewTokens}, seed ${r.decoding.seed}`)
   md.push(`- bootstrap: ${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}, level ${r.bootstrap.level}`)

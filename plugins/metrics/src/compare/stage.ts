@@ -3,19 +3,21 @@
  * `report.html`, `metrics.json` and per-item predictions. The models are the stage's inputs, in the
  * order the stage lists them (earlier → later, which the regression gate relies on).
  * `compareModels(["base", "stage1", "stage2"])` makes a stage with those input names (the first
- * required, the others optional); `compare` is that default.
+ * required, the others optional); `compare` is that default. Beside the models, two optional
+ * dataset inputs take QA sets made upstream (e.g. a held-out split): `heldOut` (the specialty QA set,
+ * in place of `qa.file`) and `generalQa` (general-ability QA, in place of `generalQa.file`).
  */
 import { isAbsolute, join, resolve } from "node:path"
 import { mkdirSync } from "node:fs"
 import { Effect, Schema } from "effect"
 import { type Artifact, InputError, PermanentError, Stage, type StageContext, type StageFailure, writeFileAtomic } from "@zaoji/core"
-import { ExamQuestion, QaPair, readRows } from "@zaoji/data"
+import { ExamQuestion, QaPair, type QaDataset, readRows } from "@zaoji/data"
 import { METRIC_DEFINITIONS } from "../report/definitions.js"
 import { regressionGate, type GateResult } from "../report/gate.js"
 import { type DatasetLineage, fileSha256, lossCurves, modelLineage } from "../report/lineage.js"
 import { readHumanScores } from "../judge/humanScores.js"
 import { SubjectiveItem, type ScoredItem } from "../judge/scoreRate.js"
-import { CompareConfig, type ExamSetConfig } from "./config.js"
+import { CompareConfig, type ExamSetConfig, type QaSetConfig } from "./config.js"
 import { type EvalSets, type ExamSetData, evaluateModel } from "./evaluateModel.js"
 import { type CompareReport, metricRows, renderHtml, renderMarkdown, type ReportModel } from "./report.js"
 import { type ModelInput, openModel } from "./resolveModel.js"
@@ -33,13 +35,15 @@ export type CompareOutput = typeof CompareOutput.Type
 
 const pathIn = (ctx: StageContext, p: string) => (isAbsolute(p) ? p : resolve(ctx.baseDir, p))
 
-const readSet = <A, I>(ctx: StageContext, file: string, schema: Schema.Schema<A, I>, limit?: number) =>
-  readRows(pathIn(ctx, file), schema, { displayName: file }).pipe(
+const readRowsAt = <A, I>(path: string, displayName: string, schema: Schema.Schema<A, I>, limit?: number) =>
+  readRows(path, schema, { displayName }).pipe(
     Effect.map((r) => (limit !== undefined ? r.rows.slice(0, limit) : r.rows)),
     Effect.flatMap((rows) =>
-      rows.length === 0 ? Effect.fail(new InputError({ message: `${file}: no rows to evaluate`, location: file })) : Effect.succeed(rows)
+      rows.length === 0 ? Effect.fail(new InputError({ message: `${displayName}: no rows to evaluate`, location: displayName })) : Effect.succeed(rows)
     )
   )
+
+const readSet = <A, I>(ctx: StageContext, file: string, schema: Schema.Schema<A, I>, limit?: number) => readRowsAt(pathIn(ctx, file), file, schema, limit)
 
 const loadExamSet = (ctx: StageContext, cfg: ExamSetConfig) =>
   Effect.gen(function* () {
@@ -58,6 +62,36 @@ const lineageOf = (ctx: StageContext, role: string, file: string, rows: number):
   rows
 })
 
+/** the QA sets: config key, the dataset input that can stand in for its file, the report's name */
+const QA_SETS = [
+  { key: "qa", input: "heldOut", role: "qa" },
+  { key: "generalQa", input: "generalQa", role: "general QA" }
+] as const
+const DATA_INPUTS: ReadonlyArray<string> = QA_SETS.map((q) => q.input)
+
+/** one QA set, from its config file or from its wired dataset input (never both) */
+const loadQaSet = (ctx: StageContext, set: (typeof QA_SETS)[number], cfg: QaSetConfig | undefined, input: Artifact<QaDataset> | undefined) =>
+  Effect.gen(function* () {
+    if (cfg?.file !== undefined && input !== undefined)
+      return yield* Effect.fail(
+        new InputError({
+          message: `${set.key}.file ("${cfg.file}") and the ${set.input} input are both given; a set comes from one of them: remove ${set.key}.file or leave ${set.input} unwired`,
+          location: `${set.key}.file`
+        })
+      )
+    if (input !== undefined) {
+      const file = join(input.dir, input.value.file)
+      const pairs = yield* readRowsAt(file, `inputs.${set.input} (${input.value.file})`, QaPair, cfg?.limit)
+      const lineage: DatasetLineage = { role: set.role, path: input.value.file, sha256: fileSha256(file), rows: pairs.length, input: set.input, artifactKey: input.key }
+      return { pairs, lineage }
+    }
+    if (cfg === undefined) return undefined
+    if (cfg.file === undefined)
+      return yield* Effect.fail(new InputError({ message: `${set.key}: expected a file (${set.key}.file) or a wired ${set.input} input, got neither`, location: set.key }))
+    const pairs = yield* readSet(ctx, cfg.file, QaPair, cfg.limit)
+    return { pairs, lineage: lineageOf(ctx, set.role, cfg.file, pairs.length) }
+  })
+
 const jsonl = (rows: ReadonlyArray<unknown>) => rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : "")
 
 const gateValue = (m: ReportModel, metric: "acc" | "acc_norm" | "generate.acc"): number | undefined => {
@@ -67,21 +101,35 @@ const gateValue = (m: ReportModel, metric: "acc" | "acc_norm" | "generate.acc"):
   return g?.loglik?.acc ?? g?.generate?.acc
 }
 
-/** the first model (the earliest, the gate's default reference) is required; the others are optional */
-export type CompareInputs<Names extends readonly [string, ...Array<string>]> = {
-  [K in Names[number]]: K extends Names[0] ? ModelInput : ModelInput | undefined
+/** QA sets made upstream (any `QaDataset` output, e.g. `datasets.pick` of a split's test part) */
+export interface CompareDataInputs {
+  /** specialty held-out QA, used as the `qa` set */
+  readonly heldOut: QaDataset | undefined
+  /** general-ability held-out QA, the `generalQa` set */
+  readonly generalQa: QaDataset | undefined
 }
 
-export const compareModels = <const Names extends readonly [string, ...Array<string>]>(names: Names) =>
-  Stage.make({
+/**
+ * The first model (the earliest, the gate's default reference) is required; the other models and
+ * the dataset inputs are optional.
+ */
+export type CompareInputs<Names extends readonly [string, ...Array<string>]> = {
+  [K in Names[number] | keyof CompareDataInputs]: K extends keyof CompareDataInputs ? CompareDataInputs[K] : K extends Names[0] ? ModelInput : ModelInput | undefined
+}
+
+export const compareModels = <const Names extends readonly [string, ...Array<string>]>(names: Names) => {
+  const clash = names.filter((n) => DATA_INPUTS.includes(n))
+  if (clash.length > 0) throw new Error(`compareModels: ${clash.join(", ")} is a dataset input of metrics.compare; give the model another name`)
+  type Name = keyof CompareInputs<Names> & string
+  return Stage.make({
     name: "metrics.compare",
-    version: "1",
+    version: "2",
     config: CompareConfig,
     output: CompareOutput,
-    inputs: Stage.inputsWithOptional<CompareInputs<Names>>(names as ReadonlyArray<Names[number]>, names.slice(1) as ReadonlyArray<Names[number]>),
+    inputs: Stage.inputsWithOptional<CompareInputs<Names>>([...names, ...DATA_INPUTS] as ReadonlyArray<Name>, [...names.slice(1), ...DATA_INPUTS] as ReadonlyArray<Name>),
     compute: true,
     files: (c) =>
-      [c.exam?.file, c.exam?.examples, c.general?.file, c.general?.examples, c.qa?.file, c.subjective?.file, ...Object.values(c.subjective?.humanScores ?? {})].filter(
+      [c.exam?.file, c.exam?.examples, c.general?.file, c.general?.examples, c.qa?.file, c.generalQa?.file, c.subjective?.file, ...Object.values(c.subjective?.humanScores ?? {})].filter(
         (f): f is string => f !== undefined
       ),
     run: ({ config, inputs, ctx }) =>
@@ -90,10 +138,13 @@ export const compareModels = <const Names extends readonly [string, ...Array<str
           const a = (inputs as Record<string, Artifact<ModelInput> | undefined>)[n]
           return a === undefined ? [] : [[n, a] as const]
         })
+        const dataInputs = inputs as unknown as Partial<Record<(typeof QA_SETS)[number]["input"], Artifact<QaDataset>>>
         if (wired.length === 0)
           return yield* Effect.fail(new InputError({ message: `metrics.compare needs at least one model input (one of ${names.join(", ")})`, location: "inputs" }))
-        if (!config.exam && !config.qa && !config.general && !config.subjective)
-          return yield* Effect.fail(new InputError({ message: "metrics.compare: configure at least one of exam, qa, general, subjective", location: "config" }))
+        if (!config.exam && !config.qa && !config.general && !config.generalQa && !config.subjective && QA_SETS.every((q) => dataInputs[q.input] === undefined))
+          return yield* Effect.fail(
+            new InputError({ message: "metrics.compare: configure at least one of exam, qa, general, generalQa, subjective (or wire heldOut / generalQa)", location: "config" })
+          )
 
         // data sets
         const datasets: Array<DatasetLineage> = []
@@ -106,9 +157,11 @@ export const compareModels = <const Names extends readonly [string, ...Array<str
           datasets.push(lineageOf(ctx, role, c.file, data.questions.length))
           if (c.examples !== undefined) datasets.push(lineageOf(ctx, `${role} examples`, c.examples, data.examples.length))
         }
-        if (config.qa !== undefined) {
-          sets.qa = yield* readSet(ctx, config.qa.file, QaPair, config.qa.limit)
-          datasets.push(lineageOf(ctx, "qa", config.qa.file, sets.qa.length))
+        for (const q of QA_SETS) {
+          const loaded = yield* loadQaSet(ctx, q, config[q.key], dataInputs[q.input])
+          if (loaded === undefined) continue
+          sets[q.key] = loaded.pairs
+          datasets.push(loaded.lineage)
         }
         if (config.subjective !== undefined) {
           const sc = config.subjective
@@ -206,6 +259,7 @@ export const compareModels = <const Names extends readonly [string, ...Array<str
         return output
       }) as Effect.Effect<CompareOutput, StageFailure>
   })
+}
 
 /** the paper's comparison: base model, after stage 1, after stage 2 */
 export const compare = compareModels(["base", "stage1", "stage2"])

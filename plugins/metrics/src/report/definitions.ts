@@ -37,6 +37,11 @@ export const METRIC_DEFINITIONS: ReadonlyArray<{ readonly name: string; readonly
       "Character ROUGE-L F1 (rouge-score's _score_lcs): code points with whitespace removed, F = 2PR/(P+R), 0 when either side is empty; mean over pairs, in [0, 1]."
   },
   {
+    name: "general QA",
+    definition:
+      "General-ability held-out QA pairs scored with exactly the ROUGE/BLEU definitions above (metric ids prefixed general_qa.), reported beside the specialty QA set to show what fine-tuning costs outside the specialty."
+  },
+  {
     name: "score rate",
     definition:
       "Subjective questions: Σ points earned / Σ points possible, where a question worth p points earns score/10·p for a judge score on 0–10 (LLM judge with rubric and reference, or the mean of human scores)."

@@ -7,8 +7,9 @@
  *   `{ step, loss }` records, e.g. `loss_curve`, `eval_curve`, is one curve named after the field),
  *   or, when the manifest has none, from such fields of the output value (top level or one level
  *   down, e.g. `training.lossCurve`).
- * - A data set is identified by its path (relative to the workflow folder), the SHA-256 of its bytes
- *   and its row count.
+ * - A data set is identified by its path (relative to the workflow folder, or, for a set wired from
+ *   an upstream stage, to that stage's artifact, whose store key is recorded too), the SHA-256 of its
+ *   bytes and its row count.
  */
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
@@ -33,6 +34,9 @@ export interface DatasetLineage {
   readonly path: string
   readonly sha256: string
   readonly rows: number
+  /** for a set wired from an upstream stage: the input name and the artifact's store key */
+  readonly input?: string
+  readonly artifactKey?: string
 }
 
 const readManifest = (dir: string): any | undefined => {
