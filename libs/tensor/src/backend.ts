@@ -5,6 +5,10 @@
  */
 import * as tf from "@tensorflow/tfjs"
 
+// tfjs prints a multi-line "install tfjs-node" banner on the first cpu-backend tensor in Node; the
+// backend choice is logged by us instead, and PROD also skips tfjs's debug-only checks
+tf.env().set("PROD", true)
+
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu"
 
 export const backendOrder: ReadonlyArray<BackendName> = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"]

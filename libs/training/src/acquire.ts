@@ -12,21 +12,29 @@ import { startWorkerPool } from "./workerPool.js"
 export type WorkersOption = number | "auto"
 
 /**
- * "auto" uses worker threads only when they can pay for themselves: each worker needs a few seconds
- * to start (module loading, its own WASM instance, its copy of the weights) and every step costs a
- * round of messages and a parameter copy, so a run must be long and its steps heavy. Thresholds
- * from tools/bench training (see the README figures): below them one thread is as fast or faster.
+ * "auto" uses worker threads only where they were measured to pay: each worker needs seconds to
+ * start (module loading, its own WASM instance, its copy of the weights) and every step costs a
+ * round of messages and a parameter copy. On the 2-core development machine (shared with other
+ * work) two workers were not reliably faster on the small preset (tools/bench training: 0.9–1.65×
+ * across runs and modes), so "auto" needs a spare core beyond the two a pair of workers occupies,
+ * and a long run of heavy steps.
  */
+export const AUTO_WORKERS_MIN_CORES = 3
 export const AUTO_WORKERS_MIN_GFLOP_PER_STEP = 5
 export const AUTO_WORKERS_MIN_TOTAL_GFLOP = 2000
 
-/** Worker count for "auto": one per core (at most 4, at most one per batch row) or 1. */
-export const resolveWorkers = (option: WorkersOption, gflopPerStep: number, batchRows: number, totalSteps: number): number => {
+/** Worker count for "auto": one per core but one (at most 4, at most one per batch row), or 1. */
+export const resolveWorkers = (
+  option: WorkersOption,
+  gflopPerStep: number,
+  batchRows: number,
+  totalSteps: number,
+  cores: number = availableParallelism()
+): number => {
   if (option !== "auto") return Math.max(1, Math.floor(option))
-  const cores = availableParallelism()
-  if (cores < 2 || batchRows < 2) return 1
+  if (cores < AUTO_WORKERS_MIN_CORES || batchRows < 2) return 1
   if (gflopPerStep < AUTO_WORKERS_MIN_GFLOP_PER_STEP || gflopPerStep * totalSteps < AUTO_WORKERS_MIN_TOTAL_GFLOP) return 1
-  return Math.min(cores, 4, batchRows)
+  return Math.min(cores - 1, 4, batchRows)
 }
 
 export const createLocalProgram = async (spec: ProgramSpec) => {

@@ -335,7 +335,9 @@ export const train = (input: TrainInput): Effect.Effect<TrainResult, PermanentEr
           yield* Effect.uninterruptible(save)
         }
         if (input.onStep) yield* input.onStep({ ...rec, totalSteps, liveTensors: mem.numTensors, eval: ev })
-        yield* Effect.yieldNow()
+        // a step is synchronous compute: give the Node event loop a turn (signals, I/O of concurrent
+        // stages, progress rendering); Effect.yieldNow alone stays on the microtask queue
+        yield* Effect.async<void>((resume) => void setImmediate(() => resume(Effect.void)))
       }
     })
     // on interrupt the state is at a step boundary (steps are uninterruptible): persist it

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import * as tf from "@tensorflow/tfjs"
-import { clipGlobalNorm, epochOrder, globalNorm, lrAt, padBatch, Rng, shardExamples, shiftedTargets, stepsFor, trainerDefaults } from "../src/index.js"
+import { resolveWorkers, clipGlobalNorm, epochOrder, globalNorm, lrAt, padBatch, Rng, shardExamples, shiftedTargets, stepsFor, trainerDefaults } from "../src/index.js"
 
 describe("learning-rate schedules", () => {
   const base = { lr: 1, warmupSteps: 10, totalSteps: 110 }
@@ -109,5 +109,16 @@ describe("loss helpers on the WASM backend", () => {
     const b = ref.grad.dataSync()
     for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i]!, 6)
     tf.dispose([x, ids, oh, w, ours.value, ours.grad, ref.value, ref.grad])
+  })
+})
+
+describe("worker count", () => {
+  it("honours an explicit count and chooses threads for \"auto\" only for long, heavy runs on ≥ 3 cores", () => {
+    expect(resolveWorkers(2, 0, 1, 1, 2)).toBe(2)
+    expect(resolveWorkers("auto", 40, 8, 1000, 2)).toBe(1)
+    expect(resolveWorkers("auto", 40, 8, 1000, 8)).toBe(4)
+    expect(resolveWorkers("auto", 40, 2, 1000, 8)).toBe(2)
+    expect(resolveWorkers("auto", 1, 8, 1000, 8)).toBe(1)
+    expect(resolveWorkers("auto", 40, 8, 10, 8)).toBe(1)
   })
 })

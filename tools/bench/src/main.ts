@@ -1,0 +1,43 @@
+/**
+ * `npm run bench [-- SUITE…] [--quick] [--no-torch]`: every benchmark of the project, printed as tables
+ * (and written to bench-results/latest.md). Suites: engine, metrics, runtime, training (default: all).
+ * The runtime and training suites run the PyTorch reference in the same invocation and print ratios.
+ */
+import { mkdirSync, writeFileSync } from "node:fs"
+import { cpus } from "node:os"
+import { benchEngine, formatTable } from "./engine.js"
+import { benchMetrics } from "./metrics.js"
+import { benchRuntime, formatRuntimeTable } from "./runtime.js"
+import { benchTraining, formatTrainingBench } from "./training.js"
+
+const args = process.argv.slice(2)
+const quick = args.includes("--quick")
+const torch = !args.includes("--no-torch")
+const suites = args.filter((a) => !a.startsWith("--"))
+const wanted = (s: string) => suites.length === 0 || suites.includes(s)
+const known = ["engine", "metrics", "runtime", "training"]
+const unknown = suites.filter((s) => !known.includes(s))
+if (unknown.length > 0) {
+  console.error(`unknown benchmark suite ${unknown.join(", ")}: expected any of ${known.join(", ")}`)
+  process.exit(2)
+}
+
+const out: string[] = [`# Zaoji benchmarks — ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, node ${process.version}`, ""]
+const section = (title: string, table: string) => {
+  const block = `## ${title}\n\n\`\`\`\n${table}\n\`\`\`\n`
+  console.log(block)
+  out.push(block)
+}
+
+if (wanted("engine")) section("engine (200 no-op stages)", formatTable(await benchEngine({ stages: quick ? 50 : 200 })))
+if (wanted("metrics")) {
+  const rows = await benchMetrics({ pairs: quick ? 1000 : 10_000 })
+  section("text metrics", formatTable(rows))
+}
+if (wanted("runtime")) section("GLM runtime, small preset", formatRuntimeTable(await benchRuntime({ quick, anchor: torch, log: (l) => console.error(l) })))
+if (wanted("training"))
+  section("training, small preset", formatTrainingBench(await benchTraining({ minSeconds: quick ? 3 : 10, torch, onResult: (r) => console.error(`  measured ${r.mode} × ${r.workers} workers`) })))
+
+mkdirSync("bench-results", { recursive: true })
+writeFileSync("bench-results/latest.md", out.join("\n"))
+console.log("written to bench-results/latest.md")
