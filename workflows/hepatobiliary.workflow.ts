@@ -24,7 +24,7 @@ export default Workflow.make(
   "hepatobiliary",
   (w) => {
     // ---- the base model
-    const corpus = w.stage("corpus", Datasets.corpus, { source: "data/corpus.txt" })
+    const corpus = w.stage("corpus", Datasets.corpus, { source: "data/corpus.txt", split: "line" })
     const base = w.stage("base", pretrain, { preset: "tiny", arch: "glm1", steps: 400, batchSize: 16, blockLength: 64 }, { corpus })
 
     // ---- stage 1: general rotation (knowledge-graph QA + general QA, P-Tuning v2)

@@ -1,4 +1,5 @@
 export * from "./backend.js"
+export * from "./batchMatMul.js"
 export * from "./half.js"
 export * from "./leak.js"
 export * from "./linear.js"

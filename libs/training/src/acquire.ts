@@ -5,6 +5,7 @@
 import { availableParallelism } from "node:os"
 import { Effect, type Scope } from "effect"
 import { PermanentError } from "@zaoji/core"
+import { ensureBackend } from "@zaoji/tensor"
 import { localEngine, type GradientEngine } from "./engine.js"
 import type { ProgramModule, ProgramSpec } from "./program.js"
 import { startWorkerPool } from "./workerPool.js"
@@ -49,10 +50,14 @@ export const acquireEngine = (options: {
 }): Effect.Effect<GradientEngine, PermanentError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.tryPromise({
-      try: async () =>
-        options.workers <= 1
+      try: async () => {
+        // the backend is chosen before any weight is created: tensors made earlier would live on the
+        // default (pure-JS cpu) backend, ~30x slower than WASM for matmuls
+        await ensureBackend()
+        return options.workers <= 1
           ? localEngine(await createLocalProgram(options.spec), options.padId)
-          : startWorkerPool(options.spec, options.workers, options.padId),
+          : startWorkerPool(options.spec, options.workers, options.padId)
+      },
       catch: (e) =>
         new PermanentError({ message: `cannot start the training engine: ${e instanceof Error ? e.message : String(e)}`, cause: e })
     }),

@@ -97,6 +97,44 @@ describe("glm.pretrain stage", () => {
   }
 })
 
+describe("glm.pretrain with `from` (an existing checkpoint as the base)", () => {
+  it("links the folder, keys on its config, and the artifact loads as the same model", async () => {
+    const dir = tmp()
+    const data = join(dir, "data")
+    mkdirSync(data)
+    const file = writeJsonl(data, "qa.jsonl", syntheticQa(20))
+    const trained = await Effect.runPromise(
+      runStageOnce(pretrain, { preset: "micro", steps: 2, batchSize: 4, blockLength: 16, workers: 1 }, { corpus: artifactOf({ file }, data) }, join(dir, "a"))
+    )
+    const source = join(trained.dir, trained.value.model)
+    const imported = await Effect.runPromise(runStageOnce(pretrain, { from: source }, { corpus: artifactOf({ file }, data) }, join(dir, "b")))
+    expect(imported.value.method).toBe("import")
+    expect(imported.value.training.steps).toBe(0)
+    expect(pretrain.files!({ from: source } as never)).toEqual([join(source, "config.json")])
+    const a = loadModelFolder(source)
+    const b = loadModelFolder(join(imported.dir, imported.value.model))
+    try {
+      const name = Object.keys(a.model.weights)[0]!
+      expect(Array.from(b.model.weights[name]!.dataSync())).toEqual(Array.from(a.model.weights[name]!.dataSync()))
+    } finally {
+      a.model.dispose()
+      b.model.dispose()
+    }
+  })
+
+  it("refuses a folder that is not a model, naming the field", async () => {
+    const dir = tmp()
+    const data = join(dir, "data")
+    mkdirSync(data)
+    const file = writeJsonl(data, "qa.jsonl", syntheticQa(4))
+    const missing = await Effect.runPromise(Effect.flip(runStageOnce(pretrain, { from: join(dir, "nope") }, { corpus: artifactOf({ file }, data) }, join(dir, "c"))))
+    expect(missing._tag).toBe("InputError")
+    expect(String((missing as { message: string }).message)).toMatch(/is not a folder/)
+    const notModel = await Effect.runPromise(Effect.flip(runStageOnce(pretrain, { from: data }, { corpus: artifactOf({ file }, data) }, join(dir, "d"))))
+    expect(notModel._tag).toBe("InputError")
+  })
+})
+
 describe("GLM training program", () => {
   it("leaves the live tensor count unchanged across gradient and eval steps (full, freeze, prefix)", async () => {
     const { createGlmProgram, presetConfig, baseWeightShapes } = await import("../src/index.js")

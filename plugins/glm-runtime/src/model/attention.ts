@@ -5,6 +5,7 @@
  * as `scores·allowed + fill` so that the mask is data and the op stays differentiable.
  */
 import * as tf from "@tensorflow/tfjs"
+import { batchMatMul } from "@zaoji/tensor"
 
 export interface AttentionMask {
   /** [b, 1, rep·s, T]: 1 = may attend */
@@ -52,14 +53,17 @@ export const buildMask = (
  */
 export const attend = (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: AttentionMask | undefined): tf.Tensor2D => {
   const [b, s, heads, hd] = q.shape
-  const kvHeads = k.shape[1]
+  const [, kvHeads, T] = k.shape
   const rep = heads / kvHeads
-  const qh = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [b, kvHeads, rep * s, hd])
-  const raw = tf.matMul(qh, k, false, true)
-  const scores = tf.div(raw, Math.sqrt(hd))
+  const n = b * kvHeads
+  // 3-D views [b·kvHeads, …] so that each (row, group) is one plain 2-D matmul (see batchMatMul);
+  // the scale goes on q (s·hd values) rather than on the scores (s·T values)
+  const qh = tf.reshape(tf.transpose(tf.mul(q, 1 / Math.sqrt(hd)), [0, 2, 1, 3]), [n, rep * s, hd]) as tf.Tensor3D
+  const kT = tf.reshape(tf.transpose(k, [0, 1, 3, 2]), [n, hd, T]) as tf.Tensor3D
+  const scores = tf.reshape(batchMatMul(qh, kT), [b, kvHeads, rep * s, T])
   const masked = mask === undefined ? scores : tf.add(tf.mul(scores, mask.allowed), mask.fill)
-  const probs = tf.softmax(masked)
-  const ctx = tf.matMul(probs, v) // [b, kvHeads, rep·s, hd]
+  const probs = tf.reshape(tf.softmax(masked), [n, rep * s, T]) as tf.Tensor3D
+  const ctx = batchMatMul(probs, tf.reshape(v, [n, T, hd]) as tf.Tensor3D) // [b·kvHeads, rep·s, hd]
   const out = tf.transpose(tf.reshape(ctx, [b, heads, s, hd]), [0, 2, 1, 3])
   return tf.reshape(out, [b * s, heads * hd]) as tf.Tensor2D
 }

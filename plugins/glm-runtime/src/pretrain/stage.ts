@@ -9,6 +9,7 @@ import { Effect, Schema } from "effect"
 import { InputError, PermanentError, Stage } from "@zaoji/core"
 import { baseWeightShapes } from "../model/names.js"
 import { ModelArtifact } from "./artifact.js"
+import { importKeyFiles, importModel } from "./importModel.js"
 import { initBaseModel, writeModelFiles } from "./baseModel.js"
 import { corpusBlocks, readCorpus } from "./corpus.js"
 import { trainingOptionFields } from "./options.js"
@@ -18,6 +19,8 @@ import { holdOut } from "./supervised.js"
 const PosInt = Schema.Int.pipe(Schema.positive())
 
 export const PretrainConfig = Schema.Struct({
+  /** an existing model folder (e.g. a real ChatGLM3-6B checkpoint) to use as the base instead of training one */
+  from: Schema.optional(Schema.NonEmptyString),
   preset: Schema.optionalWith(Schema.Literal("micro", "tiny", "small"), { default: () => "tiny" as const }),
   arch: Schema.optionalWith(Schema.Literal("glm1", "glm2"), { default: () => "glm1" as const }),
   /** chat format recorded in the tokenizer (default: glm1 for glm1, glm2 for glm2) */
@@ -45,8 +48,10 @@ export const pretrain = Stage.make({
   output: ModelArtifact,
   inputs: Stage.inputs<{ corpus: CorpusInput }>("corpus"),
   compute: true,
+  files: (c) => (c.from !== undefined ? importKeyFiles(c.from) : []),
   run: ({ config, inputs, ctx }) =>
     Effect.gen(function* () {
+      if (config.from !== undefined) return yield* importModel(config.from, ctx)
       const corpusFile = join(inputs.corpus.dir, inputs.corpus.value.file)
       const docs = yield* Effect.try({
         try: () => readCorpus(corpusFile),

@@ -1,0 +1,54 @@
+/**
+ * `glm.pretrain` with `from`: instead of training a small base, take an existing model folder (a real
+ * ChatGLM-6B / ChatGLM2-6B / ChatGLM3-6B checkpoint: config.json, safetensors, tokenizer) as the base.
+ * The artifact links to the folder rather than copying gigabytes of weights; its config.json (and
+ * shard index, when present) are content-hashed into the stage key, so replacing the checkpoint
+ * re-runs everything built on it.
+ */
+import { existsSync, statSync, symlinkSync } from "node:fs"
+import { isAbsolute, join, resolve } from "node:path"
+import { Effect } from "effect"
+import { InputError, type StageContext } from "@zaoji/core"
+import { decodeGlmConfig } from "../model/config.js"
+import { tokenizerFilesIn } from "../tokenizer/folder.js"
+import type { ModelArtifact } from "./artifact.js"
+import { describeModelFolder } from "./adapters.js"
+
+const INDEX_FILE = "model.safetensors.index.json"
+
+/** the files of an imported base that identify it (for the cache key) */
+export const importKeyFiles = (from: string): ReadonlyArray<string> =>
+  [join(from, "config.json"), ...(existsSync(join(from, INDEX_FILE)) ? [join(from, INDEX_FILE)] : [])]
+
+export const importModel = (from: string, ctx: StageContext): Effect.Effect<ModelArtifact, InputError> =>
+  Effect.gen(function* () {
+    const location = `${ctx.stageId}.from`
+    const dir = isAbsolute(from) ? from : resolve(ctx.baseDir, from)
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      return yield* Effect.fail(new InputError({ location, message: `${dir} is not a folder: expected a model folder (config.json, safetensors weights, tokenizer)` }))
+    const folder = yield* Effect.try({
+      try: () => describeModelFolder(dir),
+      catch: (e) => new InputError({ location, message: `${dir}: not a model folder (${e instanceof Error ? e.message : String(e)})` })
+    })
+    const cfg = yield* Effect.try({
+      try: () => decodeGlmConfig(folder.rawBaseConfig, join(folder.baseDir, "config.json")),
+      catch: (e) => new InputError({ location: join(folder.baseDir, "config.json"), message: e instanceof Error ? e.message : String(e) })
+    })
+    if (tokenizerFilesIn(dir) === undefined && tokenizerFilesIn(folder.baseDir) === undefined)
+      return yield* Effect.fail(new InputError({ location, message: `${dir}: no tokenizer (expected tokenizer.json, ice_text.model or tokenizer.model)` }))
+    const hasWeights = existsSync(join(folder.baseDir, "model.safetensors")) || existsSync(join(folder.baseDir, INDEX_FILE))
+    if (!hasWeights)
+      return yield* Effect.fail(new InputError({ location, message: `${folder.baseDir}: no weights (expected model.safetensors or ${INDEX_FILE} with its shards)` }))
+    symlinkSync(dir, join(ctx.outDir, "model"), "dir")
+    yield* ctx.log("info", "imported base model", { arch: cfg.zaoji_arch, layers: cfg.num_layers, hidden: cfg.hidden_size })
+    return {
+      model: "model",
+      arch: cfg.zaoji_arch,
+      method: "import" as const,
+      training: {
+        steps: 0, epochs: 0, trainExamples: 0, validationExamples: 0, trainableParams: 0,
+        finalTrainLoss: null, finalEvalLoss: null, bestEvalLoss: null, stoppedEarly: false, resumedFromStep: null,
+        workers: 0, tokensPerSecond: 0, peakRssBytes: 0, sourceTruncated: 0, targetTruncated: 0, lossCurve: [], evalCurve: []
+      }
+    }
+  })
