@@ -4,6 +4,7 @@
  * (the CLI's `--backend` flag) picks one; the choice is logged once.
  */
 import * as tf from "@tensorflow/tfjs"
+import { installWasmSlice } from "./wasmSlice.js"
 
 // tfjs prints a multi-line "install tfjs-node" banner on the first cpu-backend tensor in Node; the
 // backend choice is logged by us instead, and PROD also skips tfjs's debug-only checks
@@ -60,6 +61,7 @@ const tryLoad = async (name: BackendName): Promise<boolean> => {
         break
       case "wasm":
         await import("@tensorflow/tfjs-backend-wasm")
+        installWasmSlice()
         break
       case "cpu":
         break

@@ -16,12 +16,24 @@ import { isRecording } from "./linear.js"
  */
 const LOOP_MIN_MACS = 16 * 1024
 
+/** Slice i of a [n, r, c] tensor as [r, c]: contiguous rows of its 2-D view (not `unstack`, see wasmSlice). */
+const part = (flat: tf.Tensor2D, i: number, r: number): tf.Tensor2D => tf.slice(flat, [i * r, 0], [r, flat.shape[1]])
+
 const loop = (a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D => {
-  const as = tf.unstack(a) as tf.Tensor2D[]
-  const bs = tf.unstack(b) as tf.Tensor2D[]
-  const ys = as.map((ai, i) => tf.matMul(ai, bs[i]!))
-  const y = tf.stack(ys) as tf.Tensor3D
-  tf.dispose([...as, ...bs, ...ys])
+  const [n, m, k] = a.shape
+  const p = b.shape[2]
+  const a2 = tf.reshape(a, [n * m, k]) as tf.Tensor2D
+  const b2 = tf.reshape(b, [n * k, p]) as tf.Tensor2D
+  const ys: tf.Tensor2D[] = []
+  for (let i = 0; i < n; i++) {
+    const ai = part(a2, i, m)
+    const bi = part(b2, i, k)
+    ys.push(tf.matMul(ai, bi))
+    ai.dispose()
+    bi.dispose()
+  }
+  const y = tf.reshape(tf.concat(ys, 0), [n, m, p]) as tf.Tensor3D
+  tf.dispose([a2, b2, ...ys])
   return y
 }
 

@@ -165,7 +165,7 @@ describe("zaoji new specialty", () => {
     expect(metrics.models.map((m: { name: string }) => m.name)).toEqual(["base", "stage1", "stage2"])
     expect(Object.keys(metrics.summary["exam.loglik.acc"]).sort()).toEqual(["base", "stage1", "stage2"])
     for (const v of Object.values(metrics.summary["exam.loglik.acc"])) expect(v).toBeGreaterThanOrEqual(0)
-    expect(fs.readFileSync(path.join(report, "report.md"), "utf8")).toContain("liver: base vs stage 1 vs stage 2")
+    expect(fs.readFileSync(path.join(report, "report.md"), "utf8")).toContain("# Liver: base vs stage 1 vs stage 2")
 
     const again = events((await zaoji("run", wf, "--store", store, "--json", ...micro)).stdout)
     const stages = again.filter((e) => e.type === "stage")

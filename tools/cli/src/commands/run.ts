@@ -2,6 +2,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { loadWorkflowFile, redactArgv, runWorkflow } from "@zaoji/core"
 import { Effect, Option } from "effect"
 import { pickRenderer } from "../progressRenderer.js"
+import { reportLines } from "../reportSummary.js"
 import { jsonOption, storeOption } from "../storeOption.js"
 
 const stageList = (name: string, what: string) =>
@@ -41,6 +42,7 @@ export default Command.make(
         process.stderr.write(
           `${workflow.name}: ${by("done")} ran, ${by("cached")} cached, ${summary.stages.length} stages (run ${summary.runId}, store ${summary.store})\n`
         )
+        for (const line of reportLines(summary)) process.stdout.write(`${line}\n`)
       }
     })
 ).pipe(Command.withDescription("run a workflow, skipping every stage whose artifact is already in the store"))

@@ -1,0 +1,50 @@
+/**
+ * After a run: where each report a stage wrote is, and a short table of its headline metrics. Any
+ * stage whose output names a `report` file (and optionally a `summary` of metric → model → value)
+ * is listed, so a new evaluation plugin gets this for free.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import type { RunSummary } from "@zaoji/core"
+
+type Summary = Readonly<Record<string, Readonly<Record<string, number | null>>>>
+
+/** headline metrics, in display order; ids missing from a report are left out */
+const HEADLINE: ReadonlyArray<readonly [id: string, label: string]> = [
+  ["exam.loglik.acc", "exam acc"],
+  ["exam.generate.acc", "exam acc (generate)"],
+  ["general.loglik.acc", "general exam acc"],
+  ["qa.chatglm.rouge-l", "specialty QA ROUGE-L"],
+  ["qa.chatglm.bleu-4", "specialty QA BLEU-4"],
+  ["general_qa.chatglm.rouge-l", "general QA ROUGE-L"],
+  ["general_qa.chatglm.bleu-4", "general QA BLEU-4"],
+  ["subjective.scoreRate", "score rate"]
+]
+
+const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? "–" : Math.abs(v) <= 1 ? v.toFixed(3) : v.toFixed(2))
+
+export const reportLines = (summary: RunSummary): ReadonlyArray<string> => {
+  const lines: string[] = []
+  for (const s of summary.stages) {
+    if (s.status !== "done" && s.status !== "cached") continue
+    let output: { report?: unknown; html?: unknown; summary?: Summary } | undefined
+    try {
+      output = (JSON.parse(fs.readFileSync(path.join(s.dir, "manifest.json"), "utf8")) as { output?: typeof output }).output
+    } catch {
+      continue
+    }
+    if (typeof output?.report !== "string") continue
+    lines.push(`report (${s.stage}): ${path.join(s.dir, output.report)}`)
+    if (typeof output.html === "string") lines.push(`            ${path.join(s.dir, output.html)}`)
+    const table = output.summary
+    if (table === undefined) continue
+    const rows = HEADLINE.filter(([id]) => table[id] !== undefined)
+    const models = [...new Set(rows.flatMap(([id]) => Object.keys(table[id]!)))]
+    if (rows.length === 0 || models.length === 0) continue
+    const w = Math.max(...rows.map(([, l]) => l.length))
+    lines.push("", `${"".padEnd(w)}  ${models.map((m) => m.padStart(8)).join("  ")}`)
+    for (const [id, label] of rows) lines.push(`${label.padEnd(w)}  ${models.map((m) => fmt(table[id]![m]).padStart(8)).join("  ")}`)
+    lines.push("")
+  }
+  return lines
+}
