@@ -116,6 +116,19 @@ describe("metrics.compare", () => {
     expect(res.value.summary["subjective.score_rate"]).toEqual({ base: 0.5, stage1: (9 + 14) / 30 })
   })
 
+  it("evaluates only the selected slice of a mixed exam file (select before limit)", async () => {
+    const f = setup()
+    const flagged = examRows.map((q, i) => ({ ...q, id: `sel-${i}`, is_hepatobiliary: i % 2 === 0 }))
+    writeFileSync(join(f.data, "mixed.jsonl"), flagged.map((q) => JSON.stringify(q)).join("\n") + "\n")
+    const res = await Effect.runPromise(
+      runStageOnce(compare, { exam: { file: "mixed.jsonl", select: { hepatobiliary: true } }, bootstrap: { resamples: 50 } }, { base: f.base }, join(f.root, "sel"), { baseDir: f.data })
+    )
+    const wanted = flagged.filter((q) => q.is_hepatobiliary).length
+    const metrics = JSON.parse(readFileSync(join(res.dir, "metrics.json"), "utf8"))
+    expect(metrics.datasets.find((d: { role: string }) => d.role === "exam").rows).toBe(wanted)
+    expect(wanted).toBeLessThan(flagged.length)
+  })
+
   it("rejects bad configurations with the field and what was expected", async () => {
     const f = setup()
     const run = (cfg: any, inputs: any = { base: f.base }) =>
@@ -126,6 +139,7 @@ describe("metrics.compare", () => {
     expect((await run({ exam: { file: "exam.jsonl", shots: 2 } })).message).toMatch(/no examples file/)
     expect((await run({ exam: { file: "exam.jsonl", methods: ["guess"] } }))._tag).toBe("InputError")
     expect((await run({ general: { file: "general.jsonl" }, gate: { reference: "nobody" } })).message).toMatch(/gate.reference: "nobody"/)
+    expect((await run({ exam: { file: "exam.jsonl", select: { sources: ["nowhere"] } } })).message).toMatch(/no question matches select/)
     const bad = join(f.data, "bad.jsonl")
     writeFileSync(bad, JSON.stringify(examRows[0]) + "\n" + JSON.stringify({ ...examRows[1], answer: "Z" }) + "\n")
     const e = await run({ exam: { file: "bad.jsonl" } })

@@ -36,3 +36,17 @@ export const resolveStore = (store: Option.Option<string>, workflowFile: Option.
 
 export const loadOptionalWorkflow = (file: Option.Option<string>) =>
   Option.isSome(file) ? Effect.map(loadWorkflowFile(file.value), Option.some) : Effect.succeed(Option.none())
+
+/**
+ * `--backend`: force a TensorFlow.js backend. Passed on through the environment, so worker threads
+ * (data-parallel training) and the lazily loaded model code all see the same choice.
+ */
+export const backendOption = Options.choice("backend", ["tensorflow-gpu", "tensorflow", "wasm", "cpu"]).pipe(
+  Options.withDescription("TensorFlow.js backend (default: the first that loads of tensorflow-gpu, tensorflow, wasm, cpu; env ZAOJI_BACKEND)"),
+  Options.optional
+)
+
+export const applyBackendOption = (backend: Option.Option<string>): Effect.Effect<void> =>
+  Effect.sync(() => {
+    if (Option.isSome(backend)) process.env.ZAOJI_BACKEND = backend.value
+  })

@@ -12,7 +12,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { loadWorkflowFile, type Workflow } from "@zaoji/core"
 import { Effect } from "effect"
-import { afterAll, describe, expect, it, vi } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { runCli } from "../src/index.js"
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..")
@@ -20,6 +20,7 @@ const bin = path.join(repoRoot, "tools/cli/bin/zaoji.mjs")
 fs.mkdirSync(path.join(repoRoot, "test-results"), { recursive: true })
 const work = fs.mkdtempSync(path.join(repoRoot, "test-results", "tmp-generators-"))
 const workflowsDir = path.join(work, "workflows")
+const pluginDir = path.join(work, "plugins", "answer-stats")
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }))
 
 /** Run the CLI in-process, capturing what it prints. */
@@ -143,7 +144,81 @@ describe("zaoji new specialty", () => {
     expect(fs.readFileSync(path.join(workflowsDir, "cardiology/README.md"), "utf8")).toMatch(/To do.*心内科/s)
   })
 
-  it("the generated workflow runs in the micro size to a report of the three models, then all cached", async () => {
+
+})
+
+describe("zaoji new plugin", () => {
+
+  it("refuses an invalid name, an existing plugin or a taken package name (exit 2), writing nothing", async () => {
+    for (const bad of ["AnswerStats", "answer_stats", "1plugin"]) {
+      const r = await cli("new", "plugin", bad, "--root", work)
+      expect(r.code, bad).toBe(2)
+      expect(r.stderr).toContain(`"${bad}" is not a valid plugin name`)
+    }
+    fs.mkdirSync(path.join(work, "node_modules", "@zaoji", "taken"), { recursive: true })
+    const taken = await cli("new", "plugin", "taken", "--root", work)
+    expect(taken.code).toBe(2)
+    expect(taken.stderr).toContain("@zaoji/taken already exists")
+    expect(listTree(path.join(work, "plugins"))).toEqual([])
+  })
+
+  it("scaffolds an Nx project like the others, linked into node_modules; a second time is refused", async () => {
+    const r = await cli("new", "plugin", "answer-stats", "--root", work)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("npm install")
+    expect(listTree(pluginDir)).toEqual(["README.md", "package.json", "src", "src/index.ts", "test", "test/stage.test.ts", "tsconfig.json"])
+    const pkg = JSON.parse(fs.readFileSync(path.join(pluginDir, "package.json"), "utf8"))
+    const existing = JSON.parse(fs.readFileSync(path.join(repoRoot, "plugins/metrics/package.json"), "utf8"))
+    expect(pkg).toEqual({ ...existing, name: "@zaoji/answer-stats" })
+    const tsconfig = JSON.parse(fs.readFileSync(path.join(pluginDir, "tsconfig.json"), "utf8"))
+    expect(path.resolve(pluginDir, tsconfig.extends)).toBe(path.join(repoRoot, "tsconfig.base.json"))
+    const link = path.join(work, "node_modules", "@zaoji", "answer-stats")
+    expect(fs.readlinkSync(link)).toBe(path.join("..", "..", "plugins", "answer-stats"))
+    expect(fs.realpathSync(link)).toBe(fs.realpathSync(pluginDir))
+
+    const again = await cli("new", "plugin", "answer-stats", "--root", work)
+    expect(again.code).toBe(2)
+    expect(again.stderr).toMatch(/answer-stats already exists/)
+  })
+
+
+})
+
+describe("what was generated works at once", () => {
+  let typecheck: ReturnType<typeof exec>
+  beforeAll(() => {
+    // a workflow using the new plugin through its package name
+    fs.writeFileSync(
+      path.join(workflowsDir, "uses-plugin.workflow.ts"),
+      [
+        'import { Workflow } from "@zaoji/core"',
+        'import { Datasets } from "@zaoji/records"',
+        'import { AnswerStats } from "@zaoji/answer-stats"',
+        "",
+        'export default Workflow.make("uses-plugin", (w) => {',
+        '  const qa = w.stage("general-qa", Datasets.load, { source: "liver/general_qa.jsonl", label: "general" })',
+        '  w.stage("count", AnswerStats.count, { minLength: 30 }, { data: qa })',
+        "})",
+        ""
+      ].join("\n")
+    )
+    // and the compiler does look at them: a wrong config value in a copy is the one error expected
+    const liver = fs.readFileSync(path.join(workflowsDir, "liver.workflow.ts"), "utf8")
+    expect(liver).toContain('preset: "tiny"')
+    fs.writeFileSync(path.join(workflowsDir, "broken.workflow.ts"), liver.replace('preset: "tiny"', 'preset: "huge"'))
+    // one compiler run over everything generated above, under the repository's compiler settings
+    fs.writeFileSync(
+      path.join(work, "tsconfig.json"),
+      JSON.stringify({
+        extends: path.relative(work, path.join(repoRoot, "tsconfig.base.json")).split(path.sep).join("/"),
+        include: ["workflows/*.ts", "plugins/*/src/**/*.ts", "plugins/*/test/**/*.ts"]
+      })
+    )
+    typecheck = exec([path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(work, "tsconfig.json"), "--noEmit", "--pretty", "false"])
+    // (the compiler runs beside the tests below; it is awaited last)
+  })
+
+  it("the generated specialty workflow runs in the micro size to a report of the three models, then all cached", async () => {
     const store = path.join(work, "store-liver")
     const wf = path.join(workflowsDir, "liver.workflow.ts")
     const r = await zaoji("run", wf, "--store", store, "--json", ...micro)
@@ -181,65 +256,15 @@ describe("zaoji new specialty", () => {
     const out = JSON.parse(fs.readFileSync(path.join(store, "artifacts", kg.key, "manifest.json"), "utf8")).output
     expect(out.count).toBe(sampleKg.length)
   })
-})
 
-describe("zaoji new plugin", () => {
-  const pluginDir = path.join(work, "plugins", "answer-stats")
-
-  it("refuses an invalid name, an existing plugin or a taken package name (exit 2), writing nothing", async () => {
-    for (const bad of ["AnswerStats", "answer_stats", "1plugin"]) {
-      const r = await cli("new", "plugin", bad, "--root", work)
-      expect(r.code, bad).toBe(2)
-      expect(r.stderr).toContain(`"${bad}" is not a valid plugin name`)
-    }
-    fs.mkdirSync(path.join(work, "node_modules", "@zaoji", "taken"), { recursive: true })
-    const taken = await cli("new", "plugin", "taken", "--root", work)
-    expect(taken.code).toBe(2)
-    expect(taken.stderr).toContain("@zaoji/taken already exists")
-    expect(listTree(path.join(work, "plugins"))).toEqual([])
-  })
-
-  it("scaffolds an Nx project like the others, linked into node_modules; a second time is refused", async () => {
-    const r = await cli("new", "plugin", "answer-stats", "--root", work)
-    expect(r.code).toBe(0)
-    expect(r.stdout).toContain("npm install")
-    expect(listTree(pluginDir)).toEqual(["README.md", "package.json", "src", "src/index.ts", "test", "test/stage.test.ts", "tsconfig.json"])
-    const pkg = JSON.parse(fs.readFileSync(path.join(pluginDir, "package.json"), "utf8"))
-    const existing = JSON.parse(fs.readFileSync(path.join(repoRoot, "plugins/metrics/package.json"), "utf8"))
-    expect(pkg).toEqual({ ...existing, name: "@zaoji/answer-stats" })
-    const tsconfig = JSON.parse(fs.readFileSync(path.join(pluginDir, "tsconfig.json"), "utf8"))
-    expect(path.resolve(pluginDir, tsconfig.extends)).toBe(path.join(repoRoot, "tsconfig.base.json"))
-    const link = path.join(work, "node_modules", "@zaoji", "answer-stats")
-    expect(fs.readlinkSync(link)).toBe(path.join("..", "..", "plugins", "answer-stats"))
-    expect(fs.realpathSync(link)).toBe(fs.realpathSync(pluginDir))
-
-    const again = await cli("new", "plugin", "answer-stats", "--root", work)
-    expect(again.code).toBe(2)
-    expect(again.stderr).toMatch(/answer-stats already exists/)
-  })
-
-  it("its generated test passes", async () => {
+  it("the new plugin's own generated test passes", async () => {
     const r = await exec([path.join(repoRoot, "node_modules/vitest/vitest.mjs"), "run", "--root", pluginDir])
     expect(r.code, r.stdout + r.stderr).toBe(0)
     expect(r.stdout).toMatch(/Tests\s+3 passed/)
   })
 
-  it("a workflow imports it through the link at once and runs its stage", async () => {
+  it("a workflow imports the new plugin through its link at once and runs its stage", async () => {
     const wf = path.join(workflowsDir, "uses-plugin.workflow.ts")
-    fs.writeFileSync(
-      wf,
-      [
-        'import { Workflow } from "@zaoji/core"',
-        'import { Datasets } from "@zaoji/records"',
-        'import { AnswerStats } from "@zaoji/answer-stats"',
-        "",
-        'export default Workflow.make("uses-plugin", (w) => {',
-        '  const qa = w.stage("general-qa", Datasets.load, { source: "liver/general_qa.jsonl", label: "general" })',
-        '  w.stage("count", AnswerStats.count, { minLength: 30 }, { data: qa })',
-        "})",
-        ""
-      ].join("\n")
-    )
     const r = await zaoji("run", wf, "--store", path.join(work, "store-plugin"), "--json")
     expect(r.code, r.stderr).toBe(0)
     const count = events(r.stdout).find((e) => e.type === "stage" && e.stage === "count" && e.status === "done")
@@ -260,23 +285,9 @@ describe("zaoji new plugin", () => {
       bySource: { general: expected }
     })
   })
-})
 
-describe("what was generated type-checks", () => {
-  it("the specialty workflows, the plugin (source and test) and a workflow using the plugin", async () => {
-    // and the compiler does look at them: a wrong config value in a copy is the one error expected
-    const wf = fs.readFileSync(path.join(workflowsDir, "liver.workflow.ts"), "utf8")
-    expect(wf).toContain('preset: "tiny"')
-    fs.writeFileSync(path.join(workflowsDir, "broken.workflow.ts"), wf.replace('preset: "tiny"', 'preset: "huge"'))
-    // one compiler run over everything generated above, under the repository's compiler settings
-    fs.writeFileSync(
-      path.join(work, "tsconfig.json"),
-      JSON.stringify({
-        extends: path.relative(work, path.join(repoRoot, "tsconfig.base.json")).split(path.sep).join("/"),
-        include: ["workflows/*.ts", "plugins/*/src/**/*.ts", "plugins/*/test/**/*.ts"]
-      })
-    )
-    const r = await exec([path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(work, "tsconfig.json"), "--noEmit", "--pretty", "false"])
+  it("everything generated type-checks: the workflows, the plugin (source and test) and a workflow using it", async () => {
+    const r = await typecheck
     const errors = r.stdout.split("\n").filter((l) => /error TS\d+/.test(l))
     expect(errors, r.stdout + r.stderr).toHaveLength(1)
     expect(errors[0]).toMatch(/workflows\/broken\.workflow\.ts\(\d+,\d+\): error TS\d+: .*"huge"/)

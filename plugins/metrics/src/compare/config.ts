@@ -13,7 +13,16 @@ export const ExamSetConfig = Schema.Struct({
   shots: Schema.optionalWith(NonNegInt, { default: () => 0 }),
   methods: Schema.optionalWith(Schema.NonEmptyArray(Schema.Literal("loglik", "generate")), { default: () => ["loglik"] as const }),
   target: Schema.optionalWith(Schema.Literal("option", "letter"), { default: () => "option" as const }),
-  /** evaluate only the first N questions (file order) */
+  /** keep only matching questions (before `limit`): the specialty slice of a mixed exam file */
+  select: Schema.optional(
+    Schema.Struct({
+      /** questions flagged `is_hepatobiliary` (true) or not flagged (false) */
+      hepatobiliary: Schema.optional(Schema.Boolean),
+      subjects: Schema.optional(Schema.Array(Schema.String)),
+      sources: Schema.optional(Schema.Array(Schema.String))
+    })
+  ),
+  /** evaluate only the first N questions (file order, after `select`) */
   limit: Schema.optional(PosInt),
   defaultSubject: Schema.optionalWith(Schema.String, { default: () => "医学" }),
   batchSize: Schema.optionalWith(PosInt, { default: () => 8 })

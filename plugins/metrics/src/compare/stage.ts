@@ -45,9 +45,22 @@ const readRowsAt = <A, I>(path: string, displayName: string, schema: Schema.Sche
 
 const readSet = <A, I>(ctx: StageContext, file: string, schema: Schema.Schema<A, I>, limit?: number) => readRowsAt(pathIn(ctx, file), file, schema, limit)
 
+const selected = (cfg: ExamSetConfig) => (q: ExamQuestion): boolean => {
+  const s = cfg.select
+  if (s === undefined) return true
+  if (s.hepatobiliary !== undefined && q.is_hepatobiliary !== s.hepatobiliary) return false
+  if (s.subjects !== undefined && !s.subjects.includes(q.subject ?? "")) return false
+  if (s.sources !== undefined && !s.sources.includes(q.source ?? "")) return false
+  return true
+}
+
 const loadExamSet = (ctx: StageContext, cfg: ExamSetConfig) =>
   Effect.gen(function* () {
-    const questions = yield* readSet(ctx, cfg.file, ExamQuestion, cfg.limit)
+    const all = yield* readSet(ctx, cfg.file, ExamQuestion)
+    const matching = all.filter(selected(cfg))
+    if (matching.length === 0)
+      return yield* Effect.fail(new InputError({ message: `${cfg.file}: no question matches select ${JSON.stringify(cfg.select)}`, location: "select" }))
+    const questions = cfg.limit !== undefined ? matching.slice(0, cfg.limit) : matching
     if (cfg.shots > 0 && cfg.examples === undefined)
       return yield* Effect.fail(new InputError({ message: `shots is ${cfg.shots} but no examples file is given (k-shot examples come from a separate split)`, location: "examples" }))
     const examples = cfg.examples !== undefined ? yield* readSet(ctx, cfg.examples, ExamQuestion) : []

@@ -1,7 +1,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { resolveModelArg } from "../modelArg.js"
-import { storeOption, workflowOption } from "../storeOption.js"
+import { applyBackendOption, backendOption, storeOption, workflowOption } from "../storeOption.js"
 import { UsageError } from "../usage.js"
 
 export default Command.make(
@@ -10,6 +10,7 @@ export default Command.make(
     model: Args.text({ name: "MODEL" }).pipe(Args.withDescription("a model folder, a model stage's artifact folder, or a stage id / artifact key")),
     store: storeOption,
     workflow: workflowOption,
+    backend: backendOption,
     temperature: Options.float("temperature").pipe(Options.withDescription("0 = greedy (default 0.8)"), Options.optional),
     topP: Options.float("top-p").pipe(Options.optional),
     maxNewTokens: Options.integer("max-new-tokens").pipe(Options.optional),
@@ -17,6 +18,7 @@ export default Command.make(
   },
   (a) =>
     Effect.gen(function* () {
+      yield* applyBackendOption(a.backend)
       const dir = yield* resolveModelArg(a.model, a.store, a.workflow)
       // lazy: loading tfjs is only worth it for commands that run a model
       const { openChatEngine, runChatRepl } = yield* Effect.promise(() => import("@zaoji/glm-runtime"))

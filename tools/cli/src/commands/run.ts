@@ -3,7 +3,7 @@ import { loadWorkflowFile, redactArgv, runWorkflow } from "@zaoji/core"
 import { Effect, Option } from "effect"
 import { pickRenderer } from "../progressRenderer.js"
 import { reportLines } from "../reportSummary.js"
-import { jsonOption, storeOption } from "../storeOption.js"
+import { applyBackendOption, backendOption, jsonOption, storeOption } from "../storeOption.js"
 
 const stageList = (name: string, what: string) =>
   Options.text(name).pipe(Options.withDescription(what), Options.repeated)
@@ -18,10 +18,12 @@ export default Command.make(
     only: stageList("only", "run only this stage (its inputs must be in the store)"),
     force: stageList("force", "re-run this stage even if it is cached"),
     concurrency: Options.integer("concurrency").pipe(Options.withDescription("max stages at once"), Options.optional),
-    json: jsonOption
+    json: jsonOption,
+    backend: backendOption
   },
   (a) =>
     Effect.gen(function* () {
+      yield* applyBackendOption(a.backend)
       const { workflow, file, baseDir } = yield* loadWorkflowFile(a.workflow)
       const renderer = pickRenderer(a.json)
       const summary = yield* runWorkflow({

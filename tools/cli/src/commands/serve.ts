@@ -1,7 +1,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { resolveModelArg } from "../modelArg.js"
-import { storeOption, workflowOption } from "../storeOption.js"
+import { applyBackendOption, backendOption, storeOption, workflowOption } from "../storeOption.js"
 import { UsageError } from "../usage.js"
 
 export default Command.make(
@@ -10,6 +10,7 @@ export default Command.make(
     model: Args.text({ name: "MODEL" }).pipe(Args.withDescription("a model folder, a model stage's artifact folder, or a stage id / artifact key")),
     store: storeOption,
     workflow: workflowOption,
+    backend: backendOption,
     port: Options.integer("port").pipe(Options.withDefault(8000), Options.withDescription("0 picks a free port")),
     host: Options.text("host").pipe(Options.withDefault("127.0.0.1"), Options.withDescription("bind address (loopback by default)")),
     apiKey: Options.redacted("api-key").pipe(
@@ -20,6 +21,7 @@ export default Command.make(
   },
   (a) =>
     Effect.gen(function* () {
+      yield* applyBackendOption(a.backend)
       const dir = yield* resolveModelArg(a.model, a.store, a.workflow)
       const { openChatEngine, serverResource } = yield* Effect.promise(() => import("@zaoji/glm-runtime"))
       const { Redacted } = yield* Effect.promise(() => import("effect"))
