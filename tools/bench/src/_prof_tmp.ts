@@ -14,9 +14,9 @@ const rng = new Rng(0); const half = 64
 const batch = Array.from({ length: 8 }, () => { const ids = Array.from({ length: 128 }, () => 5 + rng.int(s.vocab - 25)); ids[half-2] = (cfg as any).gmask_token_id; ids[half-1] = (cfg as any).bos_token_id; return { inputIds: ids, labels: ids.map((x, i) => (i < half - 1 ? -100 : x)) } })
 const tb = { inputIds: batch.map(b => b.inputIds), labels: batch.map(b => b.labels) }
 for (let i = 0; i < 2; i++) prog.gradients(tb)
-const ts: number[] = []
-for (let i = 0; i < 5; i++) { const t = performance.now(); prog.gradients(tb); ts.push(performance.now() - t) }
-ts.sort((a,b)=>a-b); console.log("step ms median", ts[2].toFixed(0), ts.map(t=>t.toFixed(0)).join(" "))
+const ts: number[] = [], cs: number[] = []
+for (let i = 0; i < 5; i++) { const t = performance.now(); const c = process.cpuUsage(); prog.gradients(tb); const d = process.cpuUsage(c); cs.push((d.user + d.system) / 1000); ts.push(performance.now() - t) }
+ts.sort((a,b)=>a-b); cs.sort((a,b)=>a-b); console.log(mode, "step ms median wall", ts[2].toFixed(0), "cpu", cs[2].toFixed(0), "min cpu", cs[0].toFixed(0))
 if (process.argv.includes("--prof")) {
   const info = await tf.profile(() => { prog.gradients(tb) })
   const agg = new Map<string, { ms: number; n: number }>()
