@@ -38,7 +38,7 @@ export default Workflow.make(
     const stage1 = w.stage(
       "medglm-general",
       PTuningV2.train,
-      { preSeqLen: 16, prefixProjection: false, learningRate: 2e-2, epochs: 3, batchSize: 16, maxSourceLength: 48, maxTargetLength: 64 },
+      { preSeqLen: 16, prefixProjection: false, learningRate: 2e-2, epochs: 6, batchSize: 16, maxSourceLength: 48, maxTargetLength: 64 },
       { base, data: generalTrain }
     )
 
@@ -47,11 +47,13 @@ export default Workflow.make(
     const recordSplit = w.stage("records-split", Datasets.split, { train: 0.8, validation: 0, test: 0.2, stratifyBy: "none", seed: 7 }, { data: records })
     const recordTrain = w.stage("records-train", Datasets.pick, { part: "train" }, { split: recordSplit })
     const recordTest = w.stage("records-test", Datasets.pick, { part: "test" }, { split: recordSplit })
+    // the records mixed with the stage-1 KG QA as a replay set against forgetting (drop `b` to train
+    // on the records alone, as the paper does)
     const specialtyData = w.stage("specialty-data", Datasets.merge, { shuffleSeed: 11 }, { a: recordTrain, b: kgQa })
     const stage2 = w.stage(
       "medglm-h",
       Freeze.train,
-      { trainableLayers: 2, prefix: "frozen", learningRate: 2e-3, epochs: 3, batchSize: 16, maxSourceLength: 64, maxTargetLength: 96 },
+      { trainableLayers: 2, prefix: "frozen", learningRate: 4e-3, epochs: 6, batchSize: 16, maxSourceLength: 64, maxTargetLength: 96 },
       { model: stage1, data: specialtyData }
     )
 

@@ -156,7 +156,7 @@ describe("hepatobiliary workflow, micro size (child processes)", () => {
     expect(left).toEqual([])
   })
 
-  it("a second run is fully cached and exits 0", async () => {
+  it("a second run is fully cached, exits 0 and prints where the report is with the three models' scores", async () => {
     expect(ref.code, explain(ref)).toBe(0)
     const again = await runHepatobiliary(refStore)
     expect(again.code, explain(again)).toBe(0)
@@ -165,6 +165,15 @@ describe("hepatobiliary workflow, micro size (child processes)", () => {
     for (const e of events) expect(e.status, e.stage).toBe("cached")
     expect(stageKeys(again)).toEqual(refKeys)
     expect(again.events.filter((e) => e.type === "progress")).toEqual([])
+
+    // without --json: the summary line, where the report is and the three models' headline scores
+    const human = await zaoji(["run", workflowFile, "--store", refStore, ...setArgs(microSettings)])
+    expect(human.code, explain(human)).toBe(0)
+    expect(human.stderr).toContain(`hepatobiliary: 0 ran, ${allStages.length} cached, ${allStages.length} stages`)
+    expect(human.stdout).toContain(`report (eval): ${path.join(artifactDir(refStore, refKeys.eval!), "report.md")}`)
+    expect(human.stdout).toMatch(/^\s+base\s+stage1\s+stage2\s*$/m)
+    expect(human.stdout).toMatch(/^exam acc\s+\d\.\d{3}\s+\d\.\d{3}\s+\d\.\d{3}\s*$/m)
+    expect(human.stdout).toMatch(/^specialty QA BLEU-4\s+\d+\.\d+\s+\d+\.\d+\s+\d+\.\d+\s*$/m)
   })
 
   it("kill -9 during pretraining: the re-run resumes the base model from its checkpoint and ends with the uninterrupted weights", async () => {

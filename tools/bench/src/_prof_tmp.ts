@@ -17,6 +17,35 @@ for (let i = 0; i < 2; i++) prog.gradients(tb)
 const ts: number[] = [], cs: number[] = []
 for (let i = 0; i < 5; i++) { const t = performance.now(); const c = process.cpuUsage(); prog.gradients(tb); const d = process.cpuUsage(c); cs.push((d.user + d.system) / 1000); ts.push(performance.now() - t) }
 ts.sort((a,b)=>a-b); cs.sort((a,b)=>a-b); console.log(mode, "step ms median wall", ts[2].toFixed(0), "cpu", cs[2].toFixed(0), "min cpu", cs[0].toFixed(0))
+if (process.argv.includes("--cpuprof")) {
+  const agg = new Map<string, { ms: number; n: number }>()
+  const byName = new Map<string, { ms: number; n: number }>()
+  let depth = 0
+  for (const k of tf.getKernelsForBackend("wasm")) {
+    const orig = k.kernelFunc
+    tf.unregisterKernel(k.kernelName, "wasm")
+    tf.registerKernel({ ...k, kernelFunc: (args: any) => {
+      depth++
+      const c = process.cpuUsage()
+      try { return orig(args) } finally {
+        depth--
+        const d = process.cpuUsage(c); const ms = (d.user + d.system) / 1000
+        const key = `${k.kernelName} ${JSON.stringify(Object.values(args.inputs).map((t: any) => t?.shape))}`
+        const a = agg.get(key) ?? { ms: 0, n: 0 }; a.ms += ms; a.n++; agg.set(key, a)
+        const b = byName.get(k.kernelName) ?? { ms: 0, n: 0 }; b.ms += ms; b.n++; byName.set(k.kernelName, b)
+      }
+    } })
+  }
+  const c0 = process.cpuUsage()
+  const N = 3
+  for (let i = 0; i < N; i++) prog.gradients(tb)
+  const d0 = process.cpuUsage(c0)
+  let total = 0; for (const v of byName.values()) total += v.ms
+  console.log("cpu per step", ((d0.user + d0.system) / 1000 / N).toFixed(0), "in kernels", (total / N).toFixed(0))
+  for (const [k, v] of [...byName].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) console.log((v.ms / N).toFixed(1).padStart(8), String(v.n / N).padStart(5), k)
+  console.log("---")
+  for (const [k, v] of [...agg].sort((a, b) => b[1].ms - a[1].ms).slice(0, 45)) console.log((v.ms / N).toFixed(1).padStart(8), String(v.n / N).padStart(5), k)
+}
 if (process.argv.includes("--prof")) {
   const info = await tf.profile(() => { prog.gradients(tb) })
   const agg = new Map<string, { ms: number; n: number }>()
