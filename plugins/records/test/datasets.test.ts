@@ -5,7 +5,7 @@ import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { artifactOf, runStageOnce } from "@zaoji/core"
 import type { QaPair } from "@zaoji/data"
-import { exportDataset, loadDataset as load, merge, sample, samplePairs, split, splitPairs } from "../src/index.js"
+import { corpus, exportDataset, loadDataset as load, merge, pick, sample, samplePairs, split, splitPairs } from "../src/index.js"
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "zaoji-datasets-"))
 const pairs = (n: number, relation: (i: number) => string, prefix = "q"): Array<QaPair> =>
@@ -121,5 +121,44 @@ describe("load", () => {
     writeFileSync(join(dir, "bad.jsonl"), '{"question":"q1","answer":"a1"}\n{"question":"q2"}\n')
     const r = await Effect.runPromise(Effect.either(runStageOnce(load, { source: "bad.jsonl" }, {}, dir)))
     expect(Either.isLeft(r) && r.left.message).toContain('bad.jsonl:2 field "answer"')
+  })
+})
+
+describe("pick", () => {
+  it("makes one part of a split a dataset of its own, with the same rows and flags", async () => {
+    const rows = pairs(20, () => "symptoms")
+    const s = await Effect.runPromise(runStageOnce(split, { seed: 3, stratifyBy: "none" }, { data: datasetIn(rows, true) }, tempDir()))
+    for (const part of ["train", "test"] as const) {
+      const out = await Effect.runPromise(runStageOnce(pick, { part }, { split: artifactOf(s.value, s.dir) }, tempDir()))
+      expect(out.value).toMatchObject({ file: `${part}.jsonl`, kind: "qa", count: s.value[part].count, sensitive: true })
+      expect(lines(join(out.dir, out.value.file))).toEqual(lines(join(s.dir, s.value[part].file)))
+    }
+    const bad = await Effect.runPromise(Effect.either(runStageOnce(pick, { part: "holdout" } as never, { split: artifactOf(s.value, s.dir) }, tempDir())))
+    expect(Either.isLeft(bad)).toBe(true)
+  })
+})
+
+describe("corpus", () => {
+  it("cuts a text file at blank lines (or every line) and takes JSON Lines rows by text or string fields", async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, "c.txt"), "肝炎常见乏力。\n黄疸需要检查。\n\n胆囊炎多见右上腹痛。\n")
+    const para = await Effect.runPromise(runStageOnce(corpus, { source: "c.txt" }, {}, tempDir(), { baseDir: dir }))
+    expect(lines(join(para.dir, para.value.file)).map((r) => r.text)).toEqual(["肝炎常见乏力。\n黄疸需要检查。", "胆囊炎多见右上腹痛。"])
+    const byLine = await Effect.runPromise(runStageOnce(corpus, { source: "c.txt", split: "line" }, {}, tempDir(), { baseDir: dir }))
+    expect(byLine.value).toMatchObject({ kind: "text", count: 3, sensitive: false })
+    writeFileSync(join(dir, "kg.jsonl"), JSON.stringify({ id: "k1", name: "胆囊结石", symptoms: ["右上腹绞痛", "恶心"] }) + "\n" + JSON.stringify({ text: "一段文字" }) + "\n")
+    const rowsOut = await Effect.runPromise(runStageOnce(corpus, { source: "kg.jsonl" }, {}, tempDir(), { baseDir: dir }))
+    expect(lines(join(rowsOut.dir, rowsOut.value.file)).map((r) => r.text)).toEqual(["胆囊结石\n右上腹绞痛\n恶心", "一段文字"])
+  })
+
+  it("names file:line of a row that is not JSON, and refuses an empty corpus", async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, "bad.jsonl"), JSON.stringify({ text: "好" }) + "\n{oops\n")
+    const e = await Effect.runPromise(Effect.flip(runStageOnce(corpus, { source: "bad.jsonl" }, {}, tempDir(), { baseDir: dir })))
+    expect(e._tag).toBe("InputError")
+    expect((e as { location?: string }).location).toBe("bad.jsonl:2")
+    writeFileSync(join(dir, "empty.txt"), "\n\n")
+    const empty = await Effect.runPromise(Effect.flip(runStageOnce(corpus, { source: "empty.txt" }, {}, tempDir(), { baseDir: dir })))
+    expect(empty.message).toMatch(/no text/)
   })
 })

@@ -1,7 +1,8 @@
 /**
  * `datasets.corpus`: a plain-text corpus (what a base model is pretrained on) as a dataset file.
  * A `.txt` file is cut into documents at blank lines (or at every line with `split: "line"`);
- * a `.jsonl` file is taken row by row from its `text` field. Rows become `{ id, text }`.
+ * a `.jsonl` file is taken row by row: its `text` field, or else every string field of the row (so a
+ * knowledge-graph file can be a corpus). Rows become `{ id, text }`.
  */
 import { readFile } from "node:fs/promises"
 import { extname, isAbsolute, join, resolve } from "node:path"
@@ -19,6 +20,21 @@ export const CorpusConfig = Schema.Struct({
 
 const TextRow = Schema.Struct({ id: Schema.String, text: Schema.String })
 
+/** a row's `text`, else all its string values (nested too; ids left out) joined by line breaks */
+const textOf = (row: unknown): string => {
+  const direct = (row as { text?: unknown } | null)?.text
+  if (typeof direct === "string") return direct.trim()
+  const parts: string[] = []
+  const walk = (v: unknown, key: string): void => {
+    if (typeof v === "string") {
+      if (key !== "id" && !key.endsWith("_id") && v.trim() !== "") parts.push(v.trim())
+    } else if (Array.isArray(v)) v.forEach((x) => walk(x, key))
+    else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, k)
+  }
+  walk(row, "")
+  return parts.join("\n")
+}
+
 const documentsOf = (file: string, shown: string, content: string, split: "paragraph" | "line") => {
   if (extname(file).toLowerCase() !== ".jsonl") {
     const parts = split === "line" ? content.split(/\r?\n/) : content.split(/\r?\n\s*\r?\n/)
@@ -33,10 +49,10 @@ const documentsOf = (file: string, shown: string, content: string, split: "parag
       } catch {
         return Effect.fail(new InputError({ location: `${shown}:${n}`, message: "expected one JSON object per line" }))
       }
-      const text = (row as { text?: unknown } | null)?.text
-      return typeof text === "string"
+      const text = textOf(row)
+      return text !== ""
         ? Effect.succeed(text)
-        : Effect.fail(new InputError({ location: `${shown}:${n} field "text"`, message: "expected a string" }))
+        : Effect.fail(new InputError({ location: `${shown}:${n}`, message: 'expected a "text" field, or an object with string fields' }))
     }
   )
 }
