@@ -8,7 +8,7 @@
  * batched `transpose` followed by another loop of plain 2-D matmuls.
  */
 import * as tf from "@tensorflow/tfjs"
-import { isRecording } from "./linear.js"
+import { isRecording } from "./tape.js"
 
 /**
  * Below this many multiply-adds per slice the per-call overhead of the loop outweighs the slow
@@ -51,11 +51,16 @@ const loopWithGrad = tf.customGrad(((a: tf.Tensor3D, b: tf.Tensor3D, save: tf.Gr
   }
 }) as any) as unknown as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D
 
-/** `a · b` per leading index, `a` [n, m, k], `b` [n, k, p]; same numbers as `tf.matMul(a, b)`. */
-export const batchMatMul = (a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D => {
+/**
+ * `a · b` per leading index, `a` [n, m, k], `b` [n, k, p] (or [n, p, k] with `transposeB`); same
+ * numbers as `tf.matMul(a, b, false, transposeB)`.
+ */
+export const batchMatMul = (a: tf.Tensor3D, b: tf.Tensor3D, transposeB = false): tf.Tensor3D => {
   const [n, m, k] = a.shape
-  const p = b.shape[2]
-  if (b.shape[0] !== n || b.shape[1] !== k) throw new Error(`batchMatMul: shapes [${a.shape}] and [${b.shape}] do not chain`)
-  if (m * k * p < LOOP_MIN_MACS) return tf.matMul(a, b)
-  return isRecording() ? loopWithGrad(a, b) : tf.tidy(() => loop(a, b))
+  const [bn, bk, bp] = transposeB ? [b.shape[0], b.shape[2], b.shape[1]] : b.shape
+  if (bn !== n || bk !== k) throw new Error(`batchMatMul: shapes [${a.shape}] and [${b.shape}] do not chain`)
+  // small slices (decoding): the flag costs less than transposing b explicitly
+  if (m * k * bp < LOOP_MIN_MACS) return tf.matMul(a, b, false, transposeB)
+  if (!isRecording()) return tf.tidy(() => loop(a, transposeB ? swapLast(b) : b))
+  return loopWithGrad(a, transposeB ? swapLast(b) : b)
 }

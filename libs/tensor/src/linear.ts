@@ -5,17 +5,15 @@
  * transpose flags). The same code is correct on every backend.
  */
 import * as tf from "@tensorflow/tfjs"
+import { addRow } from "./rowOps.js"
+import { isRecording } from "./tape.js"
 
 type GradResult = { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[] }
 // tfjs types the custom-gradient callback loosely (inputs and the save function share one rest list)
 const customGrad = <F extends (...inputs: any[]) => tf.Tensor>(f: (...args: any[]) => GradResult): F =>
   tf.customGrad(f as any) as unknown as F
 
-/**
- * Whether a gradient tape is recording. Outside one (inference) the helpers issue the bare matmul:
- * a custom-gradient wrapper costs a scope and saved clones per call, which dominates decoding.
- */
-export const isRecording = (): boolean => tf.engine().isTapeOn()
+export { isRecording } from "./tape.js"
 
 /** `a · b` for 2-D tensors, with a gradient made of plain 2-D matmuls. */
 export const matMul2d = customGrad<(a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D>(
@@ -85,7 +83,7 @@ export const linear = (x: tf.Tensor, w: tf.Tensor2D, options: LinearOptions = {}
     })
     y = f(x2, w)
   }
-  const yb = options.bias !== undefined ? tf.add(y, options.bias) : y
+  const yb = options.bias !== undefined ? addRow(y, options.bias) : y
   return x.rank === 2 ? yb : tf.reshape(yb, [...lead, outDim])
 }
 

@@ -4,7 +4,7 @@
  * axis 0 transposes first and runs ~30× slower than that XNNPACK matmul.
  */
 import * as tf from "@tensorflow/tfjs"
-import { isRecording } from "./linear.js"
+import { isRecording } from "./tape.js"
 
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[]
 const customGrad2 = (f: (x: tf.Tensor, v: tf.Tensor, save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: GradFn }) =>
@@ -18,7 +18,8 @@ const addRowGrad = customGrad2((x, v, save) => {
   save([v])
   return {
     value: tf.add(x, v),
-    gradFunc: (dy, [sv]) => [dy, columnSums(dy as tf.Tensor2D, sv!)]
+    // a reshape gives the tape its own handle on dy (no copy)
+    gradFunc: (dy, [sv]) => [tf.reshape(dy, dy.shape), columnSums(dy as tf.Tensor2D, sv!)]
   }
 })
 

@@ -59,8 +59,7 @@ export const attend = (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: Att
   // 3-D views [b·kvHeads, …] so that each (row, group) is one plain 2-D matmul (see batchMatMul);
   // the scale goes on q (s·hd values) rather than on the scores (s·T values)
   const qh = tf.reshape(tf.transpose(tf.mul(q, 1 / Math.sqrt(hd)), [0, 2, 1, 3]), [n, rep * s, hd]) as tf.Tensor3D
-  const kT = tf.reshape(tf.transpose(k, [0, 1, 3, 2]), [n, hd, T]) as tf.Tensor3D
-  const scores = tf.reshape(batchMatMul(qh, kT), [b, kvHeads, rep * s, T])
+  const scores = tf.reshape(batchMatMul(qh, tf.reshape(k, [n, T, hd]) as tf.Tensor3D, true), [b, kvHeads, rep * s, T])
   const masked = mask === undefined ? scores : tf.add(tf.mul(scores, mask.allowed), mask.fill)
   const probs = tf.reshape(tf.softmax(masked), [n, rep * s, T]) as tf.Tensor3D
   const ctx = batchMatMul(probs, tf.reshape(v, [n, T, hd]) as tf.Tensor3D) // [b·kvHeads, rep·s, hd]

@@ -4,7 +4,7 @@
  * so only the returned tensors survive.
  */
 import * as tf from "@tensorflow/tfjs"
-import { embeddingLookup, linear } from "@zaoji/tensor"
+import { addRow, embeddingLookup, linear, mulRow } from "@zaoji/tensor"
 import { attend, buildMask } from "./attention.js"
 import { dimsOf, type Dims } from "./config.js"
 import { cachedRow, countLeftPad, glm1Row, glm2Row, InputLayoutError, type RowLayout } from "./layout.js"
@@ -48,15 +48,17 @@ class Ctx {
   }
 }
 
-const layerNorm = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor => {
+// norms take 2-D states; the per-channel weight and bias go through the row ops, whose
+// gradients avoid WASM's slow sums over axis 0
+const layerNorm = (x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor2D => {
   const mean = tf.mean(x, -1, true)
   const xc = tf.sub(x, mean)
   const variance = tf.mean(tf.square(xc), -1, true)
-  return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), w), b)
+  return addRow(mulRow(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))) as tf.Tensor2D, w), b)
 }
 
-const rmsNorm = (x: tf.Tensor, w: tf.Tensor, eps: number): tf.Tensor =>
-  tf.mul(w, tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))))
+const rmsNorm = (x: tf.Tensor2D, w: tf.Tensor, eps: number): tf.Tensor2D =>
+  mulRow(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))) as tf.Tensor2D, w)
 
 /**
  * tanh-GeLU `0.5x(1 + tanh(u))`, written as `x·sigmoid(2u)` (the same function): WASM's tanh kernel
@@ -109,7 +111,7 @@ const glm1Layer = (c: Ctx, x: tf.Tensor2D, i: number, io: LayerIO): { out: tf.Te
   const v = tf.slice(qkv, [0, 0, 0, 2 * d.headDim], [b, s, d.heads, d.headDim]) as tf.Tensor4D
   const kv = extendKv(io.past(i), k, v)
   const a = c.linear(attend(q, kv.k, kv.v, io.mask), `${p}attention.dense.weight`, `${p}attention.dense.bias`)
-  const x1 = tf.add(tf.mul(h, GLM1_ALPHA), a)
+  const x1 = tf.add(tf.mul(h, GLM1_ALPHA), a) as tf.Tensor2D
   const h2 = layerNorm(x1, c.get(`${p}post_attention_layernorm.weight`), c.get(`${p}post_attention_layernorm.bias`), d.eps)
   const m = c.linear(
     geluTanh(c.linear(h2, `${p}mlp.dense_h_to_4h.weight`, `${p}mlp.dense_h_to_4h.bias`)),
@@ -136,7 +138,7 @@ const glm2Layer = (c: Ctx, x: tf.Tensor2D, i: number, io: LayerIO): { out: tf.Te
   const v = tf.reshape(tf.slice(y, [0, qw + kw], [b * s, kw]), [b, s, d.kvHeads, d.headDim]) as tf.Tensor4D
   const kv = extendKv(io.past(i), k, v)
   const a = c.linear(attend(qr, kv.k, kv.v, io.mask), `${p}self_attention.dense.weight`, `${p}self_attention.dense.bias`)
-  const x1 = tf.add(x, a)
+  const x1 = tf.add(x, a) as tf.Tensor2D
   const h2 = rmsNorm(x1, c.get(`${p}post_attention_layernorm.weight`), d.eps)
   const up = c.linear(h2, `${p}mlp.dense_h_to_4h.weight`, `${p}mlp.dense_h_to_4h.bias`)
   const gate = tf.slice(up, [0, 0], [b * s, d.ffn])
