@@ -4,16 +4,8 @@
  * interpolation between order statistics, numpy's default) as the 95% confidence interval.
  * The PRNG is mulberry32 seeded with `seed`, so the interval is reproducible.
  */
-export const mulberry32 = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { mulberry32 } from "../human/seededRandom.js"
+import { mulberry32 } from "../human/seededRandom.js"
 
 /** numpy-style percentile (linear interpolation) of sorted values, q in [0, 100] */
 export const percentileSorted = (sorted: ArrayLike<number>, q: number): number => {

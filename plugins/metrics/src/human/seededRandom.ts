@@ -3,27 +3,10 @@
  * independent of Math.random and of the platform.
  */
 
-/** 32-bit FNV-1a of a string: turns (seed, question id) into an independent stream seed. */
-export const hashString = (text: string): number => {
-  let h = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return h >>> 0
-}
+// one PRNG for the whole project (splits, samples, shuffles, bootstraps): mulberry32 and FNV-1a
+import { hash32 as hashString, seededRandom as mulberry32 } from "@zaoji/data"
 
-/** mulberry32: uniform floats in [0, 1). Good enough statistically for shuffles and bootstraps. */
-export const mulberry32 = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { hashString, mulberry32 }
 
 /** A generator whose stream depends on both the seed and a key (e.g. a question id). */
 export const keyedRandom = (seed: number, key: string): (() => number) =>
