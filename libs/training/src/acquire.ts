@@ -13,18 +13,19 @@ import { startWorkerPool } from "./workerPool.js"
 export type WorkersOption = number | "auto"
 
 /**
- * "auto" uses worker threads only where they were measured to pay: each worker needs seconds to
- * start (module loading, its own WASM instance, its copy of the weights) and every step costs a
- * round of messages and a parameter copy. On the 2-core development machine (shared with other
- * work) two workers were not reliably faster on the small preset (tools/bench training: 0.9–1.65×
- * across runs and modes), so "auto" needs a spare core beyond the two a pair of workers occupies,
- * and a long run of heavy steps.
+ * "auto" uses worker threads only where they pay: each worker needs seconds to start (module
+ * loading, its own WASM instance, its copy of the weights) and every step costs a round of messages
+ * and a parameter copy, so only long runs of heavy steps get them. Measured on an idle 2-core
+ * machine (tools/bench training, small preset, batch 8×128): two workers ran 1.45× (full), 1.77×
+ * (freeze) and 1.67× (prefix) as fast as one, the main thread only waiting for them, so "auto" takes
+ * one worker per core. On a machine busy with other work the gain shrinks (0.9–1.65× was seen):
+ * set `workers: 1` there.
  */
-export const AUTO_WORKERS_MIN_CORES = 3
+export const AUTO_WORKERS_MIN_CORES = 2
 export const AUTO_WORKERS_MIN_GFLOP_PER_STEP = 5
 export const AUTO_WORKERS_MIN_TOTAL_GFLOP = 2000
 
-/** Worker count for "auto": one per core but one (at most 4, at most one per batch row), or 1. */
+/** Worker count for "auto": one per core (at most 4, at most one per batch row), or 1. */
 export const resolveWorkers = (
   option: WorkersOption,
   gflopPerStep: number,
@@ -35,7 +36,7 @@ export const resolveWorkers = (
   if (option !== "auto") return Math.max(1, Math.floor(option))
   if (cores < AUTO_WORKERS_MIN_CORES || batchRows < 2) return 1
   if (gflopPerStep < AUTO_WORKERS_MIN_GFLOP_PER_STEP || gflopPerStep * totalSteps < AUTO_WORKERS_MIN_TOTAL_GFLOP) return 1
-  return Math.min(cores - 1, 4, batchRows)
+  return Math.min(cores, 4, batchRows)
 }
 
 export const createLocalProgram = async (spec: ProgramSpec) => {

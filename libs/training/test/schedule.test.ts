@@ -113,9 +113,10 @@ describe("loss helpers on the WASM backend", () => {
 })
 
 describe("worker count", () => {
-  it("honours an explicit count and chooses threads for \"auto\" only for long, heavy runs on ≥ 3 cores", () => {
+  it("honours an explicit count and chooses threads for \"auto\" only for long, heavy runs on ≥ 2 cores", () => {
     expect(resolveWorkers(2, 0, 1, 1, 2)).toBe(2)
-    expect(resolveWorkers("auto", 40, 8, 1000, 2)).toBe(1)
+    expect(resolveWorkers("auto", 40, 8, 1000, 1)).toBe(1)
+    expect(resolveWorkers("auto", 40, 8, 1000, 2)).toBe(2)
     expect(resolveWorkers("auto", 40, 8, 1000, 8)).toBe(4)
     expect(resolveWorkers("auto", 40, 2, 1000, 8)).toBe(2)
     expect(resolveWorkers("auto", 1, 8, 1000, 8)).toBe(1)
