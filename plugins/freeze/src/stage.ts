@@ -25,14 +25,13 @@ import {
   effectiveConfig,
   isPrefixTensor,
   loadStartingTensors,
-  loadTokenizer,
   ModelArtifact,
-  prepareSupervised,
   recordMetrics,
   runTraining,
   saveTokenizer,
   summarize,
-  tokenizerFilesIn,
+  supervisedFromInputs,
+  tokenizerOfModel,
   trainingOptionFields,
   writeAdapterModel,
   writeModelFiles
@@ -91,23 +90,16 @@ export const train = Stage.make({
       const start = yield* Effect.try({ try: () => loadStartingTensors({ modelDir }), catch: inputError(modelDir) })
       const prefixNames = [...start.tensors.keys()].filter(isPrefixTensor)
       const trainable = config.prefix === "train" ? [...layerNames, ...prefixNames] : layerNames
-      const tokDir = [modelDir, folder.baseDir].find((d) => tokenizerFilesIn(d) !== undefined)
-      if (tokDir === undefined) {
-        return yield* Effect.fail(new InputError({ location: `${ctx.stageId}.inputs.model`, message: `${modelDir}: the model folder has no tokenizer files` }))
-      }
-      const tokenizer = yield* Effect.try({ try: () => loadTokenizer(tokDir), catch: inputError(tokDir) })
-      const data = yield* prepareSupervised({
-        trainFile: join(inputs.data.dir, inputs.data.value.file),
-        validationFile: inputs.validation?.value ? join(inputs.validation.dir, inputs.validation.value.file) : undefined,
+      const tokenizer = yield* tokenizerOfModel(modelDir, folder.baseDir, `${ctx.stageId}.inputs.model`)
+      const data = yield* supervisedFromInputs({
+        data: inputs.data,
+        validation: inputs.validation,
         tokenizer,
-        format: config.chatFormat ?? tokenizer.chatFormat,
+        format: config.chatFormat,
         limits: { maxSourceLength: config.maxSourceLength, maxTargetLength: config.maxTargetLength },
         validationRatio: config.validationRatio,
         seed: config.seed
       })
-      if (data.train.length === 0) {
-        return yield* Effect.fail(new InputError({ location: join(inputs.data.dir, inputs.data.value.file), message: "no training examples: expected at least one QA pair" }))
-      }
       const result = yield* runTraining({
         ctx,
         config: cfg,

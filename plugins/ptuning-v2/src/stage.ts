@@ -16,13 +16,12 @@ import {
   decodeGlmConfig,
   describeModelFolder,
   dimsOf,
-  loadTokenizer,
   ModelArtifact,
-  prepareSupervised,
   recordMetrics,
   runTraining,
   summarize,
-  tokenizerFilesIn,
+  supervisedFromInputs,
+  tokenizerOfModel,
   trainingOptionFields,
   writeAdapterModel
 } from "@zaoji/glm-runtime"
@@ -73,23 +72,16 @@ export const train = Stage.make({
       }
       const rawConfig = withPrefix(folder.rawBaseConfig, { preSeqLen: config.preSeqLen, prefixProjection: config.prefixProjection })
       const cfg = decodeGlmConfig(rawConfig)
-      const tokDir = [modelDir, folder.baseDir].find((d) => tokenizerFilesIn(d) !== undefined)
-      if (tokDir === undefined) {
-        return yield* Effect.fail(new InputError({ location: `${ctx.stageId}.inputs.base`, message: `${modelDir}: the model folder has no tokenizer files` }))
-      }
-      const tokenizer = yield* Effect.try({ try: () => loadTokenizer(tokDir), catch: inputError(tokDir) })
-      const data = yield* prepareSupervised({
-        trainFile: join(inputs.data.dir, inputs.data.value.file),
-        validationFile: inputs.validation?.value ? join(inputs.validation.dir, inputs.validation.value.file) : undefined,
+      const tokenizer = yield* tokenizerOfModel(modelDir, folder.baseDir, `${ctx.stageId}.inputs.base`)
+      const data = yield* supervisedFromInputs({
+        data: inputs.data,
+        validation: inputs.validation,
         tokenizer,
-        format: config.chatFormat ?? tokenizer.chatFormat,
+        format: config.chatFormat,
         limits: { maxSourceLength: config.maxSourceLength, maxTargetLength: config.maxTargetLength },
         validationRatio: config.validationRatio,
         seed: config.seed
       })
-      if (data.train.length === 0) {
-        return yield* Effect.fail(new InputError({ location: join(inputs.data.dir, inputs.data.value.file), message: "no training examples: expected at least one QA pair" }))
-      }
       const shapes = prefixTensorShapes(rawConfig)
       const trainable = Object.keys(shapes)
       const result = yield* runTraining({

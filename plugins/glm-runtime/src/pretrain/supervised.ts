@@ -3,10 +3,12 @@
  * artifacts, a seeded validation hold-out when no validation set is wired, and tokenization in the
  * model's chat format.
  */
+import { join } from "node:path"
 import { Effect } from "effect"
-import type { InputError } from "@zaoji/core"
+import { InputError } from "@zaoji/core"
 import { QaPair, readRows } from "@zaoji/data"
 import { Rng, type TokenExample } from "@zaoji/training"
+import { loadTokenizer, tokenizerFilesIn } from "../tokenizer/folder.js"
 import type { ChatFormat, Tokenizer } from "../tokenizer/types.js"
 import { buildExamples, type ExampleLimits, type SupervisedPair, type TruncationStats } from "./examples.js"
 
@@ -57,4 +59,49 @@ export const prepareSupervised = (args: {
         idsDropped: t.stats.idsDropped + v.stats.idsDropped
       }
     }
+  })
+
+/** The tokenizer of a model folder, which may sit in the folder itself or in the base it builds on. */
+export const tokenizerOfModel = (modelDir: string, baseDir: string, location: string): Effect.Effect<Tokenizer, InputError> =>
+  Effect.gen(function* () {
+    const dir = [modelDir, baseDir].find((d) => tokenizerFilesIn(d) !== undefined)
+    if (dir === undefined) return yield* Effect.fail(new InputError({ location, message: `${modelDir}: the model folder has no tokenizer files` }))
+    return yield* Effect.try({
+      try: () => loadTokenizer(dir),
+      catch: (e) => new InputError({ location: dir, message: e instanceof Error ? e.message : String(e) })
+    })
+  })
+
+/** A dataset input of a training stage: a JSON Lines file in an artifact folder. */
+interface DatasetInput {
+  readonly dir: string
+  readonly value: { readonly file: string } | undefined
+}
+
+/**
+ * The supervised data of a fine-tuning stage from its wired `data` (and optional `validation`)
+ * inputs, tokenized in the stage's chat format; no training example is the user's input error.
+ */
+export const supervisedFromInputs = (args: {
+  readonly data: DatasetInput & { readonly value: { readonly file: string } }
+  readonly validation: DatasetInput | undefined
+  readonly tokenizer: Tokenizer
+  readonly format: ChatFormat | undefined
+  readonly limits: ExampleLimits
+  readonly validationRatio: number
+  readonly seed: number
+}): Effect.Effect<SupervisedData, InputError> =>
+  Effect.gen(function* () {
+    const trainFile = join(args.data.dir, args.data.value.file)
+    const data = yield* prepareSupervised({
+      trainFile,
+      validationFile: args.validation?.value ? join(args.validation.dir, args.validation.value.file) : undefined,
+      tokenizer: args.tokenizer,
+      format: args.format ?? args.tokenizer.chatFormat,
+      limits: args.limits,
+      validationRatio: args.validationRatio,
+      seed: args.seed
+    })
+    if (data.train.length === 0) return yield* Effect.fail(new InputError({ location: trainFile, message: "no training examples: expected at least one QA pair" }))
+    return data
   })
