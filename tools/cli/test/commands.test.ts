@@ -2,24 +2,10 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterEach, describe, expect, it, vi } from "vitest"
-import { runCli } from "../src/index.js"
+import { cli } from "./cliInProcess.js"
 
 const sample = path.resolve(import.meta.dirname, "../../../test/engine/fixtures/sample.workflow.ts")
 
-/** Run the CLI in-process, capturing what it prints. */
-const cli = async (...args: string[]) => {
-  let stdout = ""
-  let stderr = ""
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((s: any) => ((stdout += String(s)), true))
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((s: any) => ((stderr += String(s)), true))
-  try {
-    const outcome = await runCli(["node", "zaoji", ...args])
-    return { code: outcome.code, stdout, stderr }
-  } finally {
-    out.mockRestore()
-    err.mockRestore()
-  }
-}
 
 afterEach(() => vi.restoreAllMocks())
 

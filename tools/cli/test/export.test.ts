@@ -8,26 +8,12 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { baseWeightShapes, decodeGlmConfig, forward, initBaseModel, initTensor, loadModelFolder, prefixWeightShapes, writeAdapterModel } from "@zaoji/glm-runtime"
 import { readSafetensors, useBackend } from "@zaoji/tensor"
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
-import { runCli } from "../src/index.js"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { cli } from "./cliInProcess.js"
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "zaoji-export-"))
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 
-/** Run the CLI in-process, capturing what it prints. */
-const cli = async (...args: string[]) => {
-  let stdout = ""
-  let stderr = ""
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((s: any) => ((stdout += String(s)), true))
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((s: any) => ((stderr += String(s)), true))
-  try {
-    const outcome = await runCli(["node", "zaoji", ...args])
-    return { code: outcome.code, stdout, stderr }
-  } finally {
-    out.mockRestore()
-    err.mockRestore()
-  }
-}
 
 const texts = Array.from({ length: 16 }, (_, i) => `${["肝", "胆囊", "胰腺", "胆管"][i % 4]}病的治疗方式有${["手术", "药物", "观察"][i % 3]}。`)
 

@@ -12,8 +12,8 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { loadWorkflowFile, type Workflow } from "@zaoji/core"
 import { Effect } from "effect"
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
-import { runCli } from "../src/index.js"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { cli } from "./cliInProcess.js"
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..")
 const bin = path.join(repoRoot, "tools/cli/bin/zaoji.mjs")
@@ -23,20 +23,6 @@ const workflowsDir = path.join(work, "workflows")
 const pluginDir = path.join(work, "plugins", "answer-stats")
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }))
 
-/** Run the CLI in-process, capturing what it prints. */
-const cli = async (...args: string[]) => {
-  let stdout = ""
-  let stderr = ""
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((s: any) => ((stdout += String(s)), true))
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((s: any) => ((stderr += String(s)), true))
-  try {
-    const outcome = await runCli(["node", "zaoji", ...args])
-    return { code: outcome.code, stdout, stderr }
-  } finally {
-    out.mockRestore()
-    err.mockRestore()
-  }
-}
 
 /** a child process (tsc, vitest, the CLI) with vitest's own worker variables removed from its environment */
 const exec = (args: ReadonlyArray<string>, cwd = repoRoot): Promise<{ code: number | null; stdout: string; stderr: string }> =>
