@@ -20,8 +20,6 @@ import { readSafetensorsHeader } from "@zaoji/tensor"
 import { DatasetFile } from "@zaoji/data"
 import {
   copyAdapterFile,
-  decodeGlmConfig,
-  describeModelFolder,
   effectiveConfig,
   isPrefixTensor,
   loadStartingTensors,
@@ -29,7 +27,9 @@ import {
   recordMetrics,
   runTraining,
   saveTokenizer,
+  openInputModel,
   summarize,
+  supervisedOptionFields,
   supervisedFromInputs,
   tokenizerOfModel,
   trainingOptionFields,
@@ -50,9 +50,7 @@ export const FreezeConfig = Schema.Struct({
   trainFinalNorm: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   prefix: Schema.optionalWith(PrefixHandling, { default: () => "frozen" as const }),
   learningRate: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { default: () => 1e-4 }),
-  maxSourceLength: Schema.optionalWith(PosInt, { default: () => 64 }),
-  maxTargetLength: Schema.optionalWith(PosInt, { default: () => 128 }),
-  chatFormat: Schema.optional(Schema.Literal("glm1", "glm2", "glm3")),
+  ...supervisedOptionFields,
   ...trainingOptionFields
 })
 export type FreezeConfig = typeof FreezeConfig.Type
@@ -73,8 +71,7 @@ export const train = Stage.make({
   run: ({ config, inputs, ctx }) =>
     Effect.gen(function* () {
       const modelDir = join(inputs.model.dir, inputs.model.value.model)
-      const folder = yield* Effect.try({ try: () => describeModelFolder(modelDir), catch: inputError(`${ctx.stageId}.inputs.model`) })
-      const baseCfg = yield* Effect.try({ try: () => decodeGlmConfig(folder.rawBaseConfig), catch: inputError(join(folder.baseDir, "config.json")) })
+      const { folder, baseConfig: baseCfg } = yield* openInputModel(modelDir, `${ctx.stageId}.inputs.model`)
       const cfg = effectiveConfig(baseCfg, folder.adapters)
       const prefixRef = folder.adapters.find((a) => a.type === "prefix")
       const layerNames = yield* Effect.try({

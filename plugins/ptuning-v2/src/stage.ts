@@ -14,12 +14,13 @@ import { DatasetFile } from "@zaoji/data"
 import {
   copyAdapterFile,
   decodeGlmConfig,
-  describeModelFolder,
   dimsOf,
   ModelArtifact,
   recordMetrics,
   runTraining,
+  openInputModel,
   summarize,
+  supervisedOptionFields,
   supervisedFromInputs,
   tokenizerOfModel,
   trainingOptionFields,
@@ -36,16 +37,10 @@ export const PTuningConfig = Schema.Struct({
   prefixHiddenSize: Schema.optional(PosInt),
   /** ChatGLM's P-Tuning default */
   learningRate: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { default: () => 2e-2 }),
-  maxSourceLength: Schema.optionalWith(PosInt, { default: () => 64 }),
-  maxTargetLength: Schema.optionalWith(PosInt, { default: () => 128 }),
-  /** prompt format (default: the tokenizer's) */
-  chatFormat: Schema.optional(Schema.Literal("glm1", "glm2", "glm3")),
+  ...supervisedOptionFields,
   ...trainingOptionFields
 })
 export type PTuningConfig = typeof PTuningConfig.Type
-
-const inputError = (location: string) => (e: unknown) =>
-  new InputError({ message: e instanceof Error ? e.message : String(e), location })
 
 export const train = Stage.make({
   name: "ptuning-v2.train",
@@ -60,8 +55,7 @@ export const train = Stage.make({
   run: ({ config, inputs, ctx }) =>
     Effect.gen(function* () {
       const modelDir = join(inputs.base.dir, inputs.base.value.model)
-      const folder = yield* Effect.try({ try: () => describeModelFolder(modelDir), catch: inputError(`${ctx.stageId}.inputs.base`) })
-      const baseCfg = yield* Effect.try({ try: () => decodeGlmConfig(folder.rawBaseConfig), catch: inputError(join(folder.baseDir, "config.json")) })
+      const { folder, baseConfig: baseCfg } = yield* openInputModel(modelDir, `${ctx.stageId}.inputs.base`)
       if (config.prefixHiddenSize !== undefined && config.prefixHiddenSize !== baseCfg.hidden_size) {
         return yield* Effect.fail(
           new InputError({

@@ -34,6 +34,14 @@ export const trainingOptionFields = {
   validationRatio: Schema.optionalWith(Schema.Number.pipe(Schema.between(0, 0.5)), { default: () => 0.05 })
 } as const
 
+/** Fields of the fine-tuning stages (ptuning-v2.train, freeze.train) on top of the training options. */
+export const supervisedOptionFields = {
+  maxSourceLength: Schema.optionalWith(PosInt, { default: () => 64 }),
+  maxTargetLength: Schema.optionalWith(PosInt, { default: () => 128 }),
+  /** prompt format (default: the tokenizer's) */
+  chatFormat: Schema.optional(Schema.Literal("glm1", "glm2", "glm3"))
+} as const
+
 export interface TrainingOptions {
   readonly learningRate: number
   readonly steps?: number | undefined

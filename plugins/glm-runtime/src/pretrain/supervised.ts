@@ -8,7 +8,9 @@ import { Effect } from "effect"
 import { InputError } from "@zaoji/core"
 import { QaPair, readRows } from "@zaoji/data"
 import { Rng, type TokenExample } from "@zaoji/training"
+import { decodeGlmConfig } from "../model/config.js"
 import { loadTokenizer, tokenizerFilesIn } from "../tokenizer/folder.js"
+import { describeModelFolder } from "./adapters.js"
 import type { ChatFormat, Tokenizer } from "../tokenizer/types.js"
 import { buildExamples, type ExampleLimits, type SupervisedPair, type TruncationStats } from "./examples.js"
 
@@ -104,4 +106,18 @@ export const supervisedFromInputs = (args: {
     })
     if (data.train.length === 0) return yield* Effect.fail(new InputError({ location: trainFile, message: "no training examples: expected at least one QA pair" }))
     return data
+  })
+
+/** The input model of a fine-tuning stage: its folder description and its base config. */
+export const openInputModel = (modelDir: string, location: string) =>
+  Effect.gen(function* () {
+    const folder = yield* Effect.try({
+      try: () => describeModelFolder(modelDir),
+      catch: (e) => new InputError({ location, message: e instanceof Error ? e.message : String(e) })
+    })
+    const baseConfig = yield* Effect.try({
+      try: () => decodeGlmConfig(folder.rawBaseConfig),
+      catch: (e) => new InputError({ location: join(folder.baseDir, "config.json"), message: e instanceof Error ? e.message : String(e) })
+    })
+    return { folder, baseConfig }
   })
