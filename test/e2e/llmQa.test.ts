@@ -99,7 +99,8 @@ describe("QA generation with the llm generator (local server child process)", ()
     const itemsDir = path.join(store, "checkpoints", kgQaKey, "items")
     // finished item → the attempts it took, as the killed run persisted it
     const finished = new Map(
-      fs.readdirSync(itemsDir).map((f) => {
+      // a temp file is an item whose write the kill interrupted: not finished, as the engine reads it
+      fs.readdirSync(itemsDir).filter((f) => f.endsWith(".json")).map((f) => {
         const rec = JSON.parse(fs.readFileSync(path.join(itemsDir, f), "utf8")) as { id: string; value: { attempts: number } }
         return [itemOfCheckpointId(rec.id), rec.value.attempts] as const
       })
