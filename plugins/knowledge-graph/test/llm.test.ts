@@ -33,7 +33,8 @@ const config = (over: Record<string, unknown> = {}, baseURL = server.baseURL) =>
     model: "local-model",
     apiKeyEnv: KEY_ENV,
     concurrency: 2,
-    timeoutMs: 400,
+    // generous: under a loaded machine a normal reply must not time out and skew the exact request counts
+    timeoutMs: 2_000,
     baseDelayMs: 5,
     maxDelayMs: 50,
     maxAttempts: 6,
