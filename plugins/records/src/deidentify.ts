@@ -1,7 +1,7 @@
 /**
  * De-identification. Every replacement is counted by kind only (never the value), so a run can be
- * audited without the audit log itself leaking what it removed. Exact dates become relative to the
- * record's latest date ("本次"), which keeps the course of illness readable.
+ * audited without the audit log itself leaking what it removed. Exact dates (with or without a year)
+ * become relative to the record's latest date, which keeps the course of illness readable.
  */
 export const DeidKinds = ["id_card", "phone", "record_number", "hospital", "address", "name", "date"] as const
 export type DeidKind = (typeof DeidKinds)[number]
@@ -25,12 +25,19 @@ const count = (counts: DeidCounts, kind: DeidKind, n = 1) => {
 interface ParsedDate {
   readonly index: number
   readonly length: number
-  readonly time: number
+  /** undefined for a month-day date written without a year ("3月5日"); placed by `placeYearless` */
+  readonly year: number | undefined
+  readonly month: number
+  readonly day: number
   /** the date named only a month */
   readonly monthOnly: boolean
 }
 
 const DATE = /(\d{4})\s*(?:年|-|\/|\.)\s*(\d{1,2})\s*(?:(?:月|-|\/|\.)\s*(\d{1,2})\s*日?|月(?!\d))/g
+// Only the 月…日/号 form: "3-5" or "3.5" without a year is far more often a range or a size than a date.
+const YEARLESS = /(?<![\d年.\-/])(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]/g
+
+const validDate = (mo: number, d: number) => mo >= 1 && mo <= 12 && d >= 1 && d <= 31
 
 const findDates = (text: string): Array<ParsedDate> => {
   const out: Array<ParsedDate> = []
@@ -38,10 +45,39 @@ const findDates = (text: string): Array<ParsedDate> => {
     const y = Number(m[1])
     const mo = Number(m[2])
     const d = m[3] ? Number(m[3]) : 1
-    if (y < 1900 || y > 2100 || mo < 1 || mo > 12 || d < 1 || d > 31) continue
-    out.push({ index: m.index!, length: m[0].length, time: Date.UTC(y, mo - 1, d), monthOnly: !m[3] })
+    if (y < 1900 || y > 2100 || !validDate(mo, d)) continue
+    out.push({ index: m.index!, length: m[0].length, year: y, month: mo, day: d, monthOnly: !m[3] })
   }
-  return out
+  const full = [...out]
+  for (const m of text.matchAll(YEARLESS)) {
+    const start = m.index!
+    const end = start + m[0].length
+    if (full.some((f) => start < f.index + f.length && f.index < end)) continue
+    const mo = Number(m[1])
+    const d = Number(m[2])
+    if (!validDate(mo, d)) continue
+    out.push({ index: start, length: m[0].length, year: undefined, month: mo, day: d, monthOnly: false })
+  }
+  return out.sort((a, b) => a.index - b.index)
+}
+
+const utc = (year: number, d: ParsedDate) => Date.UTC(year, d.month - 1, d.day)
+
+/**
+ * A year-less date takes the year that puts it nearest the record's latest full date (so "12月28日"
+ * in a record admitted on 2023-01-03 is a week earlier, not eleven months later). A record with no
+ * full date at all gets one arbitrary leap year for all of them, which keeps their spacing.
+ */
+const placeYearless = (all: ReadonlyArray<ParsedDate>): ((d: ParsedDate) => number) => {
+  const fullTimes = all.filter((d) => d.year !== undefined).map((d) => utc(d.year!, d))
+  if (fullTimes.length === 0) return (d) => utc(d.year ?? 2000, d)
+  const anchor = Math.max(...fullTimes)
+  const anchorYear = new Date(anchor).getUTCFullYear()
+  return (d) => {
+    if (d.year !== undefined) return utc(d.year, d)
+    const candidates = [anchorYear - 1, anchorYear, anchorYear + 1].map((y) => utc(y, d))
+    return candidates.reduce((best, t) => (Math.abs(t - anchor) < Math.abs(best - anchor) ? t : best))
+  }
 }
 
 const DAY = 86_400_000
@@ -147,14 +183,15 @@ export const deidentify = (text: string, counts: DeidCounts, options: DeidOption
  */
 export const relativizeDates = (texts: ReadonlyArray<string>, counts: DeidCounts): Array<string> => {
   const all = texts.map(findDates)
-  const times = all.flat().map((d) => d.time)
+  const timeOf = placeYearless(all.flat())
+  const times = all.flat().map(timeOf)
   if (times.length === 0) return [...texts]
   const ref = Math.max(...times)
   return texts.map((t, i) => {
     let out = ""
     let pos = 0
     for (const d of all[i]!) {
-      out += t.slice(pos, d.index) + relativeDate(d.time, ref, d.monthOnly)
+      out += t.slice(pos, d.index) + relativeDate(timeOf(d), ref, d.monthOnly)
       pos = d.index + d.length
       count(counts, "date")
     }

@@ -61,6 +61,17 @@ describe("de-identification", () => {
     expect(out).toEqual(["9天前起病，6天前入院", "同日出院；1年前曾体检"])
     expect(counts.date).toBe(4)
   })
+  it("places dates written without a year next to the record's full dates, across a new year too", () => {
+    const counts: Record<string, number> = {}
+    const out = relativizeDates(["患者于12月28日起病，2023年1月3日入院", "1月6日行胆囊切除术，术后3-5天出院，3.5cm结石"], counts)
+    expect(out).toEqual(["患者于9天前起病，3天前入院", "同日行胆囊切除术，术后3-5天出院，3.5cm结石"])
+    expect(counts.date).toBe(3)
+  })
+  it("keeps the spacing of year-less dates in a record that has no full date", () => {
+    const counts: Record<string, number> = {}
+    expect(relativizeDates(["3月1日起病，3月4号入院", "3月10日出院，病程3个月"], counts)).toEqual(["9天前起病，6天前入院", "同日出院，病程3个月"])
+    expect(counts.date).toBe(3)
+  })
 })
 
 describe("numeric scrubbing and terms", () => {
