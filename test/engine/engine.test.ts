@@ -56,6 +56,21 @@ describe("engine: caching", () => {
     expect(fifth.statuses).toEqual({ a: "done", up: "done", items: "done", count: "done" })
   })
 
+  it("an input file edited in place with its size and mtime kept still re-runs its stage", async () => {
+    const dir = setup()
+    const input = path.join(dir, "input.txt")
+    const past = new Date(Date.now() - 60_000)
+    fs.utimesSync(input, past, past)
+    expect((await run({ workflow: sample(), baseDir: dir })).statuses.a).toBe("done")
+    // the settled input's hash is now cached in the store
+    expect(fs.existsSync(path.join(dir, ".zaoji", "input-hashes.json"))).toBe(true)
+    expect((await run({ workflow: sample(), baseDir: dir })).statuses.a).toBe("cached")
+    fs.writeFileSync(input, " WORLD")
+    fs.utimesSync(input, past, past)
+    const after = await run({ workflow: sample(), baseDir: dir })
+    expect(after.statuses).toEqual({ a: "done", up: "done", items: "done", count: "done" })
+  })
+
   it("--force, --from and --only choose what re-runs", async () => {
     const dir = setup()
     await run({ workflow: sample(), baseDir: dir })

@@ -12,6 +12,7 @@ import { PermanentError, type StageFailure } from "./errors.js"
 import type { EventSink, RunEvent } from "./events.js"
 import { Journal, sqliteJournalLayer, type JournalApi } from "./journal.js"
 import { acquireStoreLock } from "./lock.js"
+import { fileHashCache } from "./hashCache.js"
 import { makeStageContext } from "./makeStageContext.js"
 import { decide, resolveWorkflow, type Decision, type ResolvedStage, type ResolvedWorkflow, type Selection } from "./plan.js"
 import { redact, redactString } from "./redact.js"
@@ -110,13 +111,22 @@ export interface PlanRow {
   readonly inputs: Readonly<Record<string, string>>
 }
 
+/** Resolve a workflow, taking input-file hashes from the store's cache where the files are unchanged. */
+const resolveWithHashCache = (opts: Pick<RunOptions, "workflow" | "baseDir" | "set"> & Selection, storeDir: string) =>
+  Effect.sync(() => {
+    const hashes = fileHashCache(storeDir)
+    const rw = resolveWorkflow(opts.workflow, opts.baseDir, opts.set, opts, hashes.hash)
+    if (Either.isRight(rw)) hashes.save()
+    return rw
+  }).pipe(Effect.flatMap((rw) => rw))
+
 /** What a run would do, and why, without running anything. */
 export const planWorkflow = (
   opts: Omit<RunOptions, "onEvent" | "concurrency" | "command">
 ): Effect.Effect<ReadonlyArray<PlanRow>, WorkflowInvalid> =>
   Effect.gen(function* () {
     const storeDir = opts.storeDir ?? defaultStoreDir(opts.baseDir)
-    const rw = yield* resolveWorkflow(opts.workflow, opts.baseDir, opts.set, opts)
+    const rw = yield* resolveWithHashCache(opts, storeDir)
     const { decisions } = yield* prepare(rw, opts).pipe(
       Effect.provide(Layer.merge(Layer.succeed(ArtifactStore, makeFsStore(storeDir)), sqliteJournalLayer(storeDir)))
     )
@@ -137,7 +147,7 @@ export const planWorkflow = (
 export const runWorkflow = (opts: RunOptions): Effect.Effect<RunSummary, WorkflowInvalid | StoreLocked | RunFailed> =>
   Effect.gen(function* () {
     const storeDir = path.resolve(opts.storeDir ?? defaultStoreDir(opts.baseDir))
-    const rw = yield* resolveWorkflow(opts.workflow, opts.baseDir, opts.set, opts)
+    const rw = yield* resolveWithHashCache(opts, storeDir)
     return yield* Effect.scoped(
       Effect.gen(function* () {
         yield* acquireStoreLock(storeDir, opts.command ?? `run ${opts.workflow.name}`)

@@ -64,7 +64,8 @@ export const resolveWorkflow = (
   workflow: Workflow,
   baseDir: string,
   setArgs: ReadonlyArray<string> = [],
-  selection: Selection = {}
+  selection: Selection = {},
+  hashFile: (absolutePath: string) => string = hashPath
 ): Either.Either<ResolvedWorkflow, WorkflowInvalid> => {
   const issues: Issue[] = [...workflow.buildIssues]
   const nodes = new Map<string, StageNode>()
@@ -162,7 +163,7 @@ export const resolveWorkflow = (
         continue
       }
       try {
-        files[p] = hashPath(abs)
+        files[p] = hashFile(abs)
       } catch (e) {
         issues.push({ stage: n.id, field, message: `input file "${p}" cannot be read: ${(e as Error).message}` })
       }
