@@ -3,18 +3,20 @@
  * (atomic: temp file + rename). F32, F16 and BF16 payloads read into float32. Every structural
  * problem is a `SafetensorsError` naming the file, the tensor, and what was expected vs found.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeSync, fsyncSync, unlinkSync } from "node:fs"
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeSync, fsyncSync, unlinkSync } from "node:fs"
 import { basename, dirname, join } from "node:path"
 import { decodeBF16, decodeF16, encodeBF16, encodeF16 } from "./half.js"
 
 export type SafetensorsDtype = "F32" | "F16" | "BF16" | "F64" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL"
 
-const dtypeBytes: Readonly<Record<SafetensorsDtype, number>> = {
+export const dtypeBytes: Readonly<Record<SafetensorsDtype, number>> = {
   F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1
 }
 
+/** `format`, `pickle`, `unsafe` and `layout` come from PyTorch checkpoints (see torchCheckpoint.ts). */
 export type SafetensorsErrorKind =
   | "io" | "truncated" | "header" | "size" | "dtype" | "missing" | "unexpected" | "shape" | "index"
+  | "format" | "pickle" | "unsafe" | "layout"
 
 export class SafetensorsError extends Error {
   constructor(
@@ -57,8 +59,8 @@ export interface HostTensor {
 const fmtShape = (s: ReadonlyArray<number>) => `[${s.join(", ")}]`
 const numel = (s: ReadonlyArray<number>) => s.reduce((a, b) => a * b, 1)
 
-/** Parse and validate the header of one safetensors file (payload bytes are not read). */
-export const readSafetensorsHeader = (file: string): SafetensorsHeader => {
+/** Run `fn` on an open weights file and its size, closing it after; an unopenable file is an `io` error. */
+export const withWeightsFile = <A>(file: string, fn: (fd: number, size: number) => A): A => {
   let fd: number
   try {
     fd = openSync(file, "r")
@@ -66,7 +68,15 @@ export const readSafetensorsHeader = (file: string): SafetensorsHeader => {
     throw new SafetensorsError("io", file, `cannot open: ${(e as Error).message}`)
   }
   try {
-    const size = fstatSync(fd).size
+    return fn(fd, fstatSync(fd).size)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Parse and validate the header of one safetensors file (payload bytes are not read). */
+export const readSafetensorsHeader = (file: string): SafetensorsHeader =>
+  withWeightsFile(file, (fd, size) => {
     if (size < 8) throw new SafetensorsError("truncated", file, `file is ${size} bytes, shorter than the 8-byte header length`)
     const lenBuf = Buffer.alloc(8)
     readSync(fd, lenBuf, 0, 8, 0)
@@ -121,10 +131,7 @@ export const readSafetensorsHeader = (file: string): SafetensorsHeader => {
       entries.set(name, { name, dtype, shape, begin: base + offs[0], end: base + offs[1], file })
     }
     return { file, metadata, entries }
-  } finally {
-    closeSync(fd)
-  }
-}
+  })
 
 const decode = (entry: TensorEntry, bytes: Uint8Array): Float32Array => {
   const n = numel(entry.shape)
@@ -190,8 +197,14 @@ export interface SafetensorsIndex {
   readonly weight_map: Record<string, string>
 }
 
-/** Headers of every shard named by an index file, with each tensor checked to be in its shard. */
-export const readShardedHeaders = (indexFile: string): Map<string, TensorEntry> => {
+/**
+ * Entries of every shard named by a Hugging Face index file (`weight_map`: tensor → shard file),
+ * whatever the shard format: each listed tensor must be in its shard and each shard tensor listed.
+ */
+export const readShardedEntries = (
+  indexFile: string,
+  readShard: (file: string) => ReadonlyMap<string, TensorEntry>
+): Map<string, TensorEntry> => {
   let index: SafetensorsIndex
   try {
     index = JSON.parse(readFileSync(indexFile, "utf8"))
@@ -202,25 +215,32 @@ export const readShardedHeaders = (indexFile: string): Map<string, TensorEntry> 
     throw new SafetensorsError("index", indexFile, "missing field", undefined, "\"weight_map\": {tensor: shard file}", JSON.stringify(Object.keys(index ?? {})))
   }
   const dir = dirname(indexFile)
-  const shards = new Map<string, SafetensorsHeader>()
+  const shards = new Map<string, ReadonlyMap<string, TensorEntry>>()
   const all = new Map<string, TensorEntry>()
   for (const [name, shard] of Object.entries(index.weight_map)) {
-    let h = shards.get(shard)
-    if (h === undefined) {
-      h = readSafetensorsHeader(join(dir, shard))
-      shards.set(shard, h)
+    const file = join(dir, shard)
+    let entries = shards.get(file)
+    if (entries === undefined) {
+      // a half-finished download usually lacks whole shards: say so rather than "cannot open"
+      if (!existsSync(file)) throw new SafetensorsError("missing", file, `shard named in ${basename(indexFile)} does not exist`, name)
+      entries = readShard(file)
+      shards.set(file, entries)
     }
-    const e = h.entries.get(name)
-    if (e === undefined) throw new SafetensorsError("missing", h.file, `tensor listed in ${basename(indexFile)} is not in its shard`, name)
+    const e = entries.get(name)
+    if (e === undefined) throw new SafetensorsError("missing", file, `tensor listed in ${basename(indexFile)} is not in its shard`, name)
     all.set(name, e)
   }
-  for (const h of shards.values()) {
-    for (const name of h.entries.keys()) {
-      if (!all.has(name)) throw new SafetensorsError("unexpected", h.file, `tensor is in the shard but not in ${basename(indexFile)}`, name)
+  for (const [file, entries] of shards) {
+    for (const name of entries.keys()) {
+      if (!all.has(name)) throw new SafetensorsError("unexpected", file, `tensor is in the shard but not in ${basename(indexFile)}`, name)
     }
   }
   return all
 }
+
+/** Headers of every safetensors shard named by an index file. */
+export const readShardedHeaders = (indexFile: string): Map<string, TensorEntry> =>
+  readShardedEntries(indexFile, (file) => readSafetensorsHeader(file).entries)
 
 /** Read tensors from entries (possibly spread over several shard files). */
 export const readTensorEntries = (entries: ReadonlyMap<string, TensorEntry>, names?: ReadonlyArray<string>): Map<string, HostTensor> => {

@@ -11,11 +11,11 @@ import {
   readSafetensorsHeader,
   readShardedHeaders,
   readTensorEntries,
-  SafetensorsError,
   writeSafetensors,
   writeShardedSafetensors,
   type HostTensor
 } from "../src/index.js"
+import { safetensorsError } from "./safetensorsError.js"
 
 const dir = mkdtempSync(join(tmpdir(), "zaoji-st-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -27,15 +27,7 @@ const sample = (): Map<string, HostTensor> =>
     ["scalar", { shape: [], data: Float32Array.from([42]) }]
   ])
 
-const err = (fn: () => unknown): SafetensorsError => {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(SafetensorsError)
-    return e as SafetensorsError
-  }
-  throw new Error("expected a SafetensorsError")
-}
+const err = safetensorsError
 
 /** a hand-made file: header JSON + payload */
 const rawFile = (name: string, header: unknown, payload: Uint8Array): string => {

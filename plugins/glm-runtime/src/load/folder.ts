@@ -1,7 +1,9 @@
 /**
  * Model folders: `config.json` (official fields + `zaoji_arch`), `model.safetensors` or shards with
- * `model.safetensors.index.json`, tokenizer files, and optionally `zaoji-model.json` naming a base
- * folder and adapters (P-Tuning v2 prefix, freeze delta). Loading base + adapters gives one model.
+ * `model.safetensors.index.json` (or, as the official ChatGLM repositories ship them, PyTorch
+ * `pytorch_model.bin` or shards with `pytorch_model.bin.index.json`), tokenizer files, and
+ * optionally `zaoji-model.json` naming a base folder and adapters (P-Tuning v2 prefix, freeze
+ * delta). Loading base + adapters gives one model. Zaoji itself always writes safetensors.
  */
 import * as tf from "@tensorflow/tfjs"
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs"
@@ -11,6 +13,8 @@ import {
   readSafetensorsHeader,
   readShardedHeaders,
   readTensorEntries,
+  readTorchCheckpoint,
+  readTorchShardedEntries,
   SafetensorsError,
   writeFileAtomic,
   writeSafetensors,
@@ -29,6 +33,8 @@ import { decodeManifest, ModelFolderError, type AdapterRef, type ModelManifest, 
 export const CONFIG_FILE = "config.json"
 export const WEIGHTS_FILE = "model.safetensors"
 export const WEIGHTS_INDEX = "model.safetensors.index.json"
+export const TORCH_WEIGHTS_FILE = "pytorch_model.bin"
+export const TORCH_WEIGHTS_INDEX = "pytorch_model.bin.index.json"
 export const MANIFEST_FILE = "zaoji-model.json"
 export const PREFIX_FILE = "prefix_encoder.safetensors"
 export const DELTA_FILE = "delta.safetensors"
@@ -53,13 +59,36 @@ export const readModelConfig = (dir: string): GlmConfig => {
   return decodeGlmConfig(readJson(file), file)
 }
 
+interface WeightSource {
+  readonly file: string
+  readonly read: (file: string) => ReadonlyMap<string, TensorEntry>
+}
+
+/** Base weight files in order of preference: safetensors before PyTorch, as transformers does. */
+const weightSources: ReadonlyArray<WeightSource> = [
+  { file: WEIGHTS_INDEX, read: readShardedHeaders },
+  { file: WEIGHTS_FILE, read: (f) => readSafetensorsHeader(f).entries },
+  { file: TORCH_WEIGHTS_INDEX, read: readTorchShardedEntries },
+  { file: TORCH_WEIGHTS_FILE, read: readTorchCheckpoint }
+]
+
+/** What a base folder's weights may be, for messages. */
+export const EXPECTED_WEIGHTS = `${WEIGHTS_FILE} or ${WEIGHTS_INDEX} (safetensors), or ${TORCH_WEIGHTS_FILE} or ${TORCH_WEIGHTS_INDEX} (PyTorch) with its shards`
+
+/** the preferred source present in `dir`, with its file's full path */
+const weightSource = (dir: string): WeightSource | undefined => {
+  const s = weightSources.find((w) => existsSync(join(dir, w.file)))
+  return s === undefined ? undefined : { file: join(dir, s.file), read: s.read }
+}
+
+/** The weights file (or shard index) a base folder's weights are read from, if it has any. */
+export const baseWeightsFile = (dir: string): string | undefined => weightSource(dir)?.file
+
 /** Tensor entries of the folder's base weights (single file or sharded). */
 const weightEntries = (dir: string): { file: string; entries: ReadonlyMap<string, TensorEntry> } => {
-  const index = join(dir, WEIGHTS_INDEX)
-  if (existsSync(index)) return { file: index, entries: readShardedHeaders(index) }
-  const single = join(dir, WEIGHTS_FILE)
-  if (existsSync(single)) return { file: single, entries: readSafetensorsHeader(single).entries }
-  throw new ModelFolderError(dir, `no weights: expected ${WEIGHTS_FILE} or ${WEIGHTS_INDEX}`)
+  const s = weightSource(dir)
+  if (s === undefined) throw new ModelFolderError(dir, `no weights: expected ${EXPECTED_WEIGHTS}`)
+  return { file: s.file, entries: s.read(s.file) }
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * `glm.pretrain` with `from`: instead of training a small base, take an existing model folder (a real
- * ChatGLM-6B / ChatGLM2-6B / ChatGLM3-6B checkpoint: config.json, safetensors, tokenizer) as the base.
+ * ChatGLM-6B / ChatGLM2-6B / ChatGLM3-6B checkpoint: config.json, safetensors or PyTorch `.bin` weights,
+ * tokenizer) as the base.
  * The artifact links to the folder rather than copying gigabytes of weights; its config.json (and
  * shard index, when present) are content-hashed into the stage key, so replacing the checkpoint
  * re-runs everything built on it.
@@ -9,23 +10,27 @@ import { existsSync, statSync, symlinkSync } from "node:fs"
 import { isAbsolute, join, resolve } from "node:path"
 import { Effect } from "effect"
 import { InputError, type StageContext } from "@zaoji/core"
+import { baseWeightsFile, EXPECTED_WEIGHTS } from "../load/folder.js"
 import { decodeGlmConfig } from "../model/config.js"
 import { tokenizerFilesIn } from "../tokenizer/folder.js"
 import type { ModelArtifact } from "./artifact.js"
 import { describeModelFolder } from "./adapters.js"
 
-const INDEX_FILE = "model.safetensors.index.json"
-
-/** the files of an imported base that identify it (for the cache key) */
-export const importKeyFiles = (from: string): ReadonlyArray<string> =>
-  [join(from, "config.json"), ...(existsSync(join(from, INDEX_FILE)) ? [join(from, INDEX_FILE)] : [])]
+/**
+ * the files of an imported base that identify it (for the cache key): the config and, when the
+ * weights are sharded, the shard index (whose tensor → shard map changes with the checkpoint)
+ */
+export const importKeyFiles = (from: string): ReadonlyArray<string> => {
+  const weights = baseWeightsFile(from)
+  return [join(from, "config.json"), ...(weights?.endsWith(".index.json") ? [weights] : [])]
+}
 
 export const importModel = (from: string, ctx: StageContext): Effect.Effect<ModelArtifact, InputError> =>
   Effect.gen(function* () {
     const location = `${ctx.stageId}.from`
     const dir = isAbsolute(from) ? from : resolve(ctx.baseDir, from)
     if (!existsSync(dir) || !statSync(dir).isDirectory())
-      return yield* Effect.fail(new InputError({ location, message: `${dir} is not a folder: expected a model folder (config.json, safetensors weights, tokenizer)` }))
+      return yield* Effect.fail(new InputError({ location, message: `${dir} is not a folder: expected a model folder (config.json, safetensors or PyTorch .bin weights, tokenizer)` }))
     const folder = yield* Effect.try({
       try: () => describeModelFolder(dir),
       catch: (e) => new InputError({ location, message: `${dir}: not a model folder (${e instanceof Error ? e.message : String(e)})` })
@@ -36,9 +41,8 @@ export const importModel = (from: string, ctx: StageContext): Effect.Effect<Mode
     })
     if (tokenizerFilesIn(dir) === undefined && tokenizerFilesIn(folder.baseDir) === undefined)
       return yield* Effect.fail(new InputError({ location, message: `${dir}: no tokenizer (expected tokenizer.json, ice_text.model or tokenizer.model)` }))
-    const hasWeights = existsSync(join(folder.baseDir, "model.safetensors")) || existsSync(join(folder.baseDir, INDEX_FILE))
-    if (!hasWeights)
-      return yield* Effect.fail(new InputError({ location, message: `${folder.baseDir}: no weights (expected model.safetensors or ${INDEX_FILE} with its shards)` }))
+    if (baseWeightsFile(folder.baseDir) === undefined)
+      return yield* Effect.fail(new InputError({ location, message: `${folder.baseDir}: no weights (expected ${EXPECTED_WEIGHTS})` }))
     symlinkSync(dir, join(ctx.outDir, "model"), "dir")
     yield* ctx.log("info", "imported base model", { arch: cfg.zaoji_arch, layers: cfg.num_layers, hidden: cfg.hidden_size })
     return {
