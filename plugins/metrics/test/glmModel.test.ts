@@ -90,6 +90,43 @@ describe.each(["glm1", "glm2"] as const)("GLM models under evaluation (%s)", (ar
       loaded.model.dispose()
     }
   })
+
+  it("answers a question that continues a conversation with its earlier turns in the prompt, as the runtime's chat does", async () => {
+    const { loadTokenizer, generate, processResponse } = await import("@zaoji/glm-runtime")
+    const loaded = loadModelFolder(join(dir, "model"))
+    const tokenizer = loadTokenizer(join(dir, "model"))
+    // short turns: the micro model's context is 64 tokens, and a cut prompt would differ
+    const history = [["肝硬化", "上消化道出血"]] as const
+    const messages = [
+      { role: "user" as const, content: history[0][0] },
+      { role: "assistant" as const, content: history[0][1] },
+      { role: "user" as const, content: "胆囊结石" }
+    ]
+    try {
+      const ids = buildGenerationInput(tokenizer, messages).ids
+      expect(ids.length).toBeLessThan(64 - 8)
+      const res = await generate(loaded.model, [ids], { maxNewTokens: 8, doSample: false, temperature: 0, seed: 0, stopIds: tokenizer.stopIds })
+      const stop = new Set(tokenizer.stopIds)
+      const direct = processResponse(tokenizer.chatFormat, tokenizer.decode(res.tokens[0]!.filter((t) => !stop.has(t))))
+      const before = tf.memory().numTensors
+      const viaAdapter = await Effect.runPromise(
+        Effect.scoped(
+          Effect.flatMap(openModel("m", artifactOf({ model: "model" }, dir), 0), (o) =>
+            Effect.map(o.lm.generate([{ query: "胆囊结石", history }, "胆囊结石"], { maxNewTokens: 8 }), (r) => {
+              expect(o.truncated()).toBe(0)
+              return r
+            })
+          )
+        )
+      )
+      expect(tf.memory().numTensors).toBe(before)
+      expect(viaAdapter[0]).toBe(direct)
+      // and the same question alone is a different prompt (the adapter did not drop the history)
+      expect(buildGenerationInput(tokenizer, [messages[2]!]).ids).not.toEqual(ids)
+    } finally {
+      loaded.model.dispose()
+    }
+  })
 })
 
 describe("metrics.compare over GLM model folders", () => {

@@ -8,7 +8,7 @@ import type { ExamQuestion, QaPair } from "@zaoji/data"
 import { type ExamItem, type ExamMethod, type ExamResult, scoreExamBatch, summarizeExam } from "../exam/evaluate.js"
 import { judgeAnswers } from "../judge/llmJudge.js"
 import { scoreRate, type ScoredItem, type ScoreRate, type SubjectiveItem } from "../judge/scoreRate.js"
-import type { LanguageModel } from "../model/languageModel.js"
+import type { GenerationPrompt, LanguageModel } from "../model/languageModel.js"
 import { qaMetrics, type QaMetrics } from "../text/qaMetrics.js"
 import type { ExamSetConfig } from "./config.js"
 import type { CompareConfig } from "./config.js"
@@ -104,7 +104,7 @@ const answers = (
   model: LanguageModel,
   name: string,
   setName: string,
-  prompts: ReadonlyArray<{ readonly id: string; readonly prompt: string }>,
+  prompts: ReadonlyArray<{ readonly id: string; readonly prompt: GenerationPrompt }>,
   cfg: CompareConfig,
   ctx: StageContext,
   batchSize = 4
@@ -153,9 +153,17 @@ export const evaluateModel = (
     for (const [role, setName] of [["qa", "qa"], ["generalQa", "general_qa"]] as const) {
       const pairs = sets[role]
       if (pairs === undefined) continue
-      const preds = yield* answers(model, name, setName, pairs.map((p) => ({ id: p.id, prompt: p.question })), cfg, ctx)
+      // a pair that continues a conversation is asked with its earlier turns, as it was trained
+      const prompt = (p: (typeof pairs)[number]): GenerationPrompt => (p.history?.length ? { query: p.question, history: p.history } : p.question)
+      const preds = yield* answers(model, name, setName, pairs.map((p) => ({ id: p.id, prompt: prompt(p) })), cfg, ctx)
       scores[role] = qaMetrics(preds, pairs.map((p) => p.answer))
-      records[setName] = pairs.map((p, i) => ({ id: p.id, question: p.question, reference: p.answer, prediction: preds[i] }))
+      records[setName] = pairs.map((p, i) => ({
+        id: p.id,
+        ...(p.history?.length ? { history: p.history } : {}),
+        question: p.question,
+        reference: p.answer,
+        prediction: preds[i]
+      }))
     }
     if (sets.subjective !== undefined) {
       const sub = sets.subjective

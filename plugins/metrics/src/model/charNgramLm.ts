@@ -10,7 +10,7 @@
  * smallest code point) until "\n" or the token limit.
  */
 import { Effect } from "effect"
-import type { LanguageModel, Loglik, LoglikQuery } from "./languageModel.js"
+import { promptAsText, type LanguageModel, type Loglik, type LoglikQuery } from "./languageModel.js"
 
 const START = "\u0002"
 
@@ -104,6 +104,6 @@ export const charBigramFromFile = (file: CharBigramFile, name = "char-bigram"): 
     logProb,
     toJSON: () => file,
     loglik: (queries) => Effect.sync(() => queries.map(score)),
-    generate: (prompts, settings) => Effect.sync(() => prompts.map((p) => greedy(p, settings.maxNewTokens)))
+    generate: (prompts, settings) => Effect.sync(() => prompts.map((p) => greedy(promptAsText(p), settings.maxNewTokens)))
   }
 }

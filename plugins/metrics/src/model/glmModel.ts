@@ -1,7 +1,7 @@
 /**
  * A GLM model (glm-runtime) as a `LanguageModel`. Every text is put in the model's chat prompt
  * format as one user turn (the way a chat model is asked an exam question), so log-likelihood
- * scoring and generation see the same prompt. Generation is greedy with a fixed seed. A prompt
+ * scoring and generation see the same prompt; a prompt with a history gets its earlier turns first. Generation is greedy with a fixed seed. A prompt
  * longer than the model's context is cut from the left (its newest part is kept); the count of such
  * cuts is exposed for the report.
  */
@@ -16,7 +16,7 @@ import {
   type GlmModel,
   type Tokenizer
 } from "@zaoji/glm-runtime"
-import type { LanguageModel } from "./languageModel.js"
+import type { GenerationPrompt, LanguageModel } from "./languageModel.js"
 
 export interface GlmLanguageModel extends LanguageModel {
   /** prompts cut to fit the context so far */
@@ -34,8 +34,15 @@ export const glmLanguageModel = (
   const maxContext = cfg.zaoji_arch === "glm1" ? cfg.max_sequence_length : cfg.seq_length
   let truncated = 0
   /** prompt ids with room for `room` more tokens; glm1 keeps its trailing marks, glm2/3 the leading ones */
-  const promptIds = (text: string, room: number): Array<number> => {
-    const ids = buildGenerationInput(tokenizer, [{ role: "user", content: text }], format).ids
+  const promptIds = (prompt: GenerationPrompt, room: number): Array<number> => {
+    const messages =
+      typeof prompt === "string"
+        ? [{ role: "user" as const, content: prompt }]
+        : [
+            ...prompt.history.flatMap(([q, a]) => [{ role: "user" as const, content: q }, { role: "assistant" as const, content: a }]),
+            { role: "user" as const, content: prompt.query }
+          ]
+    const ids = buildGenerationInput(tokenizer, messages, format).ids
     const limit = Math.max(4, maxContext - room)
     if (ids.length <= limit) return ids
     truncated++

@@ -17,6 +17,16 @@ export interface Loglik {
   readonly count: number
 }
 
+/**
+ * What to answer: a question alone, or a question that continues a conversation (the QA data's
+ * `history` of earlier [question, answer] turns), which the model must see as it would in chat.
+ */
+export type GenerationPrompt = string | { readonly query: string; readonly history: ReadonlyArray<readonly [string, string]> }
+
+/** the prompt's turns as plain text, for models without a chat format */
+export const promptAsText = (p: GenerationPrompt): string =>
+  typeof p === "string" ? p : [...p.history.flatMap(([q, a]) => [q, a]), p.query].join("\n")
+
 export interface GenerateSettings {
   readonly maxNewTokens: number
 }
@@ -25,5 +35,5 @@ export interface LanguageModel {
   readonly name: string
   readonly loglik: (queries: ReadonlyArray<LoglikQuery>) => Effect.Effect<ReadonlyArray<Loglik>, StageFailure>
   /** greedy decoding of each prompt; returns only the new text */
-  readonly generate: (prompts: ReadonlyArray<string>, settings: GenerateSettings) => Effect.Effect<ReadonlyArray<string>, StageFailure>
+  readonly generate: (prompts: ReadonlyArray<GenerationPrompt>, settings: GenerateSettings) => Effect.Effect<ReadonlyArray<string>, StageFailure>
 }
