@@ -132,4 +132,28 @@ describe("zaoji run (child process)", () => {
     }
     expect(fs.existsSync(path.join(store, "artifacts"))).toBe(false)
   })
+
+  it("runs a workflow kept in a folder of its own outside the repository, and says what such a folder needs", async () => {
+    // no node_modules here: @zaoji/core and effect come from the installation running the CLI
+    const dir = tmpDir("outside")
+    for (const f of ["sample.workflow.ts", "stages.ts", "input.txt"]) fs.copyFileSync(fixture(f), path.join(dir, f))
+    const noPackage = await zaoji(["run", path.join(dir, "sample.workflow.ts")])
+    expect(noPackage.code).toBe(2)
+    expect(noPackage.stderr).toContain('would be read as CommonJS (no package.json above')
+    expect(noPackage.stderr).toContain('put a package.json containing {"type": "module"} in its folder')
+    noStackTrace(noPackage.stderr)
+
+    fs.writeFileSync(path.join(dir, "package.json"), '{ "type": "module" }\n')
+    const r = await zaoji(["run", path.join(dir, "sample.workflow.ts"), "--json"])
+    expect(r.code, r.stderr).toBe(0)
+    expect(Object.values(stageStatuses(r))).toEqual(["done", "done", "done", "done"])
+    expect(fs.existsSync(path.join(dir, ".zaoji", "artifacts"))).toBe(true)
+
+    const broken = path.join(dir, "broken.workflow.ts")
+    fs.writeFileSync(broken, 'import { Workflow } from "@zaoji/core"\nexport default Workflow.make("x", (w) => {\n  not valid here\n})\n')
+    const bad = await zaoji(["run", broken])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain(`${broken}:3:`)
+    noStackTrace(bad.stderr)
+  })
 })

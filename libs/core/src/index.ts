@@ -27,4 +27,4 @@ export type { JournalApi, RunRow, StageRunRow, AttemptRow, RunStatus, StageStatu
 export { acquireStoreLock, lockHolder } from "./lock.js"
 export type { LockHolder } from "./lock.js"
 export { retrySchedule, resolvePolicy, defaultRetryPolicy } from "./retry.js"
-export { loadWorkflowFile } from "./loadWorkflow.js"
+export { loadWorkflowFile, moduleScopeOf } from "./loadWorkflow.js"

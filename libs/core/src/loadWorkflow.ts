@@ -15,6 +15,17 @@ export const loadWorkflowFile = (file: string): Effect.Effect<{ workflow: Workfl
     if (!fs.existsSync(abs)) {
       return yield* Effect.fail(new InputError({ message: `workflow file ${file} does not exist`, location: file }))
     }
+    const scope = moduleScopeOf(path.dirname(abs))
+    if (/\.ts$/.test(abs) && scope.type !== "module") {
+      // without this, Node reads the file as CommonJS and fails with a require(esm) error that names no cause
+      const where = scope.packageJson === undefined ? `no package.json above ${path.dirname(abs)}` : `${scope.packageJson} has no "type": "module"`
+      return yield* Effect.fail(
+        new InputError({
+          message: `workflow file ${file} would be read as CommonJS (${where}); workflows are ES modules: put a package.json containing {"type": "module"} in its folder`,
+          location: file
+        })
+      )
+    }
     const mod = yield* Effect.tryPromise({
       try: () => import(pathToFileURL(abs).href) as Promise<{ default?: unknown }>,
       catch: (e) =>
@@ -37,4 +48,20 @@ export const loadWorkflowFile = (file: string): Effect.Effect<{ workflow: Workfl
 const firstLine = (e: unknown): string => {
   const msg = e instanceof Error ? e.message : String(e)
   return msg.split("\n").slice(0, 3).join(" ").trim()
+}
+
+/** The package.json that decides how Node reads `.ts`/`.js` files in `dir`, and its "type". */
+export const moduleScopeOf = (dir: string): { readonly packageJson: string | undefined; readonly type: string } => {
+  for (let d = dir; ; d = path.dirname(d)) {
+    const pj = path.join(d, "package.json")
+    if (fs.existsSync(pj)) {
+      try {
+        const type = (JSON.parse(fs.readFileSync(pj, "utf8")) as { type?: unknown }).type
+        return { packageJson: pj, type: type === "module" ? "module" : "commonjs" }
+      } catch {
+        return { packageJson: pj, type: "commonjs" }
+      }
+    }
+    if (path.dirname(d) === d) return { packageJson: undefined, type: "commonjs" }
+  }
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The CLI is TypeScript run in place (no build step): register tsx's loader, then import the entry.
+import { register as registerHook } from "node:module"
 import { register } from "tsx/esm/api"
 
 register()
+registerHook(new URL("./outsideWorkflows.mjs", import.meta.url))
 await import(new URL("../src/main.ts", import.meta.url).href)

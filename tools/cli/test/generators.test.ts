@@ -9,6 +9,7 @@
  */
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { loadWorkflowFile, type Workflow } from "@zaoji/core"
 import { Effect } from "effect"
@@ -96,6 +97,30 @@ describe("zaoji new specialty", () => {
     expect(dataOnly.stderr).toMatch(/twice already exists/)
     expect(fs.existsSync(path.join(workflowsDir, "twice.workflow.ts"))).toBe(false)
     fs.rmSync(path.join(workflowsDir, "twice"), { recursive: true })
+  })
+
+  it("outside any package, adds a package.json marking the folder as ES modules, and the workflow plans at once", async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), "zaoji-specialty-"))
+    try {
+      const dir = path.join(outside, "team")
+      const r = await cli("new", "specialty", "renal", "--dir", dir)
+      expect(r.code, r.stderr).toBe(0)
+      expect(JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"))).toEqual({ private: true, type: "module" })
+      const plan = await zaoji("plan", path.join(dir, "renal.workflow.ts"))
+      expect(plan.code, plan.stderr).toBe(0)
+      expect(plan.stdout).toContain("17 to run, 0 cached")
+
+      // inside a CommonJS package the workflow could not load: refused, nothing written
+      const cjs = path.join(outside, "cjs-project")
+      fs.mkdirSync(cjs)
+      fs.writeFileSync(path.join(cjs, "package.json"), '{ "name": "legacy" }\n')
+      const refused = await cli("new", "specialty", "renal", "--dir", path.join(cjs, "workflows"))
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain('has no "type": "module"')
+      expect(listTree(cjs)).toEqual(["package.json"])
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true })
+    }
   })
 
   it("writes the workflow, a copy of the sample data and a README; the same stages as hepatobiliary", async () => {

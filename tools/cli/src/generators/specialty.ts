@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { moduleScopeOf } from "@zaoji/core"
 import { nameProblem } from "./names.js"
 import { renderTemplate } from "./render.js"
 import { repoRoot, sampleDataDir, sampleDataFiles } from "./locations.js"
@@ -55,6 +56,13 @@ export const generateSpecialty = (opts: SpecialtyOptions): SpecialtyResult => {
   const dataDir = path.join(dir, opts.name)
   if (fs.existsSync(workflowFile)) throw new GeneratorRefused(`${workflowFile} already exists; choose another name or remove it first`)
   if (fs.existsSync(dataDir)) throw new GeneratorRefused(`${dataDir} already exists; choose another name or remove it first`)
+  // a workflow is an ES module: a folder outside any package gets a package.json saying so; a folder
+  // inside a CommonJS package cannot hold one
+  const scope = moduleScopeOf(fs.existsSync(dir) ? dir : nearestExisting(dir))
+  if (scope.packageJson !== undefined && scope.type !== "module") {
+    throw new GeneratorRefused(`${scope.packageJson} has no "type": "module", so a workflow in ${opts.dir} would be read as CommonJS; choose a folder outside that package`)
+  }
+  const packageJson = scope.packageJson === undefined ? path.join(dir, "package.json") : undefined
 
   const known = sampleDepartments()
   const inSample = opts.departments.filter((d) => known.has(d))
@@ -101,21 +109,25 @@ export const generateSpecialty = (opts: SpecialtyOptions): SpecialtyResult => {
     fs.rmSync(staging, { recursive: true, force: true })
     throw e
   }
-  // the workflow file last: a workflow that exists always has its data folder
+  // the workflow file last: a workflow that exists always has its data folder (and its package.json)
   const tmpFile = `${workflowFile}.tmp-${process.pid}`
   try {
+    if (packageJson !== undefined) fs.writeFileSync(packageJson, `${JSON.stringify({ private: true, type: "module" }, null, 2)}\n`, { flag: "wx" })
     fs.writeFileSync(tmpFile, workflowText, { flag: "wx" })
     fs.renameSync(tmpFile, workflowFile)
   } catch (e) {
     fs.rmSync(tmpFile, { force: true })
+    if (packageJson !== undefined) fs.rmSync(packageJson, { force: true })
     fs.rmSync(dataDir, { recursive: true, force: true })
     throw e
   }
   return {
     workflowFile,
     dataDir,
-    files: [workflowFile, ...[...sampleDataFiles, "README.md"].map((f) => path.join(dataDir, f))],
+    files: [workflowFile, ...[...sampleDataFiles, "README.md"].map((f) => path.join(dataDir, f)), ...(packageJson ? [packageJson] : [])],
     departmentsInSample: inSample,
     selecting
   }
 }
+
+const nearestExisting = (p: string): string => (fs.existsSync(p) ? p : nearestExisting(path.dirname(p)))
