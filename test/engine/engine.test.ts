@@ -183,10 +183,14 @@ describe("engine: validation", () => {
 
   it("a bad config value names the field and what was expected", async () => {
     const dir = setup()
-    const r = await run({ workflow: sample(), baseDir: dir, set: ["items.items=-2", "a.text=7"] })
+    const r = await run({ workflow: sample(), baseDir: dir, set: ["items.items=-2", "a.text=7", "items.delayMs=slow"] })
     const text = failureOf(r.exit).message as string
     expect(text).toContain("items.items: Expected a positive number, actual -2")
     expect(text).toContain('a.text: Expected string, actual 7')
+    // an optional field is `number | undefined`: one line, not one per union member
+    expect(text).toContain('items.delayMs: Expected number, actual "slow"')
+    expect(text).not.toContain("Expected undefined")
+    expect(text).toMatch(/has 3 problems/)
   })
 })
 

@@ -36,7 +36,38 @@ export const decodeConfig = <A, I>(
           ? "invalid value for a secret field (value not shown)"
           : redactString(e.message)
   }))
-  return Either.left(issues)
+  return Either.left(dropExplainedUndefined(mergeAlternatives(issues)))
+}
+
+const EXPECTED = /^Expected (.+), actual (.+)$/s
+
+/**
+ * A value that fits no member of a union (an optional field is `X | undefined`) gets one message per
+ * member; say it once: "Expected number, actual "abc"", not also "Expected undefined, actual "abc"".
+ */
+const mergeAlternatives = (issues: ReadonlyArray<Issue>): ReadonlyArray<Issue> => {
+  const out: Issue[] = []
+  const byField = new Map<string, { index: number; expected: string[]; actual: string }>()
+  for (const i of issues) {
+    const m = EXPECTED.exec(i.message)
+    if (m === null) {
+      out.push(i)
+      continue
+    }
+    const [, expected, actual] = m as unknown as [string, string, string]
+    const seen = byField.get(i.field)
+    if (seen !== undefined && seen.actual === actual) {
+      if (!seen.expected.includes(expected)) seen.expected.push(expected)
+      continue
+    }
+    byField.set(i.field, { index: out.length, expected: [expected], actual })
+    out.push(i)
+  }
+  for (const [field, { index, expected, actual }] of byField) {
+    const shown = expected.length > 1 ? expected.filter((e) => e !== "undefined") : expected
+    if (expected.length > 1) out[index] = { ...out[index]!, field, message: `Expected ${shown.join(" or ")}, actual ${actual}` }
+  }
+  return out
 }
 
 /** `--set STAGE.FIELD=VALUE`: VALUE is JSON when it parses as JSON, a plain string otherwise. */
@@ -83,3 +114,12 @@ export const applyOverrides = (config: unknown, overrides: ReadonlyArray<Overrid
   }
   return root
 }
+
+/**
+ * An optional object with a bad field inside also fails its "undefined" alternative at the object's
+ * own path; the inner problem is the one to show.
+ */
+const dropExplainedUndefined = (issues: ReadonlyArray<Issue>): ReadonlyArray<Issue> =>
+  issues.filter(
+    (i) => !(/^Expected undefined, actual /.test(i.message) && issues.some((o) => o !== i && (i.field === "" || o.field.startsWith(`${i.field}.`))))
+  )
