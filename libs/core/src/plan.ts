@@ -48,12 +48,26 @@ export const computeKey = (s: {
   readonly files: Readonly<Record<string, string>>
 }): string => sha256(canonicalJson(s)).slice(0, KEY_LENGTH)
 
-/** Find where in a config a given file path was written, to name the field in an error. */
-const fieldHolding = (config: unknown, value: string, prefix = ""): string | undefined => {
-  if (typeof config === "string") return config === value ? prefix : undefined
+/** a relative path is resolved against the workflow's folder: say where that was */
+const missingFile = (p: string, baseDir: string): string =>
+  path.isAbsolute(p)
+    ? `input file "${p}" does not exist`
+    : `input file "${p}" does not exist (looked for ${path.relative(process.cwd(), path.resolve(baseDir, p)) || p})`
+
+/**
+ * Find where in a config a given file path was written, to name the field in an error: the field
+ * holding exactly that path, else one holding a folder the path is in (a stage may list
+ * `config.json` inside a model folder its config names).
+ */
+const fieldHolding = (config: unknown, value: string): string | undefined =>
+  findField(config, (s) => s === value) ??
+  findField(config, (s) => s.length > 0 && (value.startsWith(s.endsWith("/") ? s : `${s}/`) || value.startsWith(`${s}${path.sep}`)))
+
+const findField = (config: unknown, matches: (s: string) => boolean, prefix = ""): string | undefined => {
+  if (typeof config === "string") return matches(config) ? prefix : undefined
   if (config !== null && typeof config === "object") {
     for (const [k, v] of Object.entries(config)) {
-      const hit = fieldHolding(v, value, prefix ? `${prefix}.${k}` : k)
+      const hit = findField(v, matches, prefix ? `${prefix}.${k}` : k)
       if (hit !== undefined) return hit
     }
   }
@@ -141,7 +155,7 @@ export const resolveWorkflow = (
       }
       for (const p of guessed) {
         if (typeof p === "string" && !fs.existsSync(path.resolve(baseDir, p))) {
-          issues.push({ stage: n.id, field: fieldHolding(encoded, p) ?? "files", message: `input file "${p}" does not exist (looked for ${path.relative(process.cwd(), path.resolve(baseDir, p)) || p})` })
+          issues.push({ stage: n.id, field: fieldHolding(encoded, p) ?? "files", message: missingFile(p, baseDir) })
         }
       }
       continue
@@ -159,7 +173,7 @@ export const resolveWorkflow = (
       const abs = path.resolve(baseDir, p)
       const field = fieldHolding(encoded, p) ?? "files"
       if (!fs.existsSync(abs)) {
-        issues.push({ stage: n.id, field, message: `input file "${p}" does not exist (looked for ${path.relative(process.cwd(), abs) || abs})` })
+        issues.push({ stage: n.id, field, message: missingFile(p, baseDir) })
         continue
       }
       try {
