@@ -40,3 +40,18 @@ describe("corrupt input files (child process)", () => {
     for (const sub of ["artifacts", "tmp"]) expect(entries(path.join(store, sub)), sub).toEqual([])
   })
 })
+
+describe("a malformed evaluation set (child process)", () => {
+  it("is found before anything runs, although only the last stage reads it: exit 2 naming file:line, no stage started", async () => {
+    const store = tempStore("bad-exam")
+    const data = path.dirname(store)
+    const exam = breakLine(data, "exam.jsonl", 7)
+    const r = await runHepatobiliary(store, { set: [`eval.exam.file=${exam}`] })
+    expect(r.code, explain(r)).toBe(2)
+    expect(r.stderr).toContain("eval: ")
+    expect(r.stderr).toContain(`${exam}:7`)
+    noStackTrace(r.stderr)
+    expect(stageEvents(r)).toEqual([])
+    expect(entries(path.join(store, "artifacts"))).toEqual([])
+  })
+})

@@ -2,7 +2,7 @@ import { Effect, Exit, Cause, Option } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-import { planWorkflow, Stage, Workflow, type Manifest } from "@zaoji/core"
+import { InputError, planWorkflow, Stage, Workflow, type Manifest } from "@zaoji/core"
 import { Schema } from "effect"
 import { count, flaky, secretive, slowItems, source, upper } from "./fixtures/stages.js"
 import { run, tmpDir, withJournal } from "./helpers.js"
@@ -191,6 +191,42 @@ describe("engine: validation", () => {
     expect(text).toContain('items.delayMs: Expected number, actual "slow"')
     expect(text).not.toContain("Expected undefined")
     expect(text).toMatch(/has 3 problems/)
+  })
+})
+
+describe("engine: input checks", () => {
+  // reads its file only at the end, like an evaluation stage; its check reads it up front
+  const lateReader = Stage.make({
+    name: "toy.late-reader",
+    version: "1",
+    config: Schema.Struct({ file: Schema.String }),
+    output: Schema.Struct({ lines: Schema.Number }),
+    inputs: Stage.inputs<{ src: unknown }>("src"),
+    files: (c) => [c.file],
+    check: ({ config, baseDir }) =>
+      Effect.suspend(() => {
+        const bad = fs.readFileSync(path.join(baseDir, config.file), "utf8").split("\n").findIndex((l) => l.includes("BAD"))
+        return bad < 0 ? Effect.void : Effect.fail(new InputError({ message: `${config.file}:${bad + 1}: a BAD line`, location: config.file }))
+      }),
+    run: ({ config, ctx }) => Effect.sync(() => ({ lines: fs.readFileSync(path.join(ctx.baseDir, config.file), "utf8").split("\n").length }))
+  })
+  const withLate = () =>
+    Workflow.make("late", (w) => {
+      const a = w.stage("a", source, { text: "hello", file: "input.txt" })
+      w.stage("late", lateReader, { file: "eval.txt" }, { src: a })
+    })
+
+  it("a failing check stops the run before any stage starts, naming the stage; with the file fixed the run proceeds", async () => {
+    const dir = setup()
+    fs.writeFileSync(path.join(dir, "eval.txt"), "ok\nBAD\n")
+    const bad = await run({ workflow: withLate(), baseDir: dir })
+    const err = failureOf(bad.exit)
+    expect(err._tag).toBe("WorkflowInvalid")
+    expect(err.message).toContain("late: eval.txt:2: a BAD line")
+    expect(bad.events.filter((e) => e.type === "stage")).toEqual([])
+
+    fs.writeFileSync(path.join(dir, "eval.txt"), "ok\nfine\n")
+    expect((await run({ workflow: withLate(), baseDir: dir })).statuses).toEqual({ a: "done", late: "done" })
   })
 })
 

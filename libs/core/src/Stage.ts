@@ -9,7 +9,7 @@
  */
 import type { Effect, Schema } from "effect"
 import type { StageContext } from "./StageContext.js"
-import type { StageFailure } from "./errors.js"
+import type { InputError, StageFailure } from "./errors.js"
 
 /** A finished (or cached) stage output handed to downstream stages. */
 export interface Artifact<O> {
@@ -53,6 +53,12 @@ export interface StageDef<
   readonly retry?: Partial<RetryPolicy>
   /** paths in the (decoded) config that name input files: hashed into the key, checked before run */
   readonly files?: (config: Config) => ReadonlyArray<string>
+  /**
+   * Validate the stage's own input files before the workflow starts (only when the stage is going
+   * to run), so that a malformed file read by a late stage fails the run at once instead of after
+   * hours of earlier stages. Keep it to reading and decoding: no heavy work, no side effects.
+   */
+  readonly check?: (args: { readonly config: Config; readonly baseDir: string }) => Effect.Effect<void, InputError>
   readonly run: (args: {
     readonly config: Config
     readonly inputs: { readonly [K in keyof Inputs]: Artifact<Inputs[K]> }
@@ -90,6 +96,7 @@ export const make = <
   readonly compute?: boolean
   readonly retry?: Partial<RetryPolicy>
   readonly files?: (config: Config) => ReadonlyArray<string>
+  readonly check?: StageDef<Name, Config, ConfigEncoded, Inputs, Output, OutputEncoded, R>["check"]
   readonly run: StageDef<Name, Config, ConfigEncoded, Inputs, Output, OutputEncoded, R>["run"]
 }): StageDef<Name, Config, ConfigEncoded, Inputs, Output, OutputEncoded, R> => ({
   _tag: "StageDef",
@@ -102,6 +109,7 @@ export const make = <
   compute: def.compute,
   retry: def.retry,
   files: def.files,
+  check: def.check,
   run: def.run
 })
 

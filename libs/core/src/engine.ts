@@ -8,6 +8,7 @@ import { Cause, Context, Deferred, Effect, Either, Exit, Layer, Option, Schema }
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { WorkflowInvalid, RunFailed, StoreLocked } from "./engineErrors.js"
+import type { Issue } from "./configDecode.js"
 import { PermanentError, type StageFailure } from "./errors.js"
 import type { EventSink, RunEvent } from "./events.js"
 import { Journal, sqliteJournalLayer, type JournalApi } from "./journal.js"
@@ -99,7 +100,25 @@ const prepare = (rw: ResolvedWorkflow, selection: Selection) =>
       return loadArtifact(store, s, manifests.get(s.node.id)) !== undefined
     }
     const decisions = yield* decide(rw, selection, has, (id) => previous.get(id))
+    yield* checkInputs(rw, decisions)
     return { decisions, manifests }
+  })
+
+/** Every stage that will run validates its own input files now; all problems are reported at once. */
+const checkInputs = (rw: ResolvedWorkflow, decisions: ReadonlyMap<string, Decision>) =>
+  Effect.gen(function* () {
+    const issues: Issue[] = []
+    for (const s of rw.stages) {
+      const check = s.node.def.check
+      if (check === undefined || decisions.get(s.node.id)?.action !== "run") continue
+      const r = yield* check({ config: s.config, baseDir: rw.baseDir }).pipe(
+        Effect.map(() => undefined),
+        Effect.catchAll((e) => Effect.succeed(e.message)),
+        Effect.catchAllDefect((d) => Effect.succeed(`checking its input files failed: ${d instanceof Error ? d.message : String(d)}`))
+      )
+      if (r !== undefined) issues.push({ stage: s.node.id, field: "", message: redactString(r) })
+    }
+    if (issues.length > 0) return yield* Effect.fail(new WorkflowInvalid({ workflow: rw.workflow.name, issues }))
   })
 
 export interface PlanRow {
@@ -342,7 +361,9 @@ export const executeWorkflow = (
         }
         if (Cause.isInterruptedOnly(exit.cause)) return yield* Effect.interrupt
         const e = failureOf(exit.cause)
-        const message = redactString(e.message + ("location" in e && e.location ? ` (at ${e.location})` : ""))
+        // a message that already names its location (file:line lists do) is not given it twice
+        const location = "location" in e && e.location && !e.message.includes(e.location) ? ` (at ${e.location})` : ""
+        const message = redactString(e.message + location)
         yield* record("failed", attempts, decision.reason, message, startedAt)
         yield* emit({ type: "stage", status: "failed", ...base, attempt: attempts, error: message, errorTag: e._tag })
         failures.push({ stage: id, tag: e._tag, message, attempts })

@@ -9,7 +9,7 @@ export class WorkflowInvalid extends Data.TaggedError("WorkflowInvalid")<{
   override get message(): string {
     const n = this.issues.length
     return `workflow ${this.workflow} has ${n} problem${n === 1 ? "" : "s"}; nothing was run:\n` +
-      this.issues.map((i) => `  - ${formatIssue(i)}`).join("\n")
+      this.issues.map((i) => `  - ${formatIssue(i).replace(/\n\s*/g, "\n      ")}`).join("\n")
   }
 }
 

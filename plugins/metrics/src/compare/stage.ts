@@ -33,7 +33,7 @@ export const CompareOutput = Schema.Struct({
 })
 export type CompareOutput = typeof CompareOutput.Type
 
-const pathIn = (ctx: StageContext, p: string) => (isAbsolute(p) ? p : resolve(ctx.baseDir, p))
+const pathIn = (ctx: Pick<StageContext, "baseDir">, p: string) => (isAbsolute(p) ? p : resolve(ctx.baseDir, p))
 
 const readRowsAt = <A, I>(path: string, displayName: string, schema: Schema.Schema<A, I>, limit?: number) =>
   readRows(path, schema, { displayName }).pipe(
@@ -43,7 +43,7 @@ const readRowsAt = <A, I>(path: string, displayName: string, schema: Schema.Sche
     )
   )
 
-const readSet = <A, I>(ctx: StageContext, file: string, schema: Schema.Schema<A, I>, limit?: number) => readRowsAt(pathIn(ctx, file), file, schema, limit)
+const readSet = <A, I>(ctx: Pick<StageContext, "baseDir">, file: string, schema: Schema.Schema<A, I>, limit?: number) => readRowsAt(pathIn(ctx, file), file, schema, limit)
 
 const selected = (cfg: ExamSetConfig) => (q: ExamQuestion): boolean => {
   const s = cfg.select
@@ -54,7 +54,7 @@ const selected = (cfg: ExamSetConfig) => (q: ExamQuestion): boolean => {
   return true
 }
 
-const loadExamSet = (ctx: StageContext, cfg: ExamSetConfig) =>
+const loadExamSet = (ctx: Pick<StageContext, "baseDir">, cfg: ExamSetConfig) =>
   Effect.gen(function* () {
     const all = yield* readSet(ctx, cfg.file, ExamQuestion)
     const matching = all.filter(selected(cfg))
@@ -145,6 +145,24 @@ export const compareModels = <const Names extends readonly [string, ...Array<str
       [c.exam?.file, c.exam?.examples, c.general?.file, c.general?.examples, c.qa?.file, c.generalQa?.file, c.subjective?.file, ...Object.values(c.subjective?.humanScores ?? {})].filter(
         (f): f is string => f !== undefined
       ),
+    // the evaluation sets are read last in a workflow: check them before any training starts
+    check: ({ config, baseDir }) =>
+      Effect.gen(function* () {
+        const at = { baseDir }
+        for (const role of ["exam", "general"] as const) {
+          const c = config[role]
+          if (c !== undefined) yield* loadExamSet(at, c)
+        }
+        for (const q of QA_SETS) {
+          const c = config[q.key]
+          if (c?.file !== undefined) yield* readSet(at, c.file, QaPair, c.limit)
+        }
+        const sc = config.subjective
+        if (sc !== undefined) {
+          const items = yield* readSet(at, sc.file, SubjectiveItem, sc.limit)
+          for (const file of Object.values(sc.humanScores ?? {})) yield* readHumanScores(pathIn(at, file), items)
+        }
+      }),
     run: ({ config, inputs, ctx }) =>
       Effect.gen(function* () {
         const wired = names.flatMap((n) => {
