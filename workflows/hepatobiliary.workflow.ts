@@ -64,7 +64,9 @@ export default Workflow.make(
       {
         title: "MedGLM.H on the sample data: base vs stage 1 vs stage 2",
         exam: { file: "data/exam.jsonl", methods: ["loglik"] },
-        decoding: { maxNewTokens: 64, seed: 0 }
+        decoding: { maxNewTokens: 64, seed: 0 },
+        // the forgetting check: flag stage 2 if it loses more than 2 ROUGE-L points of general QA to stage 1
+        gate: { reference: "stage1", metric: "general_qa.chatglm.rouge-l", maxDrop: 2, mode: "flag" }
       },
       { base, stage1, stage2, heldOut: recordTest, generalQa: generalTest }
     )

@@ -129,6 +129,31 @@ describe("metrics.compare", () => {
     expect(wanted).toBeLessThan(flagged.length)
   })
 
+  it("gates on a general QA metric in that metric's own scale, and refuses a gate on a set it does not evaluate", async () => {
+    const f = setup()
+    const two = compareModels(["tuned", "forgot"])
+    // "tuned" has seen each question followed by its answer; "forgot" has not
+    const tuned = bigramArtifact(join(f.root, "a-qa"), "tuned", qaRows.map((q) => q.question + q.answer), [])
+    const res = await Effect.runPromise(
+      runStageOnce(
+        two,
+        { generalQa: { file: "qa.jsonl" }, decoding: { maxNewTokens: 24 }, gate: { metric: "general_qa.chatglm.rouge-l", maxDrop: 2, mode: "flag" } },
+        { tuned, forgot: f.base },
+        join(f.root, "run-qa-gate"),
+        { baseDir: f.data }
+      )
+    )
+    const rl = res.value.summary["general_qa.chatglm.rouge-l"]!
+    expect(rl["tuned"]! - rl["forgot"]!).toBeGreaterThan(2)
+    expect(res.value.gate).toEqual({ passed: false, mode: "flag", regressed: ["forgot"] })
+
+    const flip = (cfg: any) => Effect.runPromise(Effect.flip(runStageOnce(two, cfg, { tuned: f.stage1 }, join(f.root, "bad-gate"), { baseDir: f.data })))
+    expect((await flip({ qa: { file: "qa.jsonl" }, gate: { metric: "general_qa.sacrebleu_zh" } })).message).toContain(
+      'gate.metric: "general_qa.sacrebleu_zh" is a metric of the generalQa set, which is not configured'
+    )
+    expect((await flip({ generalQa: { file: "qa.jsonl" }, gate: { metric: "general_qa.bogus" } })).message).toMatch(/gate\.metric/)
+  })
+
   it("rejects bad configurations with the field and what was expected", async () => {
     const f = setup()
     const run = (cfg: any, inputs: any = { base: f.base }) =>

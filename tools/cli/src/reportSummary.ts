@@ -8,6 +8,7 @@ import * as path from "node:path"
 import type { RunSummary } from "@zaoji/core"
 
 type Summary = Readonly<Record<string, Readonly<Record<string, number | null>>>>
+type Gate = { readonly passed: boolean; readonly mode: string; readonly regressed: ReadonlyArray<string> }
 
 /** headline metrics, in display order; ids missing from a report are left out */
 const HEADLINE: ReadonlyArray<readonly [id: string, label: string]> = [
@@ -27,7 +28,7 @@ export const reportLines = (summary: RunSummary): ReadonlyArray<string> => {
   const lines: string[] = []
   for (const s of summary.stages) {
     if (s.status !== "done" && s.status !== "cached") continue
-    let output: { report?: unknown; html?: unknown; summary?: Summary } | undefined
+    let output: { report?: unknown; html?: unknown; summary?: Summary; gate?: Gate } | undefined
     try {
       output = (JSON.parse(fs.readFileSync(path.join(s.dir, "manifest.json"), "utf8")) as { output?: typeof output }).output
     } catch {
@@ -44,6 +45,14 @@ export const reportLines = (summary: RunSummary): ReadonlyArray<string> => {
     const w = Math.max(...rows.map(([, l]) => l.length))
     lines.push("", `${"".padEnd(w)}  ${models.map((m) => m.padStart(8)).join("  ")}`)
     for (const [id, label] of rows) lines.push(`${label.padEnd(w)}  ${models.map((m) => fmt(table[id]![m]).padStart(8)).join("  ")}`)
+    const gate = output.gate
+    if (gate !== undefined)
+      lines.push(
+        "",
+        gate.passed
+          ? "regression gate: passed"
+          : `regression gate: ${gate.mode === "fail" ? "FAILED" : "flagged"} (${gate.regressed.join(", ")} lost more than the margin; see the report)`
+      )
     lines.push("")
   }
   return lines

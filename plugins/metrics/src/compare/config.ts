@@ -48,11 +48,23 @@ export const SubjectiveSetConfig = Schema.Struct({
   humanScores: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
 })
 
+const QA_METRIC_IDS = [
+  ...(["chatglm", "chatglm_skip"] as const).flatMap((v) => (["rouge-1", "rouge-2", "rouge-l", "bleu-4"] as const).map((k) => `${v}.${k}` as const)),
+  "sacrebleu_zh",
+  "rougeL_char"
+] as const
+/** what the regression gate can watch: the general exam's accuracies and the general QA metrics */
+export const GATE_METRICS = ["acc", "acc_norm", "generate.acc", ...QA_METRIC_IDS.map((id) => `general_qa.${id}` as const)] as const
+
 export const GateConfig = Schema.Struct({
   /** the earlier model others are compared with (default: the first model) */
   reference: Schema.optional(Schema.String),
-  /** a metric of the general set: "acc", "acc_norm" or "generate.acc" */
-  metric: Schema.optionalWith(Schema.Literal("acc", "acc_norm", "generate.acc"), { default: () => "acc" as const }),
+  /**
+   * a metric of a general-ability set: of the general exam "acc", "acc_norm" or "generate.acc"; or a
+   * general QA metric id of metrics.json, e.g. "general_qa.chatglm.rouge-l" (maxDrop is then in its
+   * own scale: ROUGE/BLEU 0–100, ROUGE-L char 0–1)
+   */
+  metric: Schema.optionalWith(Schema.Literal(...GATE_METRICS), { default: () => "acc" as const }),
   maxDrop: Schema.optionalWith(Schema.Number.pipe(Schema.nonNegative()), { default: () => 0.02 }),
   mode: Schema.optionalWith(Schema.Literal("fail", "flag"), { default: () => "flag" as const })
 })

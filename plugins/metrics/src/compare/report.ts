@@ -117,7 +117,7 @@ export const renderMarkdown = (r: CompareReport): string => {
     const g = r.gate
     md.push("## Regression gate", "")
     md.push(
-      `Reference **${g.reference}**, metric \`general ${g.metric}\`, allowed drop ${g.maxDrop}, mode \`${g.mode}\`: **${g.passed ? "PASSED" : g.mode === "fail" ? "FAILED" : "FLAGGED"}**`,
+      `Reference **${g.reference}**, metric \`${g.metric.startsWith("general_qa.") ? g.metric : `general ${g.metric}`}\`, allowed drop ${g.maxDrop}, mode \`${g.mode}\`: **${g.passed ? "PASSED" : g.mode === "fail" ? "FAILED" : "FLAGGED"}**`,
       ""
     )
     if (g.checks.length === 0) md.push("No later model had a value to compare.", "")

@@ -107,12 +107,9 @@ const loadQaSet = (ctx: StageContext, set: (typeof QA_SETS)[number], cfg: QaSetC
 
 const jsonl = (rows: ReadonlyArray<unknown>) => rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : "")
 
-const gateValue = (m: ReportModel, metric: "acc" | "acc_norm" | "generate.acc"): number | undefined => {
-  const g = m.scores.general
-  if (metric === "generate.acc") return g?.generate?.acc
-  if (metric === "acc_norm") return g?.loglik?.accNorm
-  return g?.loglik?.acc ?? g?.generate?.acc
-}
+/** the metrics.json id a gate metric stands for: the short exam names are of the general exam set */
+const gateMetricId = (metric: string): string =>
+  metric === "acc" ? "general.loglik.acc" : metric === "acc_norm" ? "general.loglik.acc_norm" : metric === "generate.acc" ? "general.generate.acc" : metric
 
 /** QA sets made upstream (any `QaDataset` output, e.g. `datasets.pick` of a split's test part) */
 export interface CompareDataInputs {
@@ -210,6 +207,18 @@ export const compareModels = <const Names extends readonly [string, ...Array<str
           sets.subjective = { items, cfg: sc, human }
         }
 
+        // a gate on a set that is not evaluated is a configuration error: say so before evaluating anything
+        if (config.gate !== undefined) {
+          const needs = config.gate.metric.startsWith("general_qa.") ? "generalQa" : "general"
+          if (sets[needs] === undefined)
+            return yield* Effect.fail(
+              new InputError({
+                message: `gate.metric: "${config.gate.metric}" is a metric of the ${needs} set, which is not configured (${needs === "general" ? "general.file" : "generalQa.file or a wired generalQa input"})`,
+                location: "gate.metric"
+              })
+            )
+        }
+
         // models, one at a time (each is freed before the next is loaded)
         const models: Array<ReportModel> = []
         const records: Record<string, Record<string, ReadonlyArray<unknown>>> = {}
@@ -228,14 +237,25 @@ export const compareModels = <const Names extends readonly [string, ...Array<str
 
         let gate: GateResult | undefined
         if (config.gate !== undefined) {
-          if (sets.general === undefined)
-            return yield* Effect.fail(new InputError({ message: "gate: the regression gate needs a general set", location: "gate" }))
+          const id = gateMetricId(config.gate.metric)
+          const rows = metricRows(models)
+          const row = rows.find((r) => r.id === id)
+          if (row === undefined) {
+            const general = rows.filter((r) => r.id.startsWith("general")).map((r) => r.id)
+            return yield* Effect.fail(
+              new InputError({
+                message: `gate.metric: "${config.gate.metric}" was not measured; the regression gate needs a general-ability set (general or generalQa)` +
+                  (general.length > 0 ? `, and measured here: ${general.join(", ")}` : ", and none is configured"),
+                location: "gate.metric"
+              })
+            )
+          }
           const order = models.map((m) => m.name)
           const reference = config.gate.reference ?? order[0]
           if (!order.includes(reference))
             return yield* Effect.fail(new InputError({ message: `gate.reference: "${reference}" is not a model input (inputs: ${order.join(", ")})`, location: "gate.reference" }))
           gate = regressionGate({ reference, metric: config.gate.metric, maxDrop: config.gate.maxDrop, mode: config.gate.mode }, order, (n) =>
-            gateValue(models.find((m) => m.name === n)!, config.gate!.metric)
+            row.values[order.indexOf(n)]?.value
           )
         }
 
