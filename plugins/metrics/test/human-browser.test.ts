@@ -75,9 +75,12 @@ describe.skipIf(!hasChromium)("rating page in headless chromium", () => {
     }
     return qid
   }
-  // the page is plain JS; the predicate runs there, so it is given as source text
-  const waitSaved = (page: Page) =>
-    page.waitForFunction('!Array.from(document.querySelectorAll(".saved")).some(function (e) { return e.textContent === "saving…" })')
+  // Locators, not waitForFunction: the page's CSP forbids eval, which waitForFunction needs as soon as
+  // its first check fails (a slow save), while selectors run outside the page's own scripts.
+  const waitSaved = async (page: Page) => {
+    const saving = page.locator(".saved", { hasText: /^saving…$/ })
+    while ((await saving.count()) > 0) await saving.first().waitFor({ state: "detached" })
+  }
 
   it("asks for the rater's name, stores ratings as they are entered, and restores them after a reload", async () => {
     const page = await context.newPage()

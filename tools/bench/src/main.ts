@@ -29,7 +29,7 @@ const section = (title: string, table: string) => {
   out.push(block)
 }
 
-if (wanted("engine")) section("engine (200 no-op stages)", formatTable(await benchEngine({ stages: quick ? 50 : 200 })))
+if (wanted("engine")) section("engine (200 no-op stages; planning over a 256 MiB input)", formatTable(await benchEngine({ stages: quick ? 50 : 200 })))
 if (wanted("metrics")) {
   const rows = await benchMetrics({ pairs: quick ? 1000 : 10_000 })
   section("text metrics", formatTable(rows))
