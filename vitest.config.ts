@@ -12,7 +12,8 @@ export default defineConfig({
     // model tests are CPU-heavy; two cores → two forks
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    testTimeout: 120_000,
+    // behaviour, not speed: generous limits so a slow or busy machine cannot fail a correct test
+    testTimeout: 300_000,
     hookTimeout: 120_000,
     reporters: ["default", "json"],
     outputFile: { json: "test-results/vitest.json" }
