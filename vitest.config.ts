@@ -14,7 +14,7 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     // behaviour, not speed: generous limits so a slow or busy machine cannot fail a correct test
     testTimeout: 300_000,
-    hookTimeout: 120_000,
+    hookTimeout: 300_000,
     reporters: ["default", "json"],
     outputFile: { json: "test-results/vitest.json" }
   }
