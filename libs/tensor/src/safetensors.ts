@@ -6,6 +6,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeSync, fsyncSync, unlinkSync } from "node:fs"
 import { basename, dirname, join } from "node:path"
 import { decodeBF16, decodeF16, encodeBF16, encodeF16 } from "./half.js"
+import { fmtShape, numel } from "./shapes.js"
 
 export type SafetensorsDtype = "F32" | "F16" | "BF16" | "F64" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL"
 
@@ -56,8 +57,6 @@ export interface HostTensor {
   readonly data: Float32Array
 }
 
-const fmtShape = (s: ReadonlyArray<number>) => `[${s.join(", ")}]`
-const numel = (s: ReadonlyArray<number>) => s.reduce((a, b) => a * b, 1)
 
 /** Run `fn` on an open weights file and its size, closing it after; an unopenable file is an `io` error. */
 export const withWeightsFile = <A>(file: string, fn: (fd: number, size: number) => A): A => {

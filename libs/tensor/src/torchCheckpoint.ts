@@ -12,9 +12,9 @@
  */
 import { dtypeBytes, readShardedEntries, SafetensorsError, withWeightsFile, type TensorEntry } from "./safetensors.js"
 import { describe, PickleReader, TensorRef } from "./torchPickle.js"
+import { fmtShape, numel } from "./shapes.js"
 import { memberData, readAt, readZipDirectory, SIG_LOCAL } from "./zipMembers.js"
 
-const fmtShape = (s: ReadonlyArray<number>) => `[${s.join(", ")}]`
 const supportedList = Object.keys(dtypeBytes).join("|")
 
 /** Strides torch calls contiguous: row-major, except that dimensions of size 1 may have any. */
@@ -102,7 +102,7 @@ export const readTorchCheckpoint = (file: string): Map<string, TensorEntry> =>
       if (data.end - data.begin !== storageBytes) {
         throw new SafetensorsError("size", file, `storage ${st.key} (${st.typeName}, ${st.numel} elements) does not match its ZIP member`, name, `${storageBytes} bytes`, `${data.end - data.begin}`)
       }
-      const n = t.shape.reduce((a, b) => a * b, 1)
+      const n = numel(t.shape)
       const begin = data.begin + t.offset * elem
       const end = begin + n * elem
       if (end > data.end) {
