@@ -235,10 +235,11 @@ export const compareModels = <const Names extends readonly [string, ...Array<str
           records[name] = out.records
         }
 
+        // every metric as rows, once: the gate reads one of them, the summary all of them
+        const rows = metricRows(models)
         let gate: GateResult | undefined
         if (config.gate !== undefined) {
           const id = gateMetricId(config.gate.metric)
-          const rows = metricRows(models)
           const row = rows.find((r) => r.id === id)
           if (row === undefined) {
             const general = rows.filter((r) => r.id.startsWith("general")).map((r) => r.id)
@@ -272,7 +273,7 @@ export const compareModels = <const Names extends readonly [string, ...Array<str
           definitions: METRIC_DEFINITIONS
         }
         const summary: Record<string, Record<string, number | null>> = {}
-        for (const row of metricRows(models))
+        for (const row of rows)
           summary[row.id] = Object.fromEntries(models.map((m, i) => [m.name, row.values[i] !== undefined && Number.isFinite(row.values[i]!.value) ? row.values[i]!.value : null]))
 
         const write = (dir: string) =>
