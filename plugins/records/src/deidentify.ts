@@ -183,15 +183,16 @@ export const deidentify = (text: string, counts: DeidCounts, options: DeidOption
  */
 export const relativizeDates = (texts: ReadonlyArray<string>, counts: DeidCounts): Array<string> => {
   const all = texts.map(findDates)
-  const timeOf = placeYearless(all.flat())
-  const times = all.flat().map(timeOf)
-  if (times.length === 0) return [...texts]
-  const ref = Math.max(...times)
+  const flat = all.flat()
+  if (flat.length === 0) return [...texts]
+  const timeOf = placeYearless(flat)
+  const times = new Map(flat.map((d) => [d, timeOf(d)]))
+  const ref = Math.max(...times.values())
   return texts.map((t, i) => {
     let out = ""
     let pos = 0
     for (const d of all[i]!) {
-      out += t.slice(pos, d.index) + relativeDate(timeOf(d), ref, d.monthOnly)
+      out += t.slice(pos, d.index) + relativeDate(times.get(d)!, ref, d.monthOnly)
       pos = d.index + d.length
       count(counts, "date")
     }
