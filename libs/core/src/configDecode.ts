@@ -63,9 +63,9 @@ const mergeAlternatives = (issues: ReadonlyArray<Issue>): ReadonlyArray<Issue> =
     byField.set(i.field, { index: out.length, expected: [expected], actual })
     out.push(i)
   }
-  for (const [field, { index, expected, actual }] of byField) {
-    const shown = expected.length > 1 ? expected.filter((e) => e !== "undefined") : expected
-    if (expected.length > 1) out[index] = { ...out[index]!, field, message: `Expected ${shown.join(" or ")}, actual ${actual}` }
+  for (const { index, expected, actual } of byField.values()) {
+    // several distinct alternatives, so at least one is not "undefined"
+    if (expected.length > 1) out[index] = { ...out[index]!, message: `Expected ${expected.filter((e) => e !== "undefined").join(" or ")}, actual ${actual}` }
   }
   return out
 }
