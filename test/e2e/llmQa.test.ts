@@ -7,6 +7,8 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Effect } from "effect"
+import { makeFsCheckpoint } from "@zaoji/core"
 import type { RecordedRequest } from "@zaoji/testing"
 import { relationLabel, type Relation } from "@zaoji/knowledge-graph"
 import type { CliResult } from "../engine/cliProcess.js"
@@ -96,15 +98,10 @@ describe("QA generation with the llm generator (local server child process)", ()
     expect(first.signal, explain(first)).toBe("SIGKILL")
     expect(killedAt).toBeGreaterThanOrEqual(10)
     const kgQaKey = stageKeys(first)["kg-qa"]!
-    const itemsDir = path.join(store, "checkpoints", kgQaKey, "items")
-    // finished item → the attempts it took, as the killed run persisted it
-    const finished = new Map(
-      // a temp file is an item whose write the kill interrupted: not finished, as the engine reads it
-      fs.readdirSync(itemsDir).filter((f) => f.endsWith(".json")).map((f) => {
-        const rec = JSON.parse(fs.readFileSync(path.join(itemsDir, f), "utf8")) as { id: string; value: { attempts: number } }
-        return [itemOfCheckpointId(rec.id), rec.value.attempts] as const
-      })
-    )
+    // finished item → the attempts it took, read by the engine's own checkpoint reader (which, like
+    // the re-run, ignores the temp file of an item write the kill interrupted)
+    const persisted = await Effect.runPromise(makeFsCheckpoint(path.join(store, "checkpoints", kgQaKey)).items())
+    const finished = new Map([...persisted].map(([id, value]) => [itemOfCheckpointId(id), (value as { attempts: number }).attempts] as const))
     expect(finished.size).toBeGreaterThanOrEqual(10)
     expect(finished.size).toBeLessThan(total)
 
