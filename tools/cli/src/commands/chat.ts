@@ -1,13 +1,13 @@
-import { Args, Command, Options } from "@effect/cli"
+import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
-import { resolveModelArg } from "../modelArg.js"
+import { modelArgument, resolveModelArg } from "../modelArg.js"
 import { applyBackendOption, backendOption, storeOption, workflowOption } from "../storeOption.js"
 import { UsageError } from "../usage.js"
 
 export default Command.make(
   "chat",
   {
-    model: Args.text({ name: "MODEL" }).pipe(Args.withDescription("a model folder, a model stage's artifact folder, or a stage id / artifact key")),
+    model: modelArgument,
     store: storeOption,
     workflow: workflowOption,
     backend: backendOption,

@@ -1,8 +1,8 @@
-import { Args, Command, Options } from "@effect/cli"
+import { Command, Options } from "@effect/cli"
 import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { resolveModelArg } from "../modelArg.js"
+import { modelArgument, resolveModelArg } from "../modelArg.js"
 import { printLine } from "../print.js"
 import { storeOption, workflowOption } from "../storeOption.js"
 import { UsageError } from "../usage.js"
@@ -21,7 +21,7 @@ const size = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB`
 export default Command.make(
   "export",
   {
-    model: Args.text({ name: "MODEL" }).pipe(Args.withDescription("a model folder, a model stage's artifact folder, or a stage id / artifact key")),
+    model: modelArgument,
     out: Options.directory("out").pipe(Options.withDescription("the folder to create (must not exist, or be empty)")),
     store: storeOption,
     workflow: workflowOption
