@@ -10,7 +10,11 @@ import { Effect } from "effect"
 import { InputError } from "@zaoji/core"
 import { Dialogue, readRows } from "@zaoji/data"
 import type { ChatMessage } from "@zaoji/glm-runtime"
+import { historyMessages } from "../model/chatMessages.js"
 import type { DialogueTurn } from "./kitFormat.js"
+
+// dialogues and the evaluation's multi-turn QA lay out a conversation the same way
+export { historyMessages }
 
 export interface DialogueScript {
   readonly id: string
@@ -67,17 +71,3 @@ export const runScriptedDialogues = async (
   }
   return scripts.map((s, i) => ({ scriptId: s.id, turns: turns[i]! }))
 }
-
-/** the chat messages for answering `message` after the given exchanges */
-export const historyMessages = (
-  system: string | undefined,
-  history: ReadonlyArray<{ readonly user: string; readonly reply: string }>,
-  message: string
-): Array<ChatMessage> => [
-  ...(system === undefined ? [] : [{ role: "system" as const, content: system }]),
-  ...history.flatMap((t) => [
-    { role: "user" as const, content: t.user },
-    { role: "assistant" as const, content: t.reply }
-  ]),
-  { role: "user" as const, content: message }
-]

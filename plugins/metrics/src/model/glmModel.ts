@@ -16,6 +16,7 @@ import {
   type GlmModel,
   type Tokenizer
 } from "@zaoji/glm-runtime"
+import { historyMessages } from "./chatMessages.js"
 import type { GenerationPrompt, LanguageModel } from "./languageModel.js"
 
 export interface GlmLanguageModel extends LanguageModel {
@@ -37,11 +38,8 @@ export const glmLanguageModel = (
   const promptIds = (prompt: GenerationPrompt, room: number): Array<number> => {
     const messages =
       typeof prompt === "string"
-        ? [{ role: "user" as const, content: prompt }]
-        : [
-            ...prompt.history.flatMap(([q, a]) => [{ role: "user" as const, content: q }, { role: "assistant" as const, content: a }]),
-            { role: "user" as const, content: prompt.query }
-          ]
+        ? historyMessages(undefined, [], prompt)
+        : historyMessages(undefined, prompt.history.map(([user, reply]) => ({ user, reply })), prompt.query)
     const ids = buildGenerationInput(tokenizer, messages, format).ids
     const limit = Math.max(4, maxContext - room)
     if (ids.length <= limit) return ids
