@@ -31,3 +31,9 @@ if (!hasShared && process.env.VITEST !== undefined && !(globalThis as any).__zao
   // eslint-disable-next-line no-console
   console.warn(`[zaoji tests] ${sharedSkipReason}`)
 }
+
+/**
+ * A suite title that carries the skip reason when the fixtures are absent, so the test report says why
+ * a `describe.skipIf(!hasShared)` block did not run.
+ */
+export const sharedSuiteTitle = (title: string): string => (hasShared ? title : `${title} (${sharedSkipReason})`)

@@ -1,6 +1,6 @@
 import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { hasShared, sharedPath } from "@zaoji/testing"
+import { hasShared, sharedSuiteTitle, sharedPath } from "@zaoji/testing"
 import { runStageOnce } from "@zaoji/core"
 import { kgStats, load, loadKg, selectEntries } from "../src/index.js"
 import { kgJsonl, tempDir, writeFile } from "./fixtures.js"
@@ -85,7 +85,7 @@ describe("kg.load stage", () => {
   })
 })
 
-describe.skipIf(!hasShared)("real KG layout", () => {
+describe.skipIf(!hasShared)(sharedSuiteTitle("real KG layout"), () => {
   it("loads the hepatobiliary subset of the shared KG without a bad row", async () => {
     const kg = Either.getOrThrow(await run(loadKg(sharedPath("data", "kg", "medical_kg_hepatobiliary.jsonl"))))
     expect(kg.bad).toBe(0)

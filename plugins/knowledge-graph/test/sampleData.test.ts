@@ -2,7 +2,7 @@ import { join } from "node:path"
 import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { ExamQuestion, QaPair, readRows } from "@zaoji/data"
-import { hasShared, repoRoot, sharedPath } from "@zaoji/testing"
+import { hasShared, sharedSuiteTitle, repoRoot, sharedPath } from "@zaoji/testing"
 import { loadKg, templateQa } from "../src/index.js"
 
 const data = (f: string) => join(repoRoot, "workflows", "data", f)
@@ -45,7 +45,7 @@ describe("shipped sample data", () => {
   })
 })
 
-describe.skipIf(!hasShared)("real data layouts decode with the shared schemas", () => {
+describe.skipIf(!hasShared)(sharedSuiteTitle("real data layouts decode with the shared schemas"), () => {
   it("exam dev set: every row is a valid single-choice question", async () => {
     const r = await Effect.runPromise(Effect.either(readRows(sharedPath("data", "exam", "dev.jsonl"), ExamQuestion)))
     expect(Either.isRight(r)).toBe(true)
