@@ -1,3 +1,4 @@
+import { BlockList, isIP } from "node:net"
 import { Effect } from "effect"
 import { makeFsCheckpoint } from "./checkpoint.js"
 import { redact, redactString } from "./redact.js"
@@ -5,11 +6,28 @@ import type { StageContext } from "./StageContext.js"
 
 export type LogLevel = "debug" | "info" | "warn" | "error"
 
+// 127.0.0.0/8 and ::1; BlockList also matches their IPv4-mapped IPv6 forms (::ffff:127.0.0.1)
+const loopback = new BlockList()
+loopback.addSubnet("127.0.0.0", 8, "ipv4")
+loopback.addAddress("::1", "ipv6")
+
+/**
+ * A URL host (as `new URL(…).hostname` gives it, brackets allowed) that names this machine: an IP
+ * literal inside the loopback ranges, or the name `localhost` itself. Nothing is resolved, and no
+ * other name counts: `127.evil.example` and `x.localhost` are names a DNS server may point anywhere.
+ */
+export const isLoopbackHost = (hostname: string): boolean => {
+  const host = hostname.replace(/^\[(.*)\]$/, "$1")
+  if (host === "localhost") return true
+  const family = isIP(host)
+  return family !== 0 && loopback.check(host, family === 4 ? "ipv4" : "ipv6")
+}
+
 /** Loopback endpoints are always allowed: record text sent there never leaves the machine. */
 export const isLocalEndpoint = (url: string): boolean => {
   try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, "")
-    return host === "localhost" || host === "::1" || /^127\./.test(host) || host.endsWith(".localhost")
+    // the WHATWG parser lower-cases names and normalises IPv4 shorthands (127.1, 0x7f.0.0.1)
+    return isLoopbackHost(new URL(url).hostname)
   } catch {
     return false
   }
