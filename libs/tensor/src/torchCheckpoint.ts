@@ -17,6 +17,12 @@ import { memberData, readAt, readZipDirectory, SIG_LOCAL } from "./zipMembers.js
 
 const supportedList = Object.keys(dtypeBytes).join("|")
 
+/**
+ * Largest `data.pkl` read into memory. ChatGLM-6B's is about 60 KB (a few hundred tensors); a
+ * million tensors take some 100 MB. The bound keeps a damaged size field from asking for gigabytes.
+ */
+export const MAX_PICKLE_BYTES = 256 * 1024 * 1024
+
 /** Strides torch calls contiguous: row-major, except that dimensions of size 1 may have any. */
 const isContiguous = (shape: ReadonlyArray<number>, stride: ReadonlyArray<number>): boolean => {
   if (shape.some((d) => d === 0)) return true
@@ -73,6 +79,12 @@ export const readTorchCheckpoint = (file: string): Map<string, TensorEntry> =>
       if (order !== "little") throw new SafetensorsError("format", file, "checkpoint was written on a big-endian machine; re-save it on a little-endian one or convert to safetensors", undefined, "byteorder \"little\"", JSON.stringify(order))
     }
     const pkl = member("data.pkl")
+    if (pkl.end - pkl.begin > MAX_PICKLE_BYTES) {
+      throw new SafetensorsError(
+        "format", file, `${prefix}data.pkl is ${pkl.end - pkl.begin} bytes; a state dict's pickle (names, shapes, storage keys) is far smaller`,
+        undefined, `at most ${MAX_PICKLE_BYTES} bytes`, `${pkl.end - pkl.begin}`
+      )
+    }
     const root = new PickleReader(readAt(fd, file, pkl.begin, pkl.end - pkl.begin, "data.pkl"), file, `${prefix}data.pkl`).run()
     if (!(root instanceof Map)) throw new SafetensorsError("format", file, "checkpoint holds no state dict", undefined, "a dict of tensor name → tensor", describe(root))
     const storages = new Map<string, { begin: number; end: number }>()

@@ -4,7 +4,13 @@
  * refused by name, never looked up. Tensors come out as inert references to storages by key.
  */
 import { SafetensorsError, type SafetensorsDtype } from "./safetensors.js"
-import { u64 } from "./zipMembers.js"
+
+/**
+ * Widest LONG1/LONG4 integer accepted, in bytes. A state dict's integers are sizes, strides, offsets
+ * and version numbers (64 bits at most); the limit keeps a hostile pickle from asking for a
+ * megabyte-wide integer.
+ */
+export const MAX_LONG_BYTES = 64
 
 /** A global the pickle named; inert: only the allow-listed ones are ever acted on. */
 export class Global {
@@ -97,12 +103,21 @@ export class PickleReader {
     return s
   }
 
-  /** the bytes after a little-endian length of `width` bytes */
+  /** the bytes after a little-endian length of `width` bytes (never more than the pickle holds) */
   private counted(width: 1 | 4 | 8, op: string): Buffer {
     const at = this.need(width, op)
-    const n = width === 1 ? this.b.readUInt8(at) : width === 4 ? this.b.readUInt32LE(at) : u64(this.b, at, this.file)
-    const from = this.need(n, op)
-    return this.b.subarray(from, from + n)
+    const n = width === 1 ? this.b.readUInt8(at) : width === 4 ? this.b.readUInt32LE(at) : this.b.readBigUInt64LE(at)
+    if (n > this.b.length - this.pos) this.fail(`opcode ${op} at byte ${at - 1} claims ${n} bytes, but only ${this.b.length - this.pos} follow`)
+    const from = this.need(Number(n), op)
+    return this.b.subarray(from, from + Number(n))
+  }
+
+  private long(width: 1 | 4, op: string): number {
+    const bytes = this.counted(width, op)
+    if (bytes.length > MAX_LONG_BYTES) {
+      this.fail(`opcode ${op} at byte ${this.pos - bytes.length - width - 1} holds a ${bytes.length}-byte integer; a state dict needs at most ${MAX_LONG_BYTES}`)
+    }
+    return longValue(bytes)
   }
 
   private global(name: string): Global {
@@ -151,7 +166,21 @@ export class PickleReader {
     }
   }
 
+  /** The unpickled value; every way the bytes can be wrong is a `SafetensorsError` naming the file. */
   run(): unknown {
+    try {
+      return this.interpret()
+    } catch (e) {
+      if (e instanceof SafetensorsError) throw e
+      // what the engine itself refuses (a stack past the array limit, a string past V8's longest)
+      // is still the file's fault: say where, not only what
+      const code = (e as NodeJS.ErrnoException)?.code
+      if (e instanceof RangeError || code === "ERR_STRING_TOO_LONG") this.fail(`cannot be read at byte ${this.pos}: ${(e as Error).message}`)
+      throw e
+    }
+  }
+
+  private interpret(): unknown {
     let stack: unknown[] = []
     const marks: unknown[][] = []
     const memo = new Map<number, unknown>()
@@ -233,7 +262,8 @@ export class PickleReader {
           const items = popMark("APPENDS")
           const list = top("APPENDS")
           if (!Array.isArray(list)) this.fail(`APPENDS to ${describe(list)}, not to a list`)
-          list.push(...items)
+          // one at a time: spreading a long MARK run as call arguments overflows the call stack
+          for (const item of items) list.push(item)
           break
         }
         case 0x30: // POP
@@ -264,10 +294,10 @@ export class PickleReader {
           stack.push(this.b.readInt32LE(this.need(4, "BININT")))
           break
         case 0x8a: // LONG1
-          stack.push(longValue(this.counted(1, "LONG1")))
+          stack.push(this.long(1, "LONG1"))
           break
         case 0x8b: // LONG4
-          stack.push(longValue(this.counted(4, "LONG4")))
+          stack.push(this.long(4, "LONG4"))
           break
         case 0x47: // BINFLOAT (big-endian)
           stack.push(this.b.readDoubleBE(this.need(8, "BINFLOAT")))
@@ -342,11 +372,14 @@ export class PickleReader {
   }
 }
 
-/** little-endian two's complement, as LONG1/LONG4 store it */
+/**
+ * Little-endian two's complement, as LONG1/LONG4 store it. One hex parse, linear in the width (a
+ * BigInt shifted byte by byte copies itself each time: quadratic).
+ */
 const longValue = (b: Buffer): number => {
-  let v = 0n
-  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!)
-  if (b.length > 0 && b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length)
+  if (b.length === 0) return 0
+  let v = BigInt(`0x${Buffer.from(b).reverse().toString("hex")}`)
+  if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length)
   return Number(v)
 }
 
@@ -361,6 +394,8 @@ export const describe = (v: unknown, depth = 0): string => {
   if (v instanceof Map) return "a dict"
   if (Array.isArray(v)) return depth > 2 ? "(…)" : `(${v.slice(0, 8).map((x) => describe(x, depth + 1)).join(", ")}${v.length > 8 ? ", …" : ""})`
   if (v instanceof Uint8Array) return `${v.length} bytes`
-  return JSON.stringify(v) ?? String(v)
+  const s = JSON.stringify(v) ?? String(v)
+  // a pickle string may be megabytes long: an error message quotes only its start
+  return s.length > 80 ? `${s.slice(0, 60)}… (${s.length} characters)` : s
 }
 

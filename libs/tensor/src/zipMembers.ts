@@ -33,6 +33,8 @@ const SIG_CENTRAL = 0x02014b50
 export const SIG_LOCAL = 0x04034b50
 const SATURATED32 = 0xffffffff
 
+const MAX_DIRECTORY_BYTES = 256 * 1024 * 1024
+
 export const u64 = (b: Buffer, at: number, file: string): number => {
   const v = b.readBigUInt64LE(at)
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new SafetensorsError("header", file, `ZIP field at byte ${at} is ${v}, beyond what a file here can hold`)
@@ -69,6 +71,10 @@ export const readZipDirectory = (fd: number, file: string, size: number): Map<st
     cdOffset = u64(rec, 48, file)
   } else if (count === 0xffff || cdSize === SATURATED32 || cdOffset === SATURATED32) {
     throw new SafetensorsError("header", file, "ZIP end record defers to a ZIP64 record, but there is no ZIP64 locator")
+  }
+  // 46 bytes per entry plus a name: a million tensors' directory stays well under this
+  if (cdSize > MAX_DIRECTORY_BYTES) {
+    throw new SafetensorsError("header", file, "ZIP central directory is too large to be a checkpoint's", undefined, `at most ${MAX_DIRECTORY_BYTES} bytes`, `${cdSize}`)
   }
   if (cdOffset + cdSize > size) {
     throw new SafetensorsError("truncated", file, "ZIP central directory lies past the end of the file", undefined, `data up to byte ${cdOffset + cdSize}`, `a file of ${size} bytes`)
