@@ -1,3 +1,3 @@
-export { startServer, serverResource } from "./server.js"
+export { bindRefusal, hostHeaderAllowed, ServerOptionsError, startServer, serverResource } from "./server.js"
 export type { ServerOptions, RunningServer } from "./server.js"
 export { decodeChatRequest, ChatCompletionRequest } from "./protocol.js"

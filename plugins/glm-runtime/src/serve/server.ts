@@ -1,14 +1,17 @@
 /**
  * An OpenAI-compatible HTTP server over a `ChatEngine`: `GET /v1/models`, `GET /v1/models/{id}`,
  * `POST /v1/chat/completions` (JSON, or SSE chunks ending with `data: [DONE]` when `stream`).
- * Binds to 127.0.0.1 unless told otherwise. With an API key every /v1 route needs
- * `Authorization: Bearer <key>` (401 otherwise). Bad requests get a 400 JSON error naming the field.
+ * Binds to 127.0.0.1 unless told otherwise; any other address needs an API key. On loopback every
+ * request must name this server in its Host header (a page whose DNS name was rebound to 127.0.0.1
+ * is refused with 421). With an API key every /v1 route needs `Authorization: Bearer <key>` (401
+ * otherwise). Bad requests get a 400 JSON error naming the field; a request for a model other than
+ * the one served gets 404 `model_not_found`, as OpenAI answers it.
  * `close()` stops accepting, lets running requests finish for a grace period, then aborts them.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
-import { InputError } from "@zaoji/core"
+import { InputError, isLoopbackHost } from "@zaoji/core"
 import { Effect, Either, type Scope } from "effect"
 import type { ChatEngine, ChatRequest } from "../chat/engine.js"
 import { ChatInputError } from "../chat/prompt.js"
@@ -28,6 +31,31 @@ export interface ServerOptions {
   readonly log?: (line: string) => void
   /** largest accepted request body (default 1 MiB) */
   readonly maxBodyBytes?: number
+}
+
+/**
+ * Why binding to `host` is refused, or undefined when it is fine: without an API key only loopback
+ * may be bound, since anyone who reaches the port could otherwise read the model's completions.
+ */
+export const bindRefusal = (host: string, apiKey: string | undefined): string | undefined =>
+  isLoopbackHost(host) || (apiKey !== undefined && apiKey !== "")
+    ? undefined
+    : `refusing to listen on ${host} without an API key: every machine that reaches it could use the model. ` +
+      "Give --api-key KEY (or ZAOJI_API_KEY), or bind to 127.0.0.1"
+
+/** A start-up the options forbid (see `bindRefusal`). */
+export class ServerOptionsError extends Error {
+  override readonly name = "ServerOptionsError"
+}
+
+/**
+ * Whether a Host header names this loopback server: a loopback IP literal or `localhost`, with the
+ * port it listens on. Anything else is a name a DNS server chose (rebinding), or no name at all.
+ */
+export const hostHeaderAllowed = (header: string | undefined, port: number): boolean => {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(header ?? "")
+  if (m === null) return false
+  return isLoopbackHost(m[1]!.toLowerCase()) && Number(m[2] ?? 80) === port
 }
 
 export interface RunningServer {
@@ -73,6 +101,15 @@ const readBody = (req: IncomingMessage, limit: number): Promise<string> =>
     req.on("error", reject)
   })
 
+/** the `{id}` of `/v1/models/{id}`; a broken percent-escape is the client's mistake (400) */
+const decodeModelId = (raw: string): string => {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    throw new HttpError(400, `malformed percent-escape in model id ${JSON.stringify(raw)}`, "invalid_request_error", "invalid_path")
+  }
+}
+
 const keyMatches = (header: string | undefined, key: string): boolean => {
   const m = /^Bearer\s+(.+)$/i.exec(header ?? "")
   if (m === null) return false
@@ -96,6 +133,11 @@ const toEngineRequest = (r: ChatCompletionRequest, signal: AbortSignal): ChatReq
 export const startServer = (options: ServerOptions): Promise<RunningServer> => {
   const { engine } = options
   const host = options.host ?? "127.0.0.1"
+  const refusal = bindRefusal(host, options.apiKey)
+  if (refusal !== undefined) return Promise.reject(new ServerOptionsError(refusal))
+  // behind a non-loopback bind the API key is the guard; names there are the operator's business
+  const checkHost = isLoopbackHost(host)
+  let boundPort = -1
   const limit = options.maxBodyBytes ?? 1 << 20
   const created = Math.floor(Date.now() / 1000)
   const inflight = new Set<AbortController>()
@@ -103,6 +145,7 @@ export const startServer = (options: ServerOptions): Promise<RunningServer> => {
   let closing = false
 
   const modelObject = { id: engine.modelId, object: "model", created, owned_by: "zaoji" }
+  const hostAllowed = (header: string | undefined): boolean => hostHeaderAllowed(header, boundPort)
 
   const handleChat = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const raw = await readBody(req, limit)
@@ -158,6 +201,8 @@ export const startServer = (options: ServerOptions): Promise<RunningServer> => {
     const done = (status: number): void => options.log?.(`${req.method} ${path} ${status}`)
     res.on("finish", () => done(res.statusCode))
     const route = async (): Promise<void> => {
+      if (checkHost && !hostAllowed(req.headers.host))
+        throw new HttpError(421, `Host ${JSON.stringify(req.headers.host ?? "")} does not name this server; expected 127.0.0.1:${boundPort} or localhost:${boundPort}`, "invalid_request_error", "wrong_host")
       if (closing) throw new HttpError(503, "server is shutting down", "server_error", "shutting_down")
       if (path === "/health" && req.method === "GET") return sendJson(res, 200, { status: "ok", model: engine.modelId })
       if (!path.startsWith("/v1/")) throw new HttpError(404, `no route ${req.method} ${path}`, "invalid_request_error", "not_found")
@@ -168,8 +213,10 @@ export const startServer = (options: ServerOptions): Promise<RunningServer> => {
         return sendJson(res, 200, { object: "list", data: [modelObject] })
       }
       if (path.startsWith("/v1/models/")) {
-        const id = decodeURIComponent(path.slice("/v1/models/".length))
-        if (id !== engine.modelId) throw new HttpError(404, `model "${id}" does not exist`, "invalid_request_error", "model_not_found")
+        if (req.method !== "GET") throw new HttpError(405, `${req.method} not allowed on ${path}`, "invalid_request_error", "method_not_allowed")
+        const id = decodeModelId(path.slice("/v1/models/".length))
+        if (id !== engine.modelId)
+          throw new HttpError(404, `model ${JSON.stringify(id)} does not exist; this server serves "${engine.modelId}"`, "invalid_request_error", "model_not_found")
         return sendJson(res, 200, modelObject)
       }
       if (path === "/v1/chat/completions") {
@@ -199,6 +246,7 @@ export const startServer = (options: ServerOptions): Promise<RunningServer> => {
     server.listen(options.port ?? 8000, host, () => {
       server.off("error", reject)
       const port = (server.address() as AddressInfo).port
+      boundPort = port
       const urlHost = host.includes(":") ? `[${host}]` : host
       let closed: Promise<void> | undefined
       resolve({
@@ -230,13 +278,15 @@ export const startServer = (options: ServerOptions): Promise<RunningServer> => {
 
 /**
  * `startServer` as a scoped resource for Effect programs (the CLI): closed gracefully when the
- * scope ends (Ctrl-C included). A port that cannot be bound is the user's `InputError`.
+ * scope ends (Ctrl-C included). A port that cannot be bound, or an address that must not be bound
+ * without a key, is the user's `InputError`.
  */
 export const serverResource = (options: ServerOptions): Effect.Effect<RunningServer, InputError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.tryPromise({
       try: () => startServer(options),
       catch: (e) => {
+        if (e instanceof ServerOptionsError) return new InputError({ message: e.message, location: "--host" })
         const err = e as NodeJS.ErrnoException
         const where = `${options.host ?? "127.0.0.1"}:${options.port ?? 8000}`
         return new InputError({
