@@ -24,12 +24,12 @@ export {
   type ChatglmReport
 } from "./text/chatglm.js"
 export { pyRound, pyRoundExact, fsum, npMean } from "./text/numeric.js"
-export { qaMetrics, type QaMetrics } from "./text/qaMetrics.js"
+export { qaMetrics, type QaMetrics, type QaBootstrap } from "./text/qaMetrics.js"
 
 // exam accuracy
 export { cevalPrompt, pickShots, optionLetters, subjectKey, SUBJECT_NAMES, LETTERS, type Letter } from "./exam/prompt.js"
 export { extractAnswer } from "./exam/answerExtract.js"
-export { bootstrapMeanCi, mulberry32, percentileSorted, type Interval } from "./exam/bootstrap.js"
+export { bootstrapMeanCi, bootstrapIntervals, mulberry32, percentileSorted, type Interval } from "./exam/bootstrap.js"
 export {
   evaluateExam,
   scoreExamBatch,
@@ -56,7 +56,21 @@ export { CompareConfig, ExamSetConfig, QaSetConfig, SubjectiveSetConfig, GateCon
 export { compare, compareModels, CompareOutput, type CompareInputs, type CompareDataInputs } from "./compare/stage.js"
 export { openModel, type ModelInput, type OpenedModel } from "./compare/resolveModel.js"
 export { evaluateModel, type ModelScores, type EvalSets } from "./compare/evaluateModel.js"
-export { metricRows, renderMarkdown, renderHtml, type CompareReport, type ReportModel, type MetricRow } from "./compare/report.js"
+export { metricRows, renderMarkdown, renderHtml, gateSentence, leakageSentence, type CompareReport, type ReportModel, type MetricRow } from "./compare/report.js"
+export {
+  displayRows,
+  headlineRows,
+  markdownTable,
+  textTable,
+  formatCell,
+  labelWithN,
+  type MetricValue
+} from "./report/rows.js"
+export { learningOf, noEffectFlags, notLearningFlag, LearningVerdict, type ModelFlag } from "./compare/flags.js"
+// the leakage check: evaluation sets against the training data in each model's lineage
+export { checkLeakage, leakageMessage, LeakageConfig, type LeakageResult, type LeakageCheck, type LeakageSet } from "./leakage/check.js"
+export { trainingLineage, type TrainingLineage, type TrainingSource } from "./leakage/trainingLineage.js"
+export { UnitIndex, unitOf, type EvalItem, type TrainingUnit } from "./leakage/overlap.js"
 export { regressionGate, type GateResult, type GateCheck, type GateSettings } from "./report/gate.js"
 export { barChart, lineChart, type Bar, type Curve } from "./report/svg.js"
 export { modelLineage, lossCurves, type ModelLineage, type DatasetLineage } from "./report/lineage.js"

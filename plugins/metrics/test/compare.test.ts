@@ -55,7 +55,7 @@ describe("metrics.compare", () => {
 
     const md = readFileSync(join(res.dir, "report.md"), "utf8")
     expect(md).toContain("# 对比")
-    expect(md).toContain("| exam acc_norm (loglik) |")
+    expect(md).toContain("| exam acc_norm (loglik), n=4 |")
     expect(md).toContain("key `key-stage1`")
     expect(md).toMatch(/exam: `exam.jsonl` — 4 rows, sha256 `[0-9a-f]{64}`/)
     expect(md).toContain("decoding: greedy, max new tokens 24, seed 0")
@@ -236,9 +236,11 @@ describe("metrics.compare with QA sets wired from upstream stages", () => {
     ])
     expect(metrics.summary).toEqual(v.summary)
     const md = readFileSync(join(res.dir, "report.md"), "utf8")
-    expect(md).toContain("| QA ROUGE-L (ChatGLM, empty as 0) |")
-    expect(md).toContain("| general QA ROUGE-L (ChatGLM, empty as 0) |")
-    expect(md).toContain("| general QA sacreBLEU zh |")
+    // no answer is empty, so the two ChatGLM conventions agree: one row per metric, with its set size
+    expect(md).toContain("| QA ROUGE-L (ChatGLM), n=2 |")
+    expect(md).toContain("| general QA ROUGE-L (ChatGLM), n=2 |")
+    expect(md).not.toContain("skip raising")
+    expect(md).toContain("| general QA sacreBLEU zh, n=2 |")
     expect(md).toContain("- general QA: input `generalQa` (artifact `key-general-test`) `general-test.jsonl` — 2 rows, sha256 `")
     expect(md).toContain("**general QA**")
     expect(readFileSync(join(res.dir, "report.html"), "utf8")).toContain("general QA ROUGE-L char F1")

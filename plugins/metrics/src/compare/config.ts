@@ -1,6 +1,7 @@
 /** Configuration of `metrics.compare` (paths are relative to the workflow folder). */
 import { Schema } from "effect"
 import { LlmEndpoint } from "@zaoji/knowledge-graph"
+import { LEAKAGE_DEFAULTS, LeakageConfig } from "../leakage/check.js"
 
 const PosInt = Schema.Int.pipe(Schema.positive())
 const NonNegInt = Schema.Int.pipe(Schema.nonNegative())
@@ -93,7 +94,13 @@ export const CompareConfig = Schema.Struct({
     }),
     { default: () => ({ resamples: 1000, seed: 1234 }) }
   ),
-  gate: Schema.optional(GateConfig)
+  gate: Schema.optional(GateConfig),
+  /**
+   * the leakage check: every evaluation set against all training data in each model's lineage.
+   * Defaults: { maxFraction: 0, mode: "fail", examples: 3 } — any evaluation item found in a
+   * compared model's training data fails the stage before any model is evaluated.
+   */
+  leakage: Schema.optionalWith(LeakageConfig, { default: () => LEAKAGE_DEFAULTS })
 })
 export type CompareConfig = typeof CompareConfig.Type
 export type CompareConfigEncoded = typeof CompareConfig.Encoded

@@ -156,7 +156,7 @@ export const evaluateModel = (
       // a pair that continues a conversation is asked with its earlier turns, as it was trained
       const prompt = (p: (typeof pairs)[number]): GenerationPrompt => (p.history?.length ? { query: p.question, history: p.history } : p.question)
       const preds = yield* answers(model, name, setName, pairs.map((p) => ({ id: p.id, prompt: prompt(p) })), cfg, ctx)
-      scores[role] = qaMetrics(preds, pairs.map((p) => p.answer))
+      scores[role] = qaMetrics(preds, pairs.map((p) => p.answer), { resamples: cfg.bootstrap.resamples, seed: cfg.bootstrap.seed })
       records[setName] = pairs.map((p, i) => ({
         id: p.id,
         ...(p.history?.length ? { history: p.history } : {}),

@@ -1,13 +1,21 @@
 /**
- * The comparison report: one table of every metric per model (also in metrics.json), bar charts
- * per metric, training-loss curves, the regression gate, lineage of every model and data set, the
- * decoding settings and the metric definitions. Markdown and a self-contained HTML page.
+ * The comparison report, in the order a reader needs it: the headline (the figures the paper
+ * reports, with intervals and set sizes, the forgetting-gate verdict, the leakage verdict and any
+ * flags), then every metric (one row and one chart per metric; both ChatGLM empty-prediction
+ * conventions only where they differ), the leakage figures, training-loss curves, the regression
+ * gate, lineage of every model and data set, the decoding settings and the metric definitions.
+ * Markdown and a self-contained HTML page.
  */
 import { METRIC_DEFINITIONS } from "../report/definitions.js"
 import type { GateResult } from "../report/gate.js"
 import type { DatasetLineage, ModelLineage } from "../report/lineage.js"
+import { displayRows, formatCell, headlineRows, labelWithN, markdownTable, metricRows, type MetricRow } from "../report/rows.js"
 import { barChart, type Curve, escapeXml, lineChart } from "../report/svg.js"
+import type { LeakageResult } from "../leakage/check.js"
 import type { ModelScores } from "./evaluateModel.js"
+import type { ModelFlag } from "./flags.js"
+
+export { metricRows, type MetricRow } from "../report/rows.js"
 
 export interface ReportModel {
   readonly name: string
@@ -26,57 +34,99 @@ export interface CompareReport {
   readonly exam?: { readonly shots: number; readonly target: string; readonly methods: ReadonlyArray<string> }
   readonly general?: { readonly shots: number; readonly target: string; readonly methods: ReadonlyArray<string> }
   readonly gate?: GateResult
+  readonly leakage?: LeakageResult
+  readonly flags?: ReadonlyArray<ModelFlag>
   readonly definitions: typeof METRIC_DEFINITIONS
 }
 
-export interface MetricRow {
-  readonly id: string
-  readonly label: string
-  /** for charts: the axis maximum (e.g. 1 for rates, 100 for percentages) */
-  readonly max?: number
-  readonly values: ReadonlyArray<{ readonly value: number; readonly low?: number; readonly high?: number } | undefined>
-}
-
-/** every metric of the report as rows (models in report order); ids are stable (metrics.json keys) */
-export const metricRows = (models: ReadonlyArray<ReportModel>): Array<MetricRow> => {
-  const rows: Array<MetricRow> = []
-  const add = (id: string, label: string, max: number | undefined, pick: (s: ModelScores) => MetricRow["values"][number]) => {
-    const values = models.map((m) => pick(m.scores))
-    if (values.some((v) => v !== undefined)) rows.push({ id, label, max, values })
-  }
-  for (const set of ["exam", "general"] as const) {
-    const name = set === "exam" ? "exam" : "general"
-    add(`${set}.loglik.acc`, `${name} acc (loglik)`, 1, (s) => {
-      const r = s[set]?.loglik
-      return r && { value: r.acc, low: r.accCi.low, high: r.accCi.high }
-    })
-    add(`${set}.loglik.acc_norm`, `${name} acc_norm (loglik)`, 1, (s) => {
-      const r = s[set]?.loglik
-      return r && r.accNorm !== undefined ? { value: r.accNorm, low: r.accNormCi?.low, high: r.accNormCi?.high } : undefined
-    })
-    add(`${set}.generate.acc`, `${name} acc (generate)`, 1, (s) => {
-      const r = s[set]?.generate
-      return r && { value: r.acc, low: r.accCi.low, high: r.accCi.high }
-    })
-  }
-  for (const [set, prefix, name] of [["qa", "qa", "QA"], ["generalQa", "general_qa", "general QA"]] as const) {
-    for (const k of ["rouge-1", "rouge-2", "rouge-l", "bleu-4"] as const) {
-      add(`${prefix}.chatglm.${k}`, `${name} ${k.toUpperCase()} (ChatGLM, empty as 0)`, 100, (s) => s[set] && { value: s[set].chatglm.emptyAsZero[k] })
-      add(`${prefix}.chatglm_skip.${k}`, `${name} ${k.toUpperCase()} (ChatGLM, skip raising)`, 100, (s) =>
-        s[set] && s[set].chatglm.skipRaising.n > 0 ? { value: s[set].chatglm.skipRaising[k] } : undefined
-      )
-    }
-    add(`${prefix}.sacrebleu_zh`, `${name} sacreBLEU zh`, 100, (s) => s[set] && { value: s[set].sacrebleu.score })
-    add(`${prefix}.rougeL_char`, `${name} ROUGE-L char F1`, 1, (s) => s[set] && { value: s[set].rougeLChar })
-  }
-  add("subjective.score_rate", "subjective score rate", 1, (s) => s.subjective && { value: s.subjective.rate })
-  return rows
-}
-
 const num = (v: number | undefined, digits = 4): string => (v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(digits))
+const pct = (f: number) => `${(100 * f).toFixed(1)}%`
 
-const cell = (v: MetricRow["values"][number]): string =>
-  v === undefined ? "–" : v.low !== undefined && v.high !== undefined ? `${num(v.value)} [${num(v.low)}, ${num(v.high)}]` : num(v.value)
+const gateLabel = (g: GateResult) => (g.passed ? "PASSED" : g.mode === "fail" ? "FAILED" : "FLAGGED")
+const gateMetricName = (g: GateResult) => (g.metric.startsWith("general_qa.") ? g.metric : `general ${g.metric}`)
+
+/** one sentence on the forgetting gate */
+export const gateSentence = (g: GateResult): string => {
+  const checks = g.checks.map((c) => `${c.model} ${num(c.value)} vs ${c.reference} ${num(c.referenceValue)}${c.regressed ? " (regressed)" : ""}`).join("; ")
+  return `**${gateLabel(g)}** — \`${gateMetricName(g)}\`, allowed drop ${g.maxDrop}${checks ? `: ${checks}` : ": no later model had a value to compare"}`
+}
+
+/** one sentence on the leakage check */
+export const leakageSentence = (l: LeakageResult): string => {
+  const files = new Set(l.models.flatMap((m) => m.sources.map((s) => `${s.key}/${s.file}`))).size
+  const sets = [...new Map(l.checks.map((c) => [c.set, `${c.label} (n=${c.n})`])).values()].join(", ")
+  const incomplete = l.complete ? "" : " — **incomplete**: some lineage could not be read (see Leakage)"
+  if (l.verdict === "clean")
+    return files === 0
+      ? `**nothing to compare** — no training data was found in the lineage of the compared models (${sets})${incomplete}`
+      : `**none** — no item of ${sets} is in the training data of any compared model (${files} training file${files === 1 ? "" : "s"} checked)${incomplete}`
+  const worst = l.checks.reduce((a, b) => (b.fraction > a.fraction ? b : a))
+  const what = `${l.checks.filter((c) => c.overlapping > 0).length} set × model pairs overlap; worst ${worst.label} × ${worst.model}: ${worst.overlapping} of ${worst.n} (${pct(worst.fraction)})`
+  return l.verdict === "allowed"
+    ? `**within the allowance** (${pct(l.maxFraction)}) — ${what}${incomplete}`
+    : `**LEAKED** (${l.mode === "fail" ? "fails the stage" : "flagged"}; allowed ${pct(l.maxFraction)}) — ${what}${incomplete}`
+}
+
+/** flags in words: the models' own flags and the lineage the leakage check could not read */
+const allFlags = (r: CompareReport): Array<string> => [
+  ...(r.flags ?? []).map((f) => `**${f.kind}** — ${f.message}`),
+  ...(r.leakage?.models ?? []).flatMap((m) => [
+    ...m.unresolved.map((u) => `**lineage unknown** — ${m.model}: ${u.stage} (${u.key.slice(0, 12)}): ${u.reason}`),
+    ...m.imported.map((i) => `**imported** — ${m.model}: ${i.stage} is an imported checkpoint; what it was trained on is not known here`)
+  ]),
+  ...r.models.flatMap((m) =>
+    (["qa", "generalQa"] as const).flatMap((set) => {
+      const raising = m.scores[set]?.chatglm.raisingPairs.length ?? 0
+      return raising > 0 ? [`**empty answers** — ${m.name}: ${raising} of ${m.scores[set]!.n} ${set === "qa" ? "QA" : "general QA"} answers are empty to rouge_chinese (both conventions shown)`] : []
+    })
+  )
+]
+
+const headlineMarkdown = (r: CompareReport, rows: ReadonlyArray<MetricRow>): Array<string> => {
+  const md = ["## Headline", ""]
+  const head = headlineRows(rows)
+  if (head.length > 0) md.push(...markdownTable(r.models.map((m) => m.name), head, { corner: "figure" }), "")
+  if (r.gate !== undefined) md.push(`- Forgetting gate: ${gateSentence(r.gate)}`)
+  if (r.leakage !== undefined) md.push(`- Evaluation data in training data: ${leakageSentence(r.leakage)}`)
+  const flags = allFlags(r)
+  md.push(flags.length === 0 ? "- Flags: none" : `- Flags:\n${flags.map((f) => `  - ${f}`).join("\n")}`)
+  md.push("", `Brackets: 95% bootstrap intervals (${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}); n: items in the set.`, "")
+  return md
+}
+
+const leakageMarkdown = (l: LeakageResult, models: ReadonlyArray<string>): Array<string> => {
+  const md = ["## Leakage", ""]
+  md.push(
+    `Every evaluation item against all training data in each model's lineage (exact text, and after NFKC, lower case, white space and punctuation removed): ${leakageSentence(l)}. Policy: maxFraction ${l.maxFraction}, mode \`${l.mode}\`.`,
+    ""
+  )
+  const sets = [...new Map(l.checks.map((c) => [c.set, c])).values()]
+  md.push(`| set | ${models.join(" | ")} |`, `| --- | ${models.map(() => "---:").join(" | ")} |`)
+  for (const s of sets)
+    md.push(
+      `| ${s.label}, n=${s.n} | ${models
+        .map((m) => {
+          const c = l.checks.find((x) => x.set === s.set && x.model === m)
+          return c === undefined ? "–" : `${c.overlapping} (${pct(c.fraction)}${c.exact > 0 ? `, ${c.exact} exact` : ""})`
+        })
+        .join(" | ")} |`
+    )
+  md.push("")
+  const examples = l.checks.filter((c) => c.examples.length > 0)
+  if (examples.length > 0) {
+    md.push("Examples:", "")
+    for (const c of examples) for (const e of c.examples) md.push(`- ${c.label} × ${c.model}: \`${e.id}\` "${e.text}" — ${e.level} in ${e.trainedOn}`)
+    md.push("")
+  }
+  md.push("Training data in each model's lineage:", "")
+  for (const m of l.models) {
+    md.push(`- **${m.model}**: ${m.sources.length === 0 ? "none found" : m.sources.map((s) => `${s.stage}/${s.file} (${s.rows} rows, ${s.input} of ${s.trainedBy})`).join(", ")}`)
+    for (const u of m.unresolved) md.push(`  - not read: ${u.stage} (\`${u.key}\`): ${u.reason}`)
+    for (const i of m.imported) md.push(`  - ${i.stage}: imported checkpoint (training data unknown)`)
+  }
+  md.push("")
+  return md
+}
 
 const lineageLines = (m: ReportModel): Array<string> => {
   const l = m.lineage
@@ -89,15 +139,37 @@ const lineageLines = (m: ReportModel): Array<string> => {
   return out
 }
 
-export const renderMarkdown = (r: CompareReport): string => {
-  const rows = metricRows(r.models)
+/** everything after the tables: gate, lineage, settings, definitions (also the HTML's details) */
+const detailsMarkdown = (r: CompareReport): Array<string> => {
   const md: Array<string> = []
-  md.push(`# ${r.title}`, "")
-  md.push("## Results", "")
-  md.push(`| metric | ${r.models.map((m) => m.name).join(" | ")} |`)
-  md.push(`| --- | ${r.models.map(() => "---").join(" | ")} |`)
-  for (const row of rows) md.push(`| ${row.label} | ${row.values.map(cell).join(" | ")} |`)
-  md.push("", "Values in brackets are 95% bootstrap confidence intervals.", "")
+  if (r.gate !== undefined) {
+    const g = r.gate
+    md.push("## Regression gate", "")
+    md.push(`Reference **${g.reference}**, metric \`${gateMetricName(g)}\`, allowed drop ${g.maxDrop}, mode \`${g.mode}\`: **${gateLabel(g)}**`, "")
+    if (g.checks.length === 0) md.push("No later model had a value to compare.", "")
+    for (const c of g.checks) md.push(`- ${c.model}: ${num(c.value)} vs ${num(c.referenceValue)} (drop ${num(c.drop)})${c.regressed ? " — **regressed**" : ""}`)
+    md.push("")
+  }
+  md.push("## Lineage", "", "### Models", "")
+  for (const m of r.models) md.push(...lineageLines(m))
+  md.push("", "### Data sets", "")
+  for (const d of r.datasets)
+    md.push(`- ${d.role}: ${d.artifactKey !== undefined ? `input \`${d.input}\` (artifact \`${d.artifactKey}\`) ` : ""}\`${d.path}\` — ${d.rows} rows, sha256 \`${d.sha256}\``)
+  md.push("", "## Settings", "")
+  md.push(`- decoding: ${r.decoding.strategy}, max new tokens ${r.decoding.maxNewTokens}, seed ${r.decoding.seed}`)
+  md.push(`- bootstrap: ${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}, level ${r.bootstrap.level}`)
+  for (const set of ["exam", "general"] as const) {
+    const s = r[set]
+    if (s) md.push(`- ${set}: ${s.shots}-shot, methods ${s.methods.join(", ")}, loglik target ${s.target}`)
+  }
+  md.push("", "## Metric definitions", "")
+  for (const d of r.definitions) md.push(`- **${d.name}**: ${d.definition}`)
+  md.push("")
+  return md
+}
+
+const bySubjectMarkdown = (r: CompareReport): Array<string> => {
+  const md: Array<string> = []
   for (const set of ["exam", "general"] as const) {
     const subjects = new Set<string>()
     for (const m of r.models) for (const res of Object.values(m.scores[set] ?? {})) for (const k of Object.keys(res?.bySubject ?? {})) subjects.add(k)
@@ -113,45 +185,45 @@ export const renderMarkdown = (r: CompareReport): string => {
       }
     md.push("")
   }
-  if (r.gate !== undefined) {
-    const g = r.gate
-    md.push("## Regression gate", "")
-    md.push(
-      `Reference **${g.reference}**, metric \`${g.metric.startsWith("general_qa.") ? g.metric : `general ${g.metric}`}\`, allowed drop ${g.maxDrop}, mode \`${g.mode}\`: **${g.passed ? "PASSED" : g.mode === "fail" ? "FAILED" : "FLAGGED"}**`,
-      ""
-    )
-    if (g.checks.length === 0) md.push("No later model had a value to compare.", "")
-    for (const c of g.checks)
-      md.push(`- ${c.model}: ${num(c.value)} vs ${num(c.referenceValue)} (drop ${num(c.drop)})${c.regressed ? " — **regressed**" : ""}`)
-    md.push("")
-  }
-  md.push("## Lineage", "", "### Models", "")
-  for (const m of r.models) md.push(...lineageLines(m))
-  md.push("", "### Data sets", "")
-  for (const d of r.datasets)
-    md.push(
-      `- ${d.role}: ${d.artifactKey !== undefined ? `input \`${d.input}\` (artifact \`${d.artifactKey}\`) ` : ""}\`${d.path}\` — ${d.rows} rows, sha256 \`${d.sha256}\``
-    )
-  md.push("", "## Settings", "")
-  md.push(`- decoding: ${r.decoding.strategy}, max new tokens ${r.decoding.maxNewTokens}, seed ${r.decoding.seed}`)
-  md.push(`- bootstrap: ${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}, level ${r.bootstrap.level}`)
-  for (const set of ["exam", "general"] as const) {
-    const s = r[set]
-    if (s) md.push(`- ${set}: ${s.shots}-shot, methods ${s.methods.join(", ")}, loglik target ${s.target}`)
-  }
-  md.push("", "## Metric definitions", "")
-  for (const d of r.definitions) md.push(`- **${d.name}**: ${d.definition}`)
-  md.push("")
+  return md
+}
+
+export const renderMarkdown = (r: CompareReport): string => {
+  const rows = metricRows(r.models)
+  const names = r.models.map((m) => m.name)
+  const md: Array<string> = [`# ${r.title}`, ""]
+  md.push(...headlineMarkdown(r, rows))
+  md.push("## Results", "")
+  md.push(...markdownTable(names, displayRows(rows), { digits: 4 }))
+  md.push(
+    "",
+    "Values in brackets are 95% bootstrap confidence intervals; n is the number of items. A ChatGLM metric is one row when its two empty-prediction conventions agree (no empty answer), two rows where they differ.",
+    ""
+  )
+  md.push(...bySubjectMarkdown(r))
+  if (r.leakage !== undefined) md.push(...leakageMarkdown(r.leakage, names))
+  md.push(...detailsMarkdown(r))
   return md.join("\n")
 }
 
+const htmlTable = (models: ReadonlyArray<string>, rows: ReadonlyArray<MetricRow>, corner: string, digits?: number): string =>
+  `<table><thead><tr><th>${escapeXml(corner)}</th>${models.map((m) => `<th>${escapeXml(m)}</th>`).join("")}</tr></thead><tbody>` +
+  rows.map((row) => `<tr><td>${escapeXml(labelWithN(row))}</td>${row.values.map((v) => `<td>${escapeXml(formatCell(row, v, digits))}</td>`).join("")}</tr>`).join("") +
+  `</tbody></table>`
+
+/** inline markdown emphasis (**x**, `x`) of the verdict sentences as HTML */
+const inlineHtml = (s: string): string =>
+  escapeXml(s).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>").replace(/`([^`]+)`/g, "<code>$1</code>")
+
 export const renderHtml = (r: CompareReport): string => {
   const rows = metricRows(r.models)
+  const shown = displayRows(rows)
+  const names = r.models.map((m) => m.name)
   const e = escapeXml
-  const charts = rows
+  const charts = shown
     .map((row) =>
       barChart(
-        row.label,
+        labelWithN(row),
         r.models.map((m, i) => ({ model: m.name, value: row.values[i]?.value ?? NaN, low: row.values[i]?.low, high: row.values[i]?.high })),
         { max: row.max }
       )
@@ -159,36 +231,51 @@ export const renderHtml = (r: CompareReport): string => {
     .join("\n")
   const curves = r.models.flatMap((m) => m.curves.map((c) => ({ name: `${m.name} ${c.name}`, points: c.points })))
   const lossChart = curves.length > 0 ? lineChart("training loss", curves) : "<p>No training-loss curves were recorded by these models.</p>"
-  const table =
-    `<table><thead><tr><th>metric</th>${r.models.map((m) => `<th>${e(m.name)}</th>`).join("")}</tr></thead><tbody>` +
-    rows.map((row) => `<tr><td>${e(row.label)}</td>${row.values.map((v) => `<td>${e(cell(v))}</td>`).join("")}</tr>`).join("") +
-    `</tbody></table>`
-  // the markdown's prose sections (gate, lineage, settings, definitions) reused as preformatted text
+  const head = headlineRows(rows)
+  const flags = allFlags(r)
+  const verdict = (ok: boolean, text: string) => `<li class="${ok ? "ok" : "bad"}">${text}</li>`
+  const verdicts = [
+    r.gate !== undefined ? verdict(r.gate.passed, `Forgetting gate: ${inlineHtml(gateSentence(r.gate))}`) : "",
+    r.leakage !== undefined ? verdict(r.leakage.verdict === "clean" && r.leakage.complete, `Evaluation data in training data: ${inlineHtml(leakageSentence(r.leakage))}`) : "",
+    flags.length === 0 ? verdict(true, "Flags: none") : verdict(false, `Flags:<ul>${flags.map((f) => `<li>${inlineHtml(f)}</li>`).join("")}</ul>`)
+  ].join("")
   const md = renderMarkdown(r)
-  const tail = md.slice(md.indexOf("## Regression gate") >= 0 ? md.indexOf("## Regression gate") : md.indexOf("## Lineage"))
+  const from = (h: string) => (md.indexOf(h) >= 0 ? md.indexOf(h) : md.length)
+  const leakageMd = r.leakage !== undefined ? md.slice(from("## Leakage"), from("## Regression gate") < md.length ? from("## Regression gate") : from("## Lineage")) : ""
+  const tail = md.slice(Math.min(from("## Regression gate"), from("## Lineage")))
+  const subjects = bySubjectMarkdown(r).join("\n")
   return `<!doctype html>
 <html lang="zh">
 <head><meta charset="utf-8"><title>${e(r.title)}</title>
 <style>
 body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}
+.headline table{font-size:1.1em}.headline td{font-variant-numeric:tabular-nums}
+ul.verdicts{list-style:none;padding-left:0}ul.verdicts>li{margin:.4em 0;padding:.4em .6em;border-left:4px solid #999}
+ul.verdicts>li.ok{border-color:#2e7d32;background:#f1f8f1}ul.verdicts>li.bad{border-color:#b00020;background:#fdf0f2}
 .charts svg{margin:6px;border:1px solid #eee}pre{white-space:pre-wrap;background:#f7f7f7;padding:1em}
-.gate-fail{color:#b00020;font-weight:bold}.gate-pass{color:#1b5e20;font-weight:bold}
+.note{color:#555;font-size:.9em}
 </style></head>
 <body>
 <h1>${e(r.title)}</h1>
-${r.gate ? `<p class="${r.gate.passed ? "gate-pass" : "gate-fail"}">Regression gate: ${r.gate.passed ? "passed" : r.gate.mode === "fail" ? "FAILED" : "flagged"}</p>` : ""}
+<section class="headline">
+<h2>Headline</h2>
+${head.length > 0 ? htmlTable(names, head, "figure") : ""}
+<ul class="verdicts">${verdicts}</ul>
+<p class="note">Brackets: 95% bootstrap intervals (${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}); n: items in the set.</p>
+</section>
 <h2>Results</h2>
-${table}
-<p>Values in brackets are 95% bootstrap confidence intervals.</p>
+${htmlTable(names, shown, "metric", 4)}
+<p class="note">A ChatGLM metric is one row (and one chart) when its two empty-prediction conventions agree, two where they differ.</p>
 <h2>Charts</h2>
 <div class="charts">
 ${charts}
 </div>
 <h2>Training loss</h2>
 <div class="charts">${lossChart}</div>
+${leakageMd ? `<h2>Leakage</h2>\n<pre>${e(leakageMd.replace(/^## Leakage\n+/, ""))}</pre>` : ""}
 <h2>Details</h2>
-<pre>${e(tail)}</pre>
+<pre>${e((subjects ? subjects + "\n" : "") + tail)}</pre>
 </body>
 </html>
 `

@@ -8,7 +8,7 @@
  * in place of `qa.file`) and `generalQa` (general-ability QA, in place of `generalQa.file`).
  */
 import { isAbsolute, join, resolve } from "node:path"
-import { mkdirSync } from "node:fs"
+import { mkdirSync, readFileSync } from "node:fs"
 import { Effect, Schema } from "effect"
 import { type Artifact, InputError, PermanentError, Stage, type StageContext, type StageFailure, writeFileAtomic } from "@zaoji/core"
 import { ExamQuestion, QaPair, type QaDataset, readRows } from "@zaoji/data"
@@ -20,6 +20,9 @@ import { SubjectiveItem, type ScoredItem } from "../judge/scoreRate.js"
 import { CompareConfig, type ExamSetConfig, type QaSetConfig } from "./config.js"
 import { type EvalSets, type ExamSetData, evaluateModel } from "./evaluateModel.js"
 import { type CompareReport, metricRows, renderHtml, renderMarkdown, type ReportModel } from "./report.js"
+import { checkLeakage, leakageMessage, type LeakageResult, type LeakageSet } from "../leakage/check.js"
+import { trainingLineage, type TrainingLineage } from "../leakage/trainingLineage.js"
+import { learningOf, type ModelFlag, noEffectFlags, notLearningFlag } from "./flags.js"
 import { type ModelInput, openModel } from "./resolveModel.js"
 
 export const CompareOutput = Schema.Struct({
@@ -29,7 +32,11 @@ export const CompareOutput = Schema.Struct({
   models: Schema.Array(Schema.String),
   /** metric id → model → value (null where not measured) */
   summary: Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.Number) }) }),
-  gate: Schema.optional(Schema.Struct({ passed: Schema.Boolean, mode: Schema.Literal("fail", "flag"), regressed: Schema.Array(Schema.String) }))
+  gate: Schema.optional(Schema.Struct({ passed: Schema.Boolean, mode: Schema.Literal("fail", "flag"), regressed: Schema.Array(Schema.String) })),
+  /** the leakage check: clean, allowed (within leakage.maxFraction) or leaked (flagged); the largest overlap share */
+  leakage: Schema.optional(Schema.Struct({ verdict: Schema.Literal("clean", "allowed", "leaked"), complete: Schema.Boolean, worstFraction: Schema.Number })),
+  /** what a reader must know: models whose training did not learn, tuned models with no effect */
+  flags: Schema.optional(Schema.Array(Schema.Struct({ model: Schema.String, kind: Schema.Literal("not-learning", "no-effect"), message: Schema.String })))
 })
 export type CompareOutput = typeof CompareOutput.Type
 
@@ -105,6 +112,36 @@ const loadQaSet = (ctx: StageContext, set: (typeof QA_SETS)[number], cfg: QaSetC
     return { pairs, lineage: lineageOf(ctx, set.role, cfg.file, pairs.length) }
   })
 
+/** the evaluation items of every loaded set, as the leakage check compares them */
+const leakageSets = (sets: EvalSets): Array<LeakageSet> => {
+  const out: Array<LeakageSet> = []
+  for (const [id, label] of [["exam", "exam"], ["general", "general exam"]] as const) {
+    const data = sets[id]
+    if (data !== undefined)
+      out.push({
+        id,
+        label,
+        items: data.questions.map((q) => ({ kind: "exam", id: q.id, stem: q.question, options: Object.values(q.options).filter((o) => o.trim() !== "") }))
+      })
+  }
+  for (const [id, label, pairs] of [["qa", "QA", sets.qa], ["general_qa", "general QA", sets.generalQa]] as const)
+    if (pairs !== undefined) out.push({ id, label, items: pairs.map((p) => ({ kind: "qa", id: p.id, question: p.question, answer: p.answer })) })
+  if (sets.subjective !== undefined)
+    out.push({ id: "subjective", label: "subjective", items: sets.subjective.items.map((it) => ({ kind: "qa", id: it.id, question: it.question, answer: it.reference })) })
+  return out
+}
+
+const worstFraction = (l: LeakageResult): number => Math.max(0, ...l.checks.map((c) => c.fraction))
+
+/** a model artifact's output value as its manifest records it (the training verdict may be there) */
+const manifestOutput = (dir: string): unknown => {
+  try {
+    return (JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { output?: unknown }).output
+  } catch {
+    return undefined
+  }
+}
+
 const jsonl = (rows: ReadonlyArray<unknown>) => rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : "")
 
 /** the metrics.json id a gate metric stands for: the short exam names are of the general exam set */
@@ -133,7 +170,8 @@ export const compareModels = <const Names extends readonly [string, ...Array<str
   type Name = keyof CompareInputs<Names> & string
   return Stage.make({
     name: "metrics.compare",
-    version: "2",
+    // 3: the leakage check, QA bootstrap intervals, flags, the headline
+    version: "3",
     config: CompareConfig,
     output: CompareOutput,
     inputs: Stage.inputsWithOptional<CompareInputs<Names>>([...names, ...DATA_INPUTS] as ReadonlyArray<Name>, [...names.slice(1), ...DATA_INPUTS] as ReadonlyArray<Name>),
@@ -219,6 +257,29 @@ export const compareModels = <const Names extends readonly [string, ...Array<str
             )
         }
 
+        // leakage: every evaluation set against each model's training data, before any model is loaded
+        const lineages = new Map<string, TrainingLineage>(wired.map(([n, a]) => [n, trainingLineage(a)]))
+        const leakage = yield* checkLeakage(
+          leakageSets(sets),
+          wired.map(([name]) => ({ name, lineage: lineages.get(name)! })),
+          config.leakage
+        )
+        yield* ctx.metric("leakage", { verdict: leakage.verdict, complete: leakage.complete, worstFraction: worstFraction(leakage) })
+        if (leakage.verdict === "leaked" && leakage.mode === "fail") {
+          // the stage fails, so its artifact is not kept: leave the figures where the user can read them
+          const keep = join(ctx.checkpoint.dir, "failed-report")
+          yield* Effect.try({
+            try: () => {
+              mkdirSync(keep, { recursive: true })
+              writeFileAtomic(join(keep, "leakage.json"), JSON.stringify(leakage, null, 2))
+            },
+            catch: (e) => new PermanentError({ message: `writing the leakage figures failed: ${(e as Error).message}`, cause: e })
+          })
+          return yield* Effect.fail(new InputError({ message: `${leakageMessage(leakage)}
+all figures: ${join(keep, "leakage.json")}`, location: "leakage" }))
+        }
+        if (leakage.verdict !== "clean") yield* ctx.log("warn", "evaluation items found in training data (allowed by leakage settings)", { verdict: leakage.verdict, worstFraction: worstFraction(leakage) })
+
         // models, one at a time (each is freed before the next is loaded)
         const models: Array<ReportModel> = []
         const records: Record<string, Record<string, ReadonlyArray<unknown>>> = {}
@@ -234,6 +295,16 @@ export const compareModels = <const Names extends readonly [string, ...Array<str
           models.push({ name, lineage: modelLineage(artifact), curves: lossCurves(artifact), scores: out.scores })
           records[name] = out.records
         }
+
+        // flags: a training stage that did not learn, a tuned model that answers like its input model
+        const flags: Array<ModelFlag> = [
+          ...wired.flatMap(([name, artifact]) => notLearningFlag(name, learningOf(artifact.value) ?? learningOf(manifestOutput(artifact.dir))) ?? []),
+          ...noEffectFlags(
+            wired.map(([name, a]) => ({ name, key: a.key, ancestors: lineages.get(name)!.ancestors })),
+            records
+          ).map(({ model, kind, message }) => ({ model, kind, message }))
+        ]
+        for (const f of flags) yield* ctx.log("warn", f.message, { model: f.model, flag: f.kind })
 
         // every metric as rows, once: the gate reads one of them, the summary all of them
         const rows = metricRows(models)
@@ -270,6 +341,8 @@ export const compareModels = <const Names extends readonly [string, ...Array<str
           exam: config.exam && { shots: config.exam.shots, target: config.exam.target, methods: config.exam.methods },
           general: config.general && { shots: config.general.shots, target: config.general.target, methods: config.general.methods },
           gate,
+          leakage,
+          flags,
           definitions: METRIC_DEFINITIONS
         }
         const summary: Record<string, Record<string, number | null>> = {}
@@ -306,7 +379,9 @@ export const compareModels = <const Names extends readonly [string, ...Array<str
           metrics: "metrics.json",
           models: models.map((m) => m.name),
           summary,
-          gate: gate && { passed: gate.passed, mode: gate.mode, regressed: gate.checks.filter((c) => c.regressed).map((c) => c.model) }
+          gate: gate && { passed: gate.passed, mode: gate.mode, regressed: gate.checks.filter((c) => c.regressed).map((c) => c.model) },
+          leakage: { verdict: leakage.verdict, complete: leakage.complete, worstFraction: worstFraction(leakage) },
+          flags
         }
         return output
       }) as Effect.Effect<CompareOutput, StageFailure>

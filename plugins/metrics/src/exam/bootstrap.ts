@@ -40,3 +40,38 @@ export const bootstrapMeanCi = (
   const tail = ((1 - level) / 2) * 100
   return { low: percentileSorted(means, tail), high: percentileSorted(means, 100 - tail) }
 }
+
+/**
+ * Seeded percentile bootstrap of several statistics over the same resamples: each resample draws
+ * n item indices with replacement (mulberry32, as `bootstrapMeanCi`), and every statistic is
+ * computed on it — a mean of per-item scores, or a corpus-level score recomputed from the
+ * resampled items (sacreBLEU). The intervals of the statistics are thus paired.
+ */
+export const bootstrapIntervals = <K extends string>(
+  n: number,
+  statistics: Readonly<Record<K, (indices: Int32Array) => number>>,
+  opts: { readonly resamples?: number; readonly seed?: number; readonly level?: number } = {}
+): Record<K, Interval> => {
+  const keys = Object.keys(statistics) as Array<K>
+  const out = {} as Record<K, Interval>
+  if (n === 0) {
+    for (const k of keys) out[k] = { low: NaN, high: NaN }
+    return out
+  }
+  const b = opts.resamples ?? 1000
+  const level = opts.level ?? 0.95
+  const rand = mulberry32(opts.seed ?? 0)
+  const values = Object.fromEntries(keys.map((k) => [k, new Float64Array(b)])) as Record<K, Float64Array>
+  const idx = new Int32Array(n)
+  for (let i = 0; i < b; i++) {
+    for (let j = 0; j < n; j++) idx[j] = Math.floor(rand() * n)
+    for (const k of keys) values[k][i] = statistics[k](idx)
+  }
+  const tail = ((1 - level) / 2) * 100
+  for (const k of keys) {
+    // a statistic undefined on some resamples (e.g. no scorable pair drawn) uses the others
+    const finite = values[k].filter((v) => Number.isFinite(v)).sort()
+    out[k] = { low: percentileSorted(finite, tail), high: percentileSorted(finite, 100 - tail) }
+  }
+  return out
+}
