@@ -3,7 +3,7 @@
  * `model.safetensors.index.json` (or, as the official ChatGLM repositories ship them, PyTorch
  * `pytorch_model.bin` or shards with `pytorch_model.bin.index.json`), tokenizer files, and
  * optionally `zaoji-model.json` naming a base folder and adapters (P-Tuning v2 prefix, freeze
- * delta). Loading base + adapters gives one model. Zaoji itself always writes safetensors.
+ * delta, PEFT LoRA). Loading base + adapters gives one model. Zaoji itself always writes safetensors.
  */
 import * as tf from "@tensorflow/tfjs"
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs"
@@ -26,7 +26,9 @@ import { ConfigError, decodeGlmConfig } from "../model/config.js"
 import { createModel } from "../model/model.js"
 import { baseWeightShapes, isIgnorableTensor, isPrefixTensor, prefixWeightShapes } from "../model/names.js"
 import type { GlmConfig, GlmModel, WeightMap } from "../model/types.js"
+import { mergeLoraInto } from "../model/lora.js"
 import { tokenizerFilesIn } from "../tokenizer/folder.js"
+import { readLoraAdapter } from "./lora.js"
 import { toHost, toTf } from "../weights/tensors.js"
 import { decodeManifest, ModelFolderError, type AdapterRef, type ModelManifest, type ModelManifestEncoded } from "./manifest.js"
 
@@ -160,6 +162,10 @@ export const loadModelFolder = (dirIn: string, options: { readonly prepare?: boo
       const file = join(dir, a.file)
       if (a.type === "prefix") {
         Object.assign(weights, loadAdapterFile(file, prefixWeightShapes(cfg), false))
+      } else if (a.type === "lora") {
+        // merged as it loads (PEFT's merge_and_unload): inference runs at the base model's speed
+        const lora = readLoraAdapter(dir, a, cfg)
+        mergeLoraInto(weights, cfg, lora.settings, lora.tensors)
       } else {
         const shapes = baseWeightShapes(cfg)
         const delta = loadAdapterFile(file, shapes, true)

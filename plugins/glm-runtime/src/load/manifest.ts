@@ -7,9 +7,13 @@
  *       { "type": "prefix", "file": "prefix_encoder.safetensors", "pre_seq_len": 16, "prefix_projection": false },
  *       { "type": "delta",  "file": "delta.safetensors", "mode": "replace" } ] }
  *
+ *       { "type": "lora", "file": "adapter_model.safetensors", "config": "adapter_config.json" } ] }
+ *
  * A prefix adapter holds the P-Tuning v2 encoder (`transformer.prefix_encoder.*`). A delta holds
  * official-name tensors of a freeze-tuned model: "replace" (default) substitutes them for the
- * base's, "add" adds them to the base's.
+ * base's, "add" adds them to the base's. A LoRA adapter is a PEFT adapter (PEFT tensor names and
+ * its `adapter_config.json`); it is merged into the weights it adapts as the folder loads.
+ * Adapters apply in the order listed.
  */
 import { Either, ParseResult, Schema } from "effect"
 
@@ -26,9 +30,16 @@ export const DeltaAdapter = Schema.Struct({
   mode: Schema.optionalWith(Schema.Literal("replace", "add"), { default: () => "replace" as const })
 })
 
+export const LoraAdapter = Schema.Struct({
+  type: Schema.Literal("lora"),
+  file: Schema.optionalWith(Schema.String, { default: () => "adapter_model.safetensors" }),
+  /** PEFT's adapter_config.json, relative to the manifest's folder */
+  config: Schema.optionalWith(Schema.String, { default: () => "adapter_config.json" })
+})
+
 export const ModelManifestSchema = Schema.Struct({
   base: Schema.optionalWith(Schema.String, { default: () => "." }),
-  adapters: Schema.optionalWith(Schema.Array(Schema.Union(PrefixAdapter, DeltaAdapter)), { default: () => [] })
+  adapters: Schema.optionalWith(Schema.Array(Schema.Union(PrefixAdapter, DeltaAdapter, LoraAdapter)), { default: () => [] })
 })
 export type ModelManifest = typeof ModelManifestSchema.Type
 export type ModelManifestEncoded = typeof ModelManifestSchema.Encoded

@@ -4,10 +4,11 @@
  * so only the returned tensors survive.
  */
 import * as tf from "@tensorflow/tfjs"
-import { addRow, embeddingLookup, linear, mulRow } from "@zaoji/tensor"
+import { addRow, embeddingLookup, isRecording, linear, mulRow } from "@zaoji/tensor"
 import { attend, buildMask } from "./attention.js"
 import { dimsOf, type Dims } from "./config.js"
 import { cachedRow, countLeftPad, glm1Row, glm2Row, InputLayoutError, type RowLayout } from "./layout.js"
+import { loraNames, loraScaling } from "./lora.js"
 import { glm1Names, glm2Names } from "./names.js"
 import { prefixForLayer } from "./prefix.js"
 import { applyRotary, ROTATION_KEY, ROTATION_T_KEY, rotaryTables, rotationMatrix } from "./rotary.js"
@@ -23,7 +24,9 @@ class Ctx {
     readonly cfg: GlmConfig,
     readonly d: Dims,
     readonly w: WeightMap,
-    readonly opts: ForwardOptions
+    readonly opts: ForwardOptions,
+    /** per batch row: a hash of its tokens (keys the LoRA dropout masks) */
+    readonly rowKeys: ReadonlyArray<number> = []
   ) {}
 
   get(name: string): tf.Tensor {
@@ -40,12 +43,54 @@ class Ctx {
     const w = this.get(name) as tf.Tensor2D
     const trainable = this.opts.trainable === undefined || this.opts.trainable.has(name)
     const bias = biasName !== undefined ? this.maybe(biasName) : undefined
-    return linear(x, w, {
+    const y = linear(x, w, {
       weightT: trainable ? undefined : this.opts.prepared?.get(name),
       weightGrad: trainable,
       bias
     })
+    const lora = this.cfg.zaoji_lora === undefined ? undefined : this.loraDelta(x, name)
+    return lora === undefined ? y : tf.add(y, lora)
   }
+
+  /** s · B (A dropout(x)) when the weight map holds unmerged LoRA tensors for this linear */
+  private loraDelta(x: tf.Tensor, name: string): tf.Tensor | undefined {
+    const n = loraNames(name)
+    if (this.w[n.a] === undefined) return undefined
+    const s = this.cfg.zaoji_lora!
+    // dropout only while a gradient is recorded (training); evaluation and inference see all of x
+    const xin = s.lora_dropout > 0 && isRecording() ? this.dropout(x, name, s.lora_dropout) : x
+    return tf.mul(this.linear(this.linear(xin, n.a), n.b), loraScaling(s))
+  }
+
+  /**
+   * Inverted dropout with masks drawn from a seed per (row content, linear): every worker shard and
+   * a resumed run draw the same masks for the same example (an example sees the same mask in each
+   * epoch). Rows are right-padded, so a row's real positions get the same mask at any padded length.
+   */
+  private dropout(x: tf.Tensor, name: string, p: number): tf.Tensor {
+    const [rows, width] = x.shape as [number, number]
+    const b = this.rowKeys.length
+    if (b === 0 || rows % b !== 0) throw new Error(`LoRA dropout: ${rows} rows do not split into ${b} batch rows`)
+    const seq = rows / b
+    const salt = hashString(name)
+    const u = tf.concat(this.rowKeys.map((k) => tf.randomUniform([seq, width], 0, 1, "float32", (k ^ salt) >>> 0)), 0)
+    return tf.mul(x, tf.mul(tf.cast(tf.greaterEqual(u, p), "float32"), 1 / (1 - p)))
+  }
+}
+
+const hashString = (s: string): number => {
+  let h = 2166136261
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
+  return h >>> 0
+}
+
+/** A row's tokens without its right padding, hashed. */
+const rowKey = (row: ReadonlyArray<number>, pad: number): number => {
+  let end = row.length
+  while (end > 0 && row[end - 1] === pad) end--
+  let h = 2166136261
+  for (let i = 0; i < end; i++) h = Math.imul(h ^ row[i]!, 16777619)
+  return h >>> 0
 }
 
 // norms take 2-D states; the per-channel weight and bias go through the row ops, whose
@@ -172,8 +217,8 @@ export const forward = (
 
 const forwardUntidied = (cfg: GlmConfig, weights: WeightMap, batch: ForwardBatch, options: ForwardOptions): ForwardOutput => {
   const d = dimsOf(cfg)
-  const c = new Ctx(cfg, d, weights, options)
   const ids = batch.inputIds
+  const c = new Ctx(cfg, d, weights, options, cfg.zaoji_lora !== undefined && cfg.zaoji_lora.lora_dropout > 0 ? ids.map((row) => rowKey(row, cfg.pad_token_id)) : [])
   const b = ids.length
   if (b === 0) throw new InputLayoutError("empty batch")
   const s: number = ids[0].length

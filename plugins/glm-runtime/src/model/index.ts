@@ -7,3 +7,4 @@ export { baseWeightShapes, glm1Names, glm2Names, isIgnorableTensor, isPrefixTens
 export { prefixEncoder, prefixForLayer } from "./prefix.js"
 export { presetConfig, presetNames, type PresetName, type PresetOptions, type PresetSpecialIds } from "./presets.js"
 export { initWeights, type InitOptions } from "./init.js"
+export { fromPeftName, isLoraTensor, LORA_MODULES, loraNames, loraScaling, LoraSelectionError, loraTargets, loraWeightShapes, mergeLoraInto, PEFT_PREFIX, toPeftName } from "./lora.js"

@@ -14,6 +14,22 @@ const Int = Schema.Int
 const PosInt = Schema.Int.pipe(Schema.positive())
 const NullableInt = Schema.optionalWith(Schema.NullOr(Schema.Int), { default: () => null })
 
+/**
+ * Unmerged LoRA adapters of the layer linears (see lora.ts): PEFT's `LoraConfig` fields. Present
+ * only while an adapter trains; never written into a model folder's config.json.
+ */
+export const LoraSettingsSchema = Schema.Struct({
+  r: PosInt,
+  lora_alpha: Schema.Number.pipe(Schema.positive()),
+  lora_dropout: Schema.optionalWith(Schema.Number.pipe(Schema.greaterThanOrEqualTo(0), Schema.lessThan(1)), { default: () => 0 }),
+  /** module names (trailing parts of the module path) or one regular expression over the whole path */
+  target_modules: Schema.Union(Schema.Array(Schema.String), Schema.String),
+  /** layer indices; null = every layer */
+  layers_to_transform: Schema.optionalWith(Schema.NullOr(Schema.Union(Schema.Int, Schema.Array(Schema.Int))), { default: () => null }),
+  use_rslora: Schema.optionalWith(Schema.Boolean, { default: () => false })
+})
+export type LoraSettings = typeof LoraSettingsSchema.Type
+
 /** ChatGLM-6B (`glm1`): official `config.json` fields we use (others are ignored). */
 export const Glm1ConfigSchema = Schema.Struct({
   zaoji_arch: Schema.Literal("glm1"),
@@ -31,7 +47,8 @@ export const Glm1ConfigSchema = Schema.Struct({
   eos_token_id: Int,
   pad_token_id: Int,
   pre_seq_len: NullableInt,
-  prefix_projection: Schema.optionalWith(Schema.Boolean, { default: () => false })
+  prefix_projection: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  zaoji_lora: Schema.optional(LoraSettingsSchema)
 })
 export type Glm1Config = typeof Glm1ConfigSchema.Type
 
@@ -58,6 +75,7 @@ export const Glm2ConfigSchema = Schema.Struct({
   pad_token_id: Int,
   pre_seq_len: NullableInt,
   prefix_projection: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  zaoji_lora: Schema.optional(LoraSettingsSchema),
   // special ids from the official tokenizer (not official config fields)
   mask_token_id: Schema.optional(Int),
   gmask_token_id: Schema.optional(Int),

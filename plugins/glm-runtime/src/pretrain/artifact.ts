@@ -33,7 +33,7 @@ export const ModelArtifact = Schema.Struct({
   model: Schema.String,
   arch: Schema.Literal("glm1", "glm2"),
   /** how the model was made */
-  method: Schema.Literal("pretrain", "import", "ptuning-v2", "freeze"),
+  method: Schema.Literal("pretrain", "import", "ptuning-v2", "freeze", "lora"),
   training: TrainingSummary
 })
 export type ModelArtifact = typeof ModelArtifact.Type

@@ -13,6 +13,7 @@ import { makeTfProgram, shiftedTargets, weightedCrossEntropySum, type TrainProgr
 import { decodeGlmConfig, dimsOf } from "../model/config.js"
 import { forward } from "../model/forward.js"
 import { baseWeightShapes, glm1Names, glm2Names, isIgnorableTensor, isPrefixTensor, prefixWeightShapes } from "../model/names.js"
+import { loraWeightShapes } from "../model/lora.js"
 import { prefixEncoder } from "../model/prefix.js"
 import type { GlmConfig, WeightMap } from "../model/types.js"
 import { initTensor } from "./init.js"
@@ -51,7 +52,8 @@ export const loadStartingTensors = (args: Omit<GlmProgramArgs, "trainable">): { 
   }
   const cfg = args.config !== undefined ? decodeGlmConfig(args.config) : folderCfg
   if (cfg === undefined) throw new Error("a training program needs a model folder or a config")
-  const shapes = { ...baseWeightShapes(cfg), ...prefixWeightShapes(cfg) }
+  // adapter tensors the config asks for: a prefix encoder, unmerged LoRA A/B
+  const shapes = { ...baseWeightShapes(cfg), ...prefixWeightShapes(cfg), ...loraWeightShapes(cfg) }
   // tensors the (possibly overridden) config does not use, e.g. a prefix the config drops
   for (const name of [...out.keys()]) if (shapes[name] === undefined) out.delete(name)
   const initSeed = args.initSeed
