@@ -42,7 +42,7 @@ describe("leakage check in the hepatobiliary wiring (micro workflow, engine)", (
     const metrics = readJson(join(r.evalDir!, "metrics.json"))
     expect(metrics.leakage.verdict).toBe("clean")
     expect(metrics.leakage.complete).toBe(true)
-    expect(metrics.leakage.checks).toHaveLength(2 * 3)
+    expect(metrics.leakage.checks).toHaveLength(3 * 3)
     for (const c of metrics.leakage.checks) expect([c.overlapping, c.exact, c.fraction]).toEqual([0, 0, 0])
     // every training stage's data was found: stage 2 sees its own data, stage 1's and the base's
     const sources = (m: string) => metrics.leakage.models.find((x: any) => x.model === m).sources.map((s: any) => `${s.stage}:${s.input}>${s.trainedBy}`)
@@ -50,7 +50,7 @@ describe("leakage check in the hepatobiliary wiring (micro workflow, engine)", (
     expect(sources("stage1").sort()).toEqual(["base-text:data>base", "general-train:data>medglm-general"])
     expect(sources("stage2").sort()).toEqual(["base-text:data>base", "general-train:data>medglm-general", "specialty-data:data>medglm-h"])
     const md = readFileSync(join(r.evalDir!, "report.md"), "utf8")
-    expect(md).toContain("- Evaluation data in training data: **none** — no item of QA (n=3), general QA (n=")
+    expect(md).toContain("- Evaluation data in training data: **none** — no item of exam (n=3), QA (n=3), general QA (n=")
     expect(md).toMatch(/\| general QA, n=\d+ \| 0 \(0\.0%\) \| 0 \(0\.0%\) \| 0 \(0\.0%\) \|/)
     const manifest = readJson(join(r.evalDir!, "manifest.json"))
     expect(manifest.output.leakage).toEqual({ verdict: "clean", complete: true, worstFraction: 0 })
@@ -84,12 +84,12 @@ describe("leakage check in the hepatobiliary wiring (micro workflow, engine)", (
       ["stage1", "not-learning"],
       ["stage2", "no-effect"]
     ])
-    expect(metrics.flags[1].message).toMatch(/stage2: no effect — all \d+ predictions \(qa, general_qa\) equal those of stage1/)
+    expect(metrics.flags[1].message).toMatch(/^stage2: all \d+ predictions \(exam\.loglik, qa, general_qa\) equal those of stage1, the model it was trained from/)
     // the unchanged model scores exactly like its input model
     expect(metrics.summary["qa.chatglm.rouge-l"].stage2).toBe(metrics.summary["qa.chatglm.rouge-l"].stage1)
     const md = readFileSync(join(r.evalDir!, "report.md"), "utf8")
     expect(md).toContain("**not-learning** — stage1: training loss did not fall (6.1800 → 6.1800")
-    expect(md).toContain("**no-effect** — stage2: no effect")
+    expect(md).toContain("**no-effect** — stage2: all ")
     expect(readJson(join(r.evalDir!, "manifest.json")).output.flags).toEqual(metrics.flags)
     // a tune that trains is not flagged, and a learning verdict is no flag
     const trained = await runMicro("fixed", microDir(), ["medglm-general.learning=learning"])

@@ -73,6 +73,15 @@ export const writeMicroData = (dir: string) => {
   )
   writeFileSync(join(dir, "general_qa.jsonl"), jsonl(["感冒", "发烧", "咳嗽", "失眠", "头痛", "腹泻"].map((s, i) => pair(`g-${i}`, `${s}了怎么办？`, `${s}时多休息，必要时就医${i}。`, "general"))))
   writeFileSync(join(dir, "records_qa.jsonl"), jsonl(organs.map((o, i) => pair(`r-${i}`, `患者右上腹痛${i}天，${o}超声异常。`, `诊断：${o}病变${i}；行手术。`, "records"))))
+  const opts = (a: string, b: string, c: string, d: string) => ({ A: a, B: b, C: c, D: d, E: "" })
+  writeFileSync(
+    join(dir, "exam.jsonl"),
+    jsonl([
+      { id: "e1", question: "胆囊结石首选的检查是", options: opts("腹部B超", "胃镜", "心电图", "脑电图"), answer: "A" },
+      { id: "e2", question: "急性胰腺炎在我国最常见的病因是", options: opts("酗酒", "胆道疾病", "高脂血症", "外伤"), answer: "B" },
+      { id: "e3", question: "肝硬化最常见的并发症是", options: opts("肺炎", "脑梗", "骨折", "上消化道出血"), answer: "D" }
+    ])
+  )
   writeFileSync(join(dir, "base_text.jsonl"), jsonl(["人体由细胞构成。", "血液在血管中流动。", "医生为病人看病。"].map((t, i) => pair(`b-${i}`, `第${i}句`, t, "corpus"))))
 }
 
@@ -103,6 +112,7 @@ export const microWorkflow = (replay: "old" | "fixed") =>
       Metrics.compare,
       {
         title: `micro (${replay} wiring)`,
+        exam: { file: "exam.jsonl" },
         decoding: { maxNewTokens: 12 },
         bootstrap: { resamples: 100 },
         gate: { reference: "stage1", metric: "general_qa.chatglm.rouge-l", maxDrop: 2, mode: "flag" }

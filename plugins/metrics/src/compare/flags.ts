@@ -104,7 +104,7 @@ export const noEffectFlags = (
         kind: "no-effect",
         inputModel: from.name,
         items: n,
-        message: `${m.name}: no effect — all ${n} predictions (${compared.map(([s]) => s).join(", ")}) equal those of ${from.name}, the model it was trained from`
+        message: `${m.name}: all ${n} predictions (${compared.map(([s]) => s).join(", ")}) equal those of ${from.name}, the model it was trained from — tuning changed nothing measurable`
       })
   })
   return flags

@@ -52,7 +52,9 @@ export const barChart = (title: string, bars: ReadonlyArray<Bar>, opts: { readon
       parts.push(
         `<rect x="${x}" y="${y(b.value)}" width="50" height="${top + plotH - y(b.value)}" fill="${colorOf(i)}"><title>${escapeXml(`${b.model}: ${b.value}`)}</title></rect>`
       )
-      parts.push(`<text x="${x + 25}" y="${y(b.value) - 4}" text-anchor="middle" font-size="10" font-family="sans-serif">${fmt(b.value)}${opts.unit ?? ""}</text>`)
+      // the value sits above the bar and its whisker, so the interval never strikes through it
+      const peak = b.high !== undefined && Number.isFinite(b.high) ? Math.max(b.value, b.high) : b.value
+      parts.push(`<text x="${x + 25}" y="${y(peak) - 4}" text-anchor="middle" font-size="10" font-family="sans-serif">${fmt(b.value)}${opts.unit ?? ""}</text>`)
     } else parts.push(`<text x="${x + 25}" y="${top + plotH - 4}" text-anchor="middle" font-size="10" font-family="sans-serif">n/a</text>`)
     if (b.low !== undefined && b.high !== undefined && Number.isFinite(b.low) && Number.isFinite(b.high)) {
       parts.push(`<line x1="${x + 25}" x2="${x + 25}" y1="${y(b.low)}" y2="${y(b.high)}" stroke="#222" stroke-width="1.5"/>`)
