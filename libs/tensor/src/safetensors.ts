@@ -58,6 +58,9 @@ export interface HostTensor {
 }
 
 
+/** The safetensors format's own bound on the JSON header (the reference implementation's MAX_HEADER_SIZE). */
+export const MAX_HEADER_BYTES = 100_000_000
+
 /** Run `fn` on an open weights file and its size, closing it after; an unopenable file is an `io` error. */
 export const withWeightsFile = <A>(file: string, fn: (fd: number, size: number) => A): A => {
   let fd: number
@@ -80,6 +83,9 @@ export const readSafetensorsHeader = (file: string): SafetensorsHeader =>
     const lenBuf = Buffer.alloc(8)
     readSync(fd, lenBuf, 0, 8, 0)
     const headerLen = Number(lenBuf.readBigUInt64LE(0))
+    if (headerLen > MAX_HEADER_BYTES && 8 + headerLen <= size) {
+      throw new SafetensorsError("header", file, "header is too large", undefined, `at most ${MAX_HEADER_BYTES} bytes (the limit of the safetensors format)`, `${headerLen}`)
+    }
     if (8 + headerLen > size) {
       throw new SafetensorsError("truncated", file, `header claims ${headerLen} bytes but the file has only ${size - 8} after the length field`)
     }
@@ -99,20 +105,25 @@ export const readSafetensorsHeader = (file: string): SafetensorsHeader =>
     let metadata: Record<string, string> = {}
     for (const [name, raw] of Object.entries(json as Record<string, any>)) {
       if (name === "__metadata__") {
-        metadata = raw ?? {}
+        if (raw === null) continue
+        if (typeof raw !== "object" || Array.isArray(raw) || Object.values(raw).some((v) => typeof v !== "string")) {
+          throw new SafetensorsError("header", file, "bad __metadata__", undefined, "an object of strings", describeJson(raw))
+        }
+        metadata = raw
         continue
       }
       const dtype = raw?.dtype as SafetensorsDtype
-      if (!(dtype in dtypeBytes)) {
-        throw new SafetensorsError("dtype", file, "unsupported dtype", name, Object.keys(dtypeBytes).join("|"), String(raw?.dtype))
+      // own keys only: "toString" is `in` every object
+      if (typeof dtype !== "string" || !Object.hasOwn(dtypeBytes, dtype)) {
+        throw new SafetensorsError("dtype", file, "unsupported dtype", name, Object.keys(dtypeBytes).join("|"), typeof dtype === "string" ? dtype : describeJson(dtype))
       }
       const shape = raw?.shape
       const offs = raw?.data_offsets
-      if (!Array.isArray(shape) || !shape.every((d: unknown) => Number.isInteger(d) && (d as number) >= 0)) {
-        throw new SafetensorsError("header", file, "bad shape", name, "an array of non-negative integers", JSON.stringify(shape))
+      if (!Array.isArray(shape) || !shape.every((d: unknown) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+        throw new SafetensorsError("header", file, "bad shape", name, "an array of non-negative integers", describeJson(shape))
       }
-      if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((d: unknown) => Number.isInteger(d) && (d as number) >= 0) || offs[1] < offs[0]) {
-        throw new SafetensorsError("header", file, "bad data_offsets", name, "[begin, end] with 0 ≤ begin ≤ end", JSON.stringify(offs))
+      if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((d: unknown) => Number.isSafeInteger(d) && (d as number) >= 0) || offs[1] < offs[0]) {
+        throw new SafetensorsError("header", file, "bad data_offsets", name, "[begin, end] with 0 ≤ begin ≤ end", describeJson(offs))
       }
       const need = numel(shape) * dtypeBytes[dtype]
       if (offs[1] - offs[0] !== need) {
@@ -191,6 +202,12 @@ const readEntries = (header: SafetensorsHeader, names: ReadonlyArray<string>): M
   return out
 }
 
+/** a JSON value from a damaged file, short enough for an error message */
+const describeJson = (v: unknown): string => {
+  const s = typeof v === "object" && v !== null && !Array.isArray(v) ? `an object with keys ${JSON.stringify(Object.keys(v))}` : JSON.stringify(v) ?? String(v)
+  return s.length > 80 ? `${s.slice(0, 60)}… (${s.length} characters)` : s
+}
+
 export interface SafetensorsIndex {
   readonly metadata?: Record<string, unknown>
   readonly weight_map: Record<string, string>
@@ -210,13 +227,16 @@ export const readShardedEntries = (
   } catch (e) {
     throw new SafetensorsError("index", indexFile, `cannot read index: ${(e as Error).message}`)
   }
-  if (typeof index?.weight_map !== "object" || index.weight_map === null) {
-    throw new SafetensorsError("index", indexFile, "missing field", undefined, "\"weight_map\": {tensor: shard file}", JSON.stringify(Object.keys(index ?? {})))
+  if (typeof index?.weight_map !== "object" || index.weight_map === null || Array.isArray(index.weight_map)) {
+    throw new SafetensorsError("index", indexFile, "missing field", undefined, "\"weight_map\": {tensor: shard file}", describeJson(index))
   }
   const dir = dirname(indexFile)
   const shards = new Map<string, ReadonlyMap<string, TensorEntry>>()
   const all = new Map<string, TensorEntry>()
   for (const [name, shard] of Object.entries(index.weight_map)) {
+    if (typeof shard !== "string" || shard === "") {
+      throw new SafetensorsError("index", indexFile, "bad weight_map entry", name, "a shard file name", describeJson(shard))
+    }
     const file = join(dir, shard)
     let entries = shards.get(file)
     if (entries === undefined) {
@@ -283,7 +303,7 @@ export const checkTensorShapes = (
     }
   }
   for (const name of found.keys()) {
-    if (!(name in expected) && !options.ignore?.(name)) {
+    if (!Object.hasOwn(expected, name) && !options.ignore?.(name)) {
       throw new SafetensorsError("unexpected", file, "unexpected tensor (not part of this model's config)", name)
     }
   }

@@ -22,7 +22,10 @@ const checkpoint = (name: string, pickle: Uint8Array, storages: Record<string, U
 const unpickle = (bytes: Uint8Array): unknown => new PickleReader(Buffer.from(bytes), "x.bin", "archive/data.pkl").run()
 const bytes = (...parts: Array<number | Uint8Array>): Buffer => Buffer.concat(parts.map((p) => (typeof p === "number" ? Buffer.from([p]) : Buffer.from(p))))
 
-/** run `fn`, returning its result and the milliseconds it took */
+/**
+ * run `fn`, returning its result and the milliseconds it took (the bounds below are loose for busy
+ * machines: this linear work takes well under a second, the quadratic decoding took minutes)
+ */
 const timed = <A>(fn: () => A): { value: A; ms: number } => {
   const t0 = performance.now()
   const value = fn()
@@ -53,7 +56,7 @@ describe("crafted pickles", () => {
   it("refuses a megabyte-wide LONG4 at once (it took minutes: quadratic decoding)", () => {
     const f = checkpoint("long4.bin", bytes(op.PROTO, 2, long4(Buffer.alloc(1 << 20, 0x41)), op.STOP))
     const { value: e, ms } = timed(() => safetensorsError(() => readTorchCheckpoint(f)))
-    expect(ms).toBeLessThan(2000)
+    expect(ms).toBeLessThan(5000)
     expect(e.kind).toBe("pickle")
     expect(e.message).toContain(f)
     expect(e.message).toMatch(/LONG4 .*1048576-byte integer; a state dict needs at most 64/)
@@ -64,7 +67,7 @@ describe("crafted pickles", () => {
     const pickle = bytes(op.PROTO, 2, op.EMPTY_LIST, op.MARK, op.NONE, dups, op.APPENDS, op.STOP)
     const { value, ms } = timed(() => unpickle(pickle) as unknown[])
     expect(value).toHaveLength(300_001)
-    expect(ms).toBeLessThan(2000)
+    expect(ms).toBeLessThan(5000)
     // as a checkpoint: not a state dict, said briefly (the 300,001 items are not quoted)
     const e = safetensorsError(() => readTorchCheckpoint(checkpoint("dups.bin", pickle)))
     expect([e.kind, e.expected]).toEqual(["format", "a dict of tensor name → tensor"])
@@ -104,7 +107,7 @@ describe("crafted pickles", () => {
     for (const [pickle, message] of cases) {
       const { value: e, ms } = timed(() => safetensorsError(() => unpickle(pickle)))
       expect(e.message).toMatch(message)
-      expect(ms).toBeLessThan(2000)
+      expect(ms).toBeLessThan(5000)
     }
   })
 })
