@@ -1,7 +1,10 @@
 /**
- * `npm run bench [-- SUITE…] [--quick] [--no-torch]`: every benchmark of the project, printed as tables
- * (and written to bench-results/latest.md). Suites: engine, metrics, runtime, training (default: all).
- * The runtime and training suites run the PyTorch reference in the same invocation and print ratios.
+ * `npm run bench [-- SUITE…] [--quick] [--no-torch] [--no-threaded]`: every benchmark of the project,
+ * printed as tables (and written to bench-results/latest.md). Suites: engine, metrics, runtime,
+ * training (default: all). The runtime and training suites run the PyTorch reference doing the same
+ * work in the same invocation and print ratios; `--no-threaded` skips the threaded-WASM measurements.
+ * PyTorch is looked for once, before any suite: when it is missing the install command is printed (or,
+ * on a terminal, offered) and the suites run without the reference.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { cpus } from "node:os"
@@ -9,10 +12,11 @@ import { benchEngine, formatTable } from "./engine.js"
 import { benchMetrics } from "./metrics.js"
 import { benchRuntime, formatRuntimeTable } from "./runtime.js"
 import { benchTraining, formatTrainingBench } from "./training.js"
+import { findTorchPython } from "./torchPython.js"
 
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")
-const torch = !args.includes("--no-torch")
+const threadedThreads = args.includes("--no-threaded") ? 0 : 2
 const suites = args.filter((a) => !a.startsWith("--"))
 const wanted = (s: string) => suites.length === 0 || suites.includes(s)
 const known = ["engine", "metrics", "runtime", "training"]
@@ -23,20 +27,24 @@ if (unknown.length > 0) {
 }
 
 const out: string[] = [`# Zaoji benchmarks — ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, node ${process.version}`, ""]
-const section = (title: string, table: string) => {
-  const block = `## ${title}\n\n\`\`\`\n${table}\n\`\`\`\n`
+const section = (title: string, table: string, markdown = false) => {
+  const block = markdown ? `## ${title}\n\n${table}\n` : `## ${title}\n\n\`\`\`\n${table}\n\`\`\`\n`
   console.log(block)
   out.push(block)
 }
+
+const needsTorch = (wanted("runtime") || wanted("training")) && !args.includes("--no-torch")
+const torch = needsTorch ? await findTorchPython() : false
 
 if (wanted("engine")) section("engine (200 no-op stages; planning over a 256 MiB input)", formatTable(await benchEngine({ stages: quick ? 50 : 200 })))
 if (wanted("metrics")) {
   const rows = await benchMetrics({ pairs: quick ? 1000 : 10_000 })
   section("text metrics", formatTable(rows))
 }
-if (wanted("runtime")) section("GLM runtime, small preset", formatRuntimeTable(await benchRuntime({ quick, anchor: torch, log: (l) => console.error(l) })))
+const log = (l: string) => console.error(l)
+if (wanted("runtime")) section("GLM runtime, small preset", formatRuntimeTable(await benchRuntime({ quick, torch, threadedThreads, log })), true)
 if (wanted("training"))
-  section("training, small preset", formatTrainingBench(await benchTraining({ minSeconds: quick ? 3 : 10, torch, onResult: (r) => console.error(`  measured ${r.mode} × ${r.workers} workers`) })))
+  section("training, small preset", formatTrainingBench(await benchTraining({ minSeconds: quick ? 3 : 10, torch, threadedThreads, onResult: log })), true)
 
 mkdirSync("bench-results", { recursive: true })
 writeFileSync("bench-results/latest.md", out.join("\n"))

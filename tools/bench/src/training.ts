@@ -1,62 +1,67 @@
 /**
  * Training throughput on the `small` preset (glm1: vocab 8000, hidden 256, 8 heads, 6 layers,
  * ffn 1024; batch 8 × 128 tokens, loss on the answer half) for full, freeze (last 2 of 6 layers)
- * and prefix (pre_seq_len 16) training: tokens/s, achieved GFLOP/s and peak memory, each beside
- * PyTorch's figure for the same work from the shared anchor script, run in the same invocation.
+ * and prefix (pre_seq_len 16) training: tokens/s, GFLOP/s and peak memory, beside PyTorch doing the
+ * same work at the same number of threads, in the same invocation.
  *
- *   node --import tsx tools/bench/src/training.ts [--workers 1,2] [--seconds 10] [--no-torch]
+ * Same work on both sides: the LM head runs only on the positions that have a target (65 of 128 per
+ * row here), in Zaoji's training program and in torch_bench.py alike; GFLOP/s are counted from that
+ * work with one formula (flops.ts). Threads: WASM runs one thread per instance in Node, so Zaoji uses
+ * two cores with two data-parallel workers (each its own instance) or with one instance of the
+ * threaded SIMD build on two threads; PyTorch is timed with the same thread count. Per mode the
+ * sides alternate (Zaoji 1 worker, PyTorch 1 thread, Zaoji 2 workers, PyTorch 2 threads, Zaoji
+ * threaded), so a noisy neighbour hits both alike.
+ *
+ *   node --import tsx tools/bench/src/training.ts [--workers 1,2] [--modes full,freeze] [--seconds 10] [--no-torch] [--no-threaded]
  */
-import { execFileSync } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { loadavg, cpus } from "node:os"
 import { pathToFileURL } from "node:url"
 import { glmProgramModule, presetConfig, baseWeightShapes, type GlmConfig } from "@zaoji/glm-runtime"
 import { useBackend } from "@zaoji/tensor"
-import { hasShared, sharedPath } from "@zaoji/testing"
 import { adamwStep, initAdamWState, localEngine, Rng, startWorkerPool, createLocalProgram, type GradientEngine, type TokenExample } from "@zaoji/training"
+import { modelSizes, targetRows, trainStepFlops, type TrainMode } from "./flops.js"
+import { referenceFolder, torchTrain, type TorchShape, type TorchTrainResult } from "./torchBench.js"
+import { findTorchPython, type TorchPython } from "./torchPython.js"
+import { runThreadedChild } from "./threadedChild.js"
 
-export type TrainMode = "full" | "freeze" | "prefix"
+export type { TrainMode } from "./flops.js"
 
-export interface BenchShape {
-  readonly vocab: number
-  readonly hidden: number
-  readonly heads: number
-  readonly layers: number
-  readonly ffn: number
-  readonly seq: number
-  readonly batch: number
-  readonly freezeLayers: number
-  readonly preSeqLen: number
-}
+export type BenchShape = TorchShape
 
 export const smallShape: BenchShape = { vocab: 8000, hidden: 256, heads: 8, layers: 6, ffn: 1024, seq: 128, batch: 8, freezeLayers: 2, preSeqLen: 16 }
 
 export interface ModeResult {
   readonly mode: TrainMode
+  /** data-parallel workers (WASM instances) */
   readonly workers: number
+  /** threads per instance */
+  readonly threads: number
   readonly steps: number
   readonly secondsPerStep: number
   readonly tokensPerSecond: number
   readonly gflopPerSecond: number
-  readonly flopPerToken: number
+  /** FLOPs of one step, counted from the work (flops.ts) */
+  readonly flopPerStep: number
+  /** positions through the LM head per step */
+  readonly headRows: number
   readonly trainableParams: number
   readonly peakRssBytes: number
   readonly startupSeconds: number
 }
 
-export interface TorchResult {
-  readonly mode: string
-  readonly tokens_per_s: number
-  readonly gflops_per_s: number
-  readonly s_per_step: number
+export interface TorchModeResult extends TorchTrainResult {
+  readonly tokensPerSecond: number
+  readonly gflopPerSecond: number
 }
 
 export interface TrainingBench {
   readonly shape: BenchShape
   readonly results: ReadonlyArray<ModeResult>
-  /** torch figures by mode, or why there are none */
-  readonly torch: { readonly results: ReadonlyArray<TorchResult>; readonly threads: number; readonly version: string } | { readonly unavailable: string }
+  /** PyTorch figures (by mode and threads) and version, or why there are none */
+  readonly torch: { readonly results: ReadonlyArray<TorchModeResult>; readonly version: string } | { readonly unavailable: string }
+  /** why the threaded WASM rows are missing, when they are */
+  readonly threadedUnavailable?: string
+  readonly loadAverage: number
 }
 
 const configFor = (s: BenchShape, mode: TrainMode): GlmConfig => {
@@ -64,22 +69,9 @@ const configFor = (s: BenchShape, mode: TrainMode): GlmConfig => {
   return { ...base, vocab_size: s.vocab, hidden_size: s.hidden, num_attention_heads: s.heads, num_layers: s.layers, inner_hidden_size: s.ffn } as GlmConfig
 }
 
-/** The anchor's FLOP model (matmul FLOPs per trained token), so GFLOP/s figures compare like for like. */
-export const flopPerToken = (s: BenchShape, cfg: GlmConfig, mode: TrainMode): number => {
-  const shapes = baseWeightShapes(cfg)
-  const count = (pred: (n: string) => boolean) =>
-    Object.entries(shapes).filter(([n]) => pred(n)).reduce((a, [, sh]) => a + sh.reduce((x, y) => x * y, 1), 0)
-  const N = count((n) => !n.startsWith("transformer.word_embeddings."))
-  const head = count((n) => n.startsWith("lm_head"))
-  const last = Array.from({ length: s.freezeLayers }, (_, i) => `transformer.layers.${s.layers - s.freezeLayers + i}.`)
-  const Nk = count((n) => last.some((p) => n.startsWith(p)))
-  const ctx = s.seq + (mode === "prefix" ? s.preSeqLen : 0)
-  const attnFwd = 4 * s.layers * ctx * s.hidden
-  const attnFwdK = 4 * s.freezeLayers * ctx * s.hidden
-  if (mode === "full") return 6 * N + 3 * attnFwd
-  if (mode === "freeze") return 2 * N + 2 * head + 4 * Nk + attnFwd + 2 * attnFwdK
-  return 4 * N + 3 * attnFwd
-}
+/** FLOPs of one training step of `s` in `mode` whose batch has `headRows` positions with a target. */
+export const stepFlops = (s: BenchShape, mode: TrainMode, headRows: number): number =>
+  trainStepFlops(modelSizes(configFor(s, mode), s.freezeLayers), mode, s.batch * s.seq, headRows, s.seq + (mode === "prefix" ? s.preSeqLen : 0))
 
 const trainableNames = (s: BenchShape, cfg: GlmConfig, mode: TrainMode): string[] => {
   const names = Object.keys(baseWeightShapes(cfg))
@@ -89,8 +81,8 @@ const trainableNames = (s: BenchShape, cfg: GlmConfig, mode: TrainMode): string[
   return names.filter((n) => last.some((p) => n.startsWith(p)))
 }
 
-/** Random batches laid out as the anchor's: prompt half, [gMASK, <bos>], answer half with loss. */
-const batches = (s: BenchShape, cfg: GlmConfig, count: number): TokenExample[][] => {
+/** Random batches laid out as the PyTorch side's: prompt half, [gMASK, <bos>], answer half with loss. */
+export const benchBatches = (s: BenchShape, cfg: GlmConfig, count: number): TokenExample[][] => {
   const c = cfg as { gmask_token_id: number; bos_token_id: number }
   const rng = new Rng(0)
   const half = s.seq / 2
@@ -106,6 +98,7 @@ const batches = (s: BenchShape, cfg: GlmConfig, count: number): TokenExample[][]
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
+/** Zaoji on the current backend: `workers` data-parallel workers (1: the calling thread). */
 export const benchMode = async (s: BenchShape, mode: TrainMode, workers: number, minSeconds: number, minSteps = 5): Promise<ModeResult> => {
   const cfg = configFor(s, mode)
   const trainable = trainableNames(s, cfg, mode)
@@ -116,7 +109,7 @@ export const benchMode = async (s: BenchShape, mode: TrainMode, workers: number,
   try {
     const params = await engine.initial()
     const adam = initAdamWState(params)
-    const data = batches(s, cfg, 4)
+    const data = benchBatches(s, cfg, 4)
     let version = 0
     let peak = process.memoryUsage().rss
     const step = async (i: number) => {
@@ -137,18 +130,20 @@ export const benchMode = async (s: BenchShape, mode: TrainMode, workers: number,
       n++
     }
     const spStep = median(times)
-    const tokens = s.batch * s.seq
-    const fpt = flopPerToken(s, cfg, mode)
-    const trainableParams = trainable.reduce((a, name) => a + (params[name]?.length ?? 0), 0)
+    // every batch has the same layout, so the same number of head rows
+    const headRows = targetRows(data[0]!.map((e) => e.labels))
+    const flop = stepFlops(s, mode, headRows)
     return {
       mode,
       workers,
+      threads: 1,
       steps: n,
       secondsPerStep: spStep,
-      tokensPerSecond: tokens / spStep,
-      gflopPerSecond: (fpt * tokens) / spStep / 1e9,
-      flopPerToken: fpt,
-      trainableParams,
+      tokensPerSecond: (s.batch * s.seq) / spStep,
+      gflopPerSecond: flop / spStep / 1e9,
+      flopPerStep: flop,
+      headRows,
+      trainableParams: trainable.reduce((a, name) => a + (params[name]?.length ?? 0), 0),
       peakRssBytes: peak,
       startupSeconds
     }
@@ -157,93 +152,103 @@ export const benchMode = async (s: BenchShape, mode: TrainMode, workers: number,
   }
 }
 
-/** Run the PyTorch anchor (if python3 with torch is installed) for the same shape and modes. */
-export const runTorchAnchor = (s: BenchShape, modes: ReadonlyArray<TrainMode>, minSeconds: number): TrainingBench["torch"] => {
-  if (!hasShared) return { unavailable: "the shared anchors folder is not present" }
-  const script = sharedPath("anchors", "torch_train_bench.py")
-  if (!existsSync(script)) return { unavailable: `${script} is missing` }
-  // a version manager's python3 may shadow the system one that has the distribution's torch
-  const python = [process.env.ZAOJI_TORCH_PYTHON, "python3", "/usr/bin/python3"].find((p) => {
-    if (p === undefined || p === "") return false
-    try {
-      execFileSync(p, ["-c", "import torch"], { stdio: "ignore" })
-      return true
-    } catch {
-      return false
-    }
-  })
-  if (python === undefined) return { unavailable: "PyTorch is not installed (apt-get install -y python3-torch libopenblas0-openmp, or set ZAOJI_TORCH_PYTHON)" }
-  const dir = mkdtempSync(join(tmpdir(), "zaoji-torch-"))
-  try {
-    const out = join(dir, "torch.json")
-    execFileSync(
-      python,
-      [script, "--json", out, "--modes", modes.join(","), "--vocab", `${s.vocab}`, "--hidden", `${s.hidden}`, "--heads", `${s.heads}`, "--layers", `${s.layers}`,
-        "--ffn", `${s.ffn}`, "--seq", `${s.seq}`, "--batch", `${s.batch}`, "--freeze-layers", `${s.freezeLayers}`, "--pre-seq-len", `${s.preSeqLen}`,
-        "--threads", "2", "--min-seconds", `${minSeconds}`],
-      { stdio: ["ignore", "ignore", "inherit"] }
-    )
-    const j = JSON.parse(readFileSync(out, "utf8"))
-    return { results: j.results, threads: j.threads, version: j.torch }
-  } catch (e) {
-    return { unavailable: `the anchor failed: ${(e as Error).message.split("\n")[0]}` }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
-
-export const benchTraining = async (options: {
+export interface TrainingBenchOptions {
   readonly shape?: BenchShape
   readonly modes?: ReadonlyArray<TrainMode>
+  /** data-parallel worker counts (each also the PyTorch thread count it is compared with) */
   readonly workers?: ReadonlyArray<number>
   readonly minSeconds?: number
-  readonly torch?: boolean
+  /** the Python with torch (from findTorchPython), or false to skip the reference */
+  readonly torch?: TorchPython | false
+  /** also time one instance of the threaded SIMD build with this many threads (0: skip) */
+  readonly threadedThreads?: number
   /** called with each result as it is measured */
-  readonly onResult?: (r: ModeResult) => void
-} = {}): Promise<TrainingBench> => {
-  const shape = options.shape ?? smallShape
-  const modes = options.modes ?? ["full", "freeze", "prefix"]
-  await useBackend("wasm")
-  const results: ModeResult[] = []
-  for (const mode of modes) {
-    for (const w of options.workers ?? [1, 2]) {
-      const r = await benchMode(shape, mode, w, options.minSeconds ?? 10)
-      results.push(r)
-      options.onResult?.(r)
-    }
-  }
-  const torch = options.torch === false ? { unavailable: "skipped (--no-torch)" } : runTorchAnchor(shape, modes, options.minSeconds ?? 10)
-  return { shape, results, torch }
+  readonly onResult?: (line: string) => void
 }
 
-export const formatTrainingBench = (b: TrainingBench): string => {
-  const lines: string[] = []
-  const s = b.shape
-  lines.push(`training, glm1 vocab ${s.vocab} hidden ${s.hidden} layers ${s.layers} ffn ${s.ffn}, batch ${s.batch}×${s.seq} (wasm backend)`)
-  const torchBy = new Map("results" in b.torch ? b.torch.results.map((r) => [r.mode, r] as const) : [])
-  lines.push("mode    workers  tok/s   GFLOP/s  s/step  peak RSS  startup | torch tok/s  GFLOP/s | ratio tok/s")
-  for (const r of b.results) {
-    const t = torchBy.get(r.mode)
-    lines.push(
-      [
-        r.mode.padEnd(7),
-        String(r.workers).padStart(7),
-        r.tokensPerSecond.toFixed(0).padStart(6),
-        r.gflopPerSecond.toFixed(1).padStart(8),
-        r.secondsPerStep.toFixed(3).padStart(7),
-        `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`.padStart(9),
-        `${r.startupSeconds.toFixed(1)} s`.padStart(8),
-        "|",
-        (t ? t.tokens_per_s.toFixed(0) : "-").padStart(11),
-        (t ? t.gflops_per_s.toFixed(1) : "-").padStart(8),
-        "|",
-        t ? (r.tokensPerSecond / t.tokens_per_s).toFixed(2) : "-"
-      ].join(" ")
-    )
+export const benchTraining = async (options: TrainingBenchOptions = {}): Promise<TrainingBench> => {
+  const shape = options.shape ?? smallShape
+  const modes = options.modes ?? ["full", "freeze", "prefix"]
+  const workerCounts = options.workers ?? [1, 2]
+  const minSeconds = options.minSeconds ?? 10
+  const threadedThreads = options.threadedThreads ?? 2
+  const say = options.onResult ?? (() => {})
+  await useBackend("wasm")
+  const torchPy = options.torch === false ? { unavailable: "skipped (--no-torch)" } : (options.torch ?? (await findTorchPython()))
+  const folder = "python" in torchPy ? referenceFolder() : torchPy
+  let torchFailure: string | undefined = "python" in torchPy && "folder" in folder ? undefined : "unavailable" in folder ? folder.unavailable : "skipped"
+  let threadedFailure: string | undefined = threadedThreads > 0 ? undefined : "skipped"
+  let version = ""
+  const results: ModeResult[] = []
+  const torchResults: TorchModeResult[] = []
+  const torchRun = (mode: TrainMode, threads: number) => {
+    if (torchFailure !== undefined || !("python" in torchPy) || !("folder" in folder)) return
+    try {
+      const t = torchTrain(torchPy.python, folder.folder, shape, mode, threads, minSeconds)
+      version = t.torch
+      for (const r of t.results) {
+        const flop = stepFlops(shape, mode, r.head_rows_per_step)
+        torchResults.push({ ...r, tokensPerSecond: r.tokens_per_step / r.s_per_step, gflopPerSecond: flop / r.s_per_step / 1e9 })
+        say(`  PyTorch ${mode}, ${threads} thread(s): ${(r.tokens_per_step / r.s_per_step).toFixed(0)} tok/s`)
+      }
+    } catch (e) {
+      torchFailure = (e as Error).message
+    }
   }
-  if ("unavailable" in b.torch) lines.push(`torch: no figures — ${b.torch.unavailable}`)
-  else lines.push(`torch ${b.torch.version}, ${b.torch.threads} threads, same invocation`)
-  return lines.join("\n")
+  for (const mode of modes) {
+    for (const w of workerCounts) {
+      const r = await benchMode(shape, mode, w, minSeconds)
+      results.push(r)
+      say(`  Zaoji ${mode}, ${w} worker(s) × 1 thread: ${r.tokensPerSecond.toFixed(0)} tok/s`)
+      torchRun(mode, w)
+    }
+    if (threadedFailure === undefined) {
+      try {
+        const r = await runThreadedChild<ModeResult>(["train", "--threads", `${threadedThreads}`, "--mode", mode, "--seconds", `${minSeconds}`])
+        results.push(r)
+        say(`  Zaoji ${mode}, 1 instance × ${r.threads} threads (threaded WASM): ${r.tokensPerSecond.toFixed(0)} tok/s`)
+        if (!workerCounts.includes(threadedThreads)) torchRun(mode, threadedThreads)
+      } catch (e) {
+        threadedFailure = (e as Error).message
+      }
+    }
+  }
+  return {
+    shape,
+    results,
+    torch: torchFailure === undefined ? { results: torchResults, version } : { unavailable: torchFailure },
+    ...(threadedFailure !== undefined ? { threadedUnavailable: threadedFailure } : {}),
+    loadAverage: loadavg()[0]!
+  }
+}
+
+const fmt = (v: number) => Math.round(v).toLocaleString("en-US")
+
+/** The training table (markdown); ratio = Zaoji / PyTorch at the same total threads (> 1: Zaoji faster). */
+export const formatTrainingBench = (b: TrainingBench): string => {
+  const s = b.shape
+  const torch = "results" in b.torch ? b.torch.results : []
+  const lines = [
+    `| training, \`small\` preset, batch ${s.batch} × ${s.seq}, same work both sides | Zaoji threads | Zaoji | PyTorch, same threads | ratio | Zaoji peak RSS |`,
+    "| --- | --- | ---: | ---: | ---: | ---: |"
+  ]
+  const modeName = (m: TrainMode) => (m === "full" ? "full" : m === "freeze" ? `freeze (last ${s.freezeLayers} of ${s.layers} layers)` : `prefix (pre_seq_len ${s.preSeqLen})`)
+  let lastMode: TrainMode | undefined
+  for (const r of b.results) {
+    const threads = r.workers * r.threads
+    const t = torch.find((x) => x.mode === r.mode && x.threads === threads)
+    const how = r.threads > 1 ? `1 instance × ${r.threads} threads (threaded WASM)` : `${r.workers} worker${r.workers > 1 ? "s" : ""} × 1 thread`
+    lines.push(
+      `| ${r.mode === lastMode ? "" : modeName(r.mode)} | ${how} | ${fmt(r.tokensPerSecond)} tok/s (${r.gflopPerSecond.toFixed(1)} GFLOP/s) | ${t ? `${fmt(t.tokensPerSecond)} tok/s (${t.gflopPerSecond.toFixed(1)} GFLOP/s), ${t.threads} thread${t.threads > 1 ? "s" : ""}` : "–"} | ${t ? (r.tokensPerSecond / t.tokensPerSecond).toFixed(2) : "–"} | ${(r.peakRssBytes / 2 ** 30).toFixed(1)} GiB |`
+    )
+    lastMode = r.mode
+  }
+  const headRows = b.results[0]?.headRows
+  const notes = [
+    `LM head on the ${headRows ?? "same"} positions per step that have a target (of ${s.batch * s.seq}), both sides; GFLOP/s counted from that work, one formula for both sides. Median step (forward, backward, AdamW).`,
+    `${"version" in b.torch ? `PyTorch ${b.torch.version}, timed right after the Zaoji row it is compared with` : `PyTorch: ${b.torch.unavailable}`}; ${b.threadedUnavailable !== undefined ? `threaded WASM: ${b.threadedUnavailable}; ` : ""}load average ${b.loadAverage.toFixed(1)} on ${cpus().length} CPUs.`
+  ]
+  return [...lines, "", ...notes].join("\n")
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
@@ -251,15 +256,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     const i = process.argv.indexOf(name)
     return i >= 0 ? process.argv[i + 1] : undefined
   }
-  const workers = arg("--workers")?.split(",").map(Number)
-  const modes = arg("--modes")?.split(",") as TrainMode[] | undefined
-  const seconds = arg("--seconds") ? Number(arg("--seconds")) : undefined
   const b = await benchTraining({
-    workers,
-    modes,
-    minSeconds: seconds,
-    torch: !process.argv.includes("--no-torch"),
-    onResult: (r) => process.stderr.write(`measured ${r.mode} × ${r.workers} worker(s): ${r.tokensPerSecond.toFixed(0)} tok/s\n`)
+    workers: arg("--workers")?.split(",").map(Number),
+    modes: arg("--modes")?.split(",") as TrainMode[] | undefined,
+    minSeconds: arg("--seconds") ? Number(arg("--seconds")) : undefined,
+    torch: process.argv.includes("--no-torch") ? false : undefined,
+    threadedThreads: process.argv.includes("--no-threaded") ? 0 : 2,
+    onResult: (l) => process.stderr.write(`${l}\n`)
   })
   console.log(formatTrainingBench(b))
   if (process.argv.includes("--json")) console.log(JSON.stringify(b))
