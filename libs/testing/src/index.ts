@@ -1,2 +1,3 @@
 export * from "./sharedFixtures.js"
 export * from "./llmServer.js"
+export * from "./allClose.js"

@@ -16,6 +16,7 @@ import { lrAt, type LrScheduleKind } from "./schedule.js"
 import { Rng } from "./rng.js"
 import type { TokenExample } from "./batch.js"
 import { decodeF32Blob, encodeF32Blob } from "./stateCodec.js"
+import { learningVerdict, type LearningVerdict } from "./learning.js"
 
 export interface TrainerConfig {
   readonly batchSize: number
@@ -95,6 +96,8 @@ export interface TrainResult {
   readonly tokensPerSecond: number
   readonly peakRssBytes: number
   readonly peakTensorBytes: number
+  /** whether the loss fell beyond noise (first vs last window); undefined for too short a curve */
+  readonly learning: LearningVerdict | undefined
 }
 
 export interface TrainInput {
@@ -368,6 +371,8 @@ export const train = (input: TrainInput): Effect.Effect<TrainResult, PermanentEr
       seconds,
       tokensPerSecond: seconds > 0 ? tokensProcessed / seconds : 0,
       peakRssBytes: peakRss,
-      peakTensorBytes
+      peakTensorBytes,
+      // steps without a loss target carry no loss (NaN with 0 targets): they say nothing about learning
+      learning: learningVerdict(st.lossCurve.filter((r) => r.targets > 0).map((r) => r.loss))
     }
   })

@@ -1,16 +1,10 @@
 import { describe, expect, it } from "vitest"
 import { readFileSync } from "node:fs"
 import { readSafetensors } from "@zaoji/tensor"
-import { hasShared, sharedPath, sharedSkipReason } from "@zaoji/testing"
+import { expectAllClose, hasShared, sharedPath, sharedSuiteTitle } from "@zaoji/testing"
 import { adamwStep, initAdamWState } from "../src/index.js"
 
-const maxAbs = (a: Float32Array, b: Float32Array) => {
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
-  return m
-}
-
-describe.skipIf(!hasShared)(`AdamW against torch.optim.AdamW (golden adamw_unit) ${hasShared ? "" : sharedSkipReason}`, () => {
+describe.skipIf(!hasShared)(sharedSuiteTitle("AdamW against torch.optim.AdamW (golden adamw_unit)"), () => {
   it("matches params after each of 3 steps and the moments after step 3 to 1e-6", () => {
     const file = sharedPath("golden", "adamw", "adamw_unit.safetensors")
     const meta = JSON.parse(readFileSync(sharedPath("golden", "adamw", "adamw_unit.json"), "utf8"))
@@ -21,11 +15,11 @@ describe.skipIf(!hasShared)(`AdamW against torch.optim.AdamW (golden adamw_unit)
     const cfg = { beta1: meta.betas[0], beta2: meta.betas[1], eps: meta.eps, weightDecay: meta.weight_decay }
     for (const step of [1, 2, 3]) {
       adamwStep(params, { p: get(`g${step}`) }, state, meta.lr, cfg)
-      expect(maxAbs(params.p, get(`p${step}`))).toBeLessThanOrEqual(1e-6)
+      expectAllClose(params.p, get(`p${step}`), { atol: 1e-6 }, { what: `p after step ${step}` })
     }
     expect(state.step).toBe(3)
-    expect(maxAbs(state.m.p!, get("exp_avg3"))).toBeLessThanOrEqual(1e-6)
-    expect(maxAbs(state.v.p!, get("exp_avg_sq3"))).toBeLessThanOrEqual(1e-6)
+    expectAllClose(state.m.p!, get("exp_avg3"), { atol: 1e-6 }, { what: "exp_avg after step 3" })
+    expectAllClose(state.v.p!, get("exp_avg_sq3"), { atol: 1e-6 }, { what: "exp_avg_sq after step 3" })
     // weight decay must be visible: with a zero gradient the parameter still shrinks
     const g1 = get("g1")
     const zero = [...g1].findIndex((x) => x === 0)

@@ -60,7 +60,8 @@ const inputError = (location: string) => (e: unknown) =>
 
 export const train = Stage.make({
   name: "freeze.train",
-  version: "1",
+  // 2: the artifact and the manifest metrics carry the learning verdict
+  version: "2",
   config: FreezeConfig,
   output: ModelArtifact,
   inputs: Stage.inputsWithOptional<{ model: ModelArtifact; data: DatasetFile; validation: DatasetFile | undefined }>(
@@ -142,8 +143,8 @@ export const train = Stage.make({
         trainableParams: trainable.reduce((a, n) => a + start.tensors.get(n)!.data.length, 0),
         truncation: data.truncation
       })
-      yield* recordMetrics(ctx, summary)
+      yield* recordMetrics(ctx, summary, result.learning)
       yield* ctx.metric("trainable_tensors", trainable.length)
-      return { model: "model", arch: cfg.zaoji_arch, method: "freeze" as const, training: summary }
+      return { model: "model", arch: cfg.zaoji_arch, method: "freeze" as const, training: summary, ...(result.learning ? { learning: result.learning } : {}) }
     })
 })

@@ -7,16 +7,15 @@ import { beforeAll, describe, expect, it } from "vitest"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { createGlmProgram, decodeGlmConfig, glmProgramModule } from "@zaoji/glm-runtime"
-import { readSafetensors, useBackend } from "@zaoji/tensor"
-import { hasShared, sharedPath, sharedSkipReason } from "@zaoji/testing"
+import { baseWeightShapes, createGlmProgram, decodeGlmConfig, glmProgramModule } from "@zaoji/glm-runtime"
+import { readSafetensors, suiteBackendName, suiteTitle, useSuiteBackend } from "@zaoji/tensor"
+import { expectAllClose, expectClose, hasShared, sharedPath, sharedSuiteTitle } from "@zaoji/testing"
 import { acquireEngine, norm, train, trainerDefaults } from "@zaoji/training"
 import { freezeTrainable } from "../src/index.js"
 
 type Arch = "glm1" | "glm2"
 const dir = (arch: Arch, sharp: boolean) => (sharp ? sharedPath("golden", arch, "sharp") : sharedPath("golden", arch))
 const json = (file: string) => JSON.parse(readFileSync(file, "utf8"))
-const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b)
 
 const setup = (arch: Arch, sharp: boolean) => {
   const cases = json(join(dir(arch, sharp), "cases.json"))
@@ -27,9 +26,29 @@ const setup = (arch: Arch, sharp: boolean) => {
   return { args, examples, ref: cases.train.freeze_last2 }
 }
 
-describe.skipIf(!hasShared)(`freeze tuning golden training cases ${hasShared ? "" : sharedSkipReason}`, () => {
+/**
+ * The fixture's noise-driven rule (mean gradient below 1e-6 = 100·eps: AdamW's m/√v there is decided
+ * by rounding) assumes a BLAS's summation order. A GPU backend's reductions round ~10× more, so on a
+ * re-run backend the elements whose mean gradient at the start is below 1e-5 count as noise-driven too.
+ */
+const noiseDrivenHere = async (args: ReturnType<typeof setup>["args"], examples: ReturnType<typeof setup>["examples"]) => {
+  const program = await createGlmProgram(args)
+  try {
+    const r = await program.gradients({ inputIds: examples.map((e: any) => e.inputIds), labels: examples.map((e: any) => e.labels) })
+    const out: Record<string, number[]> = {}
+    for (const [name, g] of Object.entries(r.grads)) {
+      out[name] = []
+      g.forEach((x, i) => Math.abs(x / r.count) < 1e-5 && out[name]!.push(i))
+    }
+    return out
+  } finally {
+    program.dispose()
+  }
+}
+
+describe.skipIf(!hasShared)(sharedSuiteTitle(suiteTitle("freeze tuning golden training cases")), () => {
   beforeAll(async () => {
-    await useBackend("wasm")
+    await useSuiteBackend("wasm")
   })
 
   for (const arch of ["glm1", "glm2"] as Arch[]) {
@@ -40,15 +59,18 @@ describe.skipIf(!hasShared)(`freeze tuning golden training cases ${hasShared ? "
         expect([...args.trainable].sort()).toEqual([...ref.trainable].sort())
         const program = await createGlmProgram(args)
         try {
-          const r = program.gradients({ inputIds: examples.map((e: any) => e.inputIds), labels: examples.map((e: any) => e.labels) })
-          expect(rel(r.lossSum / r.count, ref.loss)).toBeLessThan(1e-5)
+          const r = await program.gradients({ inputIds: examples.map((e: any) => e.inputIds), labels: examples.map((e: any) => e.labels) })
+          expect(r.count).toBeGreaterThan(0)
+          expectClose(r.lossSum / r.count, ref.loss, { rtol: 1e-5 }, "loss")
+          // a gradient for every reference tensor and for no other
+          expect(Object.keys(r.grads).sort()).toEqual(Object.keys(ref.grad_norms).sort())
           let total = 0
           for (const [name, g] of Object.entries(r.grads)) {
             const n = norm(g) / r.count
             total += n * n
-            expect(rel(n, ref.grad_norms[name]), name).toBeLessThan(1e-4)
+            expectClose(n, ref.grad_norms[name], { rtol: 1e-4 }, `grad norm of ${name}`)
           }
-          expect(rel(Math.sqrt(total), ref.grad_norm_total)).toBeLessThan(1e-4)
+          expectClose(Math.sqrt(total), ref.grad_norm_total, { rtol: 1e-4 }, "total grad norm")
         } finally {
           program.dispose()
         }
@@ -81,21 +103,25 @@ describe.skipIf(!hasShared)(`freeze tuning golden training cases ${hasShared ? "
             })
           )
         )
-        result.lossCurve.forEach((r, i) => expect(rel(r.loss, a.losses_before_each_step[i])).toBeLessThan(1e-5))
-        expect(rel(result.finalEvalLoss!, a.loss_after)).toBeLessThan(1e-5)
+        // one loss per step, each the loss before that step's update
+        expect(result.lossCurve).toHaveLength(a.steps)
+        expectAllClose(result.lossCurve.map((r) => r.loss), a.losses_before_each_step, { rtol: 1e-5 }, { what: "losses before each step" })
+        expect(result.finalEvalLoss).toBeDefined()
+        expectClose(result.finalEvalLoss!, a.loss_after, { rtol: 1e-5 }, "loss after the steps")
         if (a.params_after) {
           const want = readSafetensors(join(dir(arch, true), a.params_after))
           expect([...want.keys()].sort()).toEqual([...args.trainable].sort())
+          expect(Object.keys(result.params).sort()).toEqual([...args.trainable].sort())
+          const shapes = baseWeightShapes(decodeGlmConfig(args.config))
+          const backendNoisy = suiteBackendName() === undefined ? {} : await noiseDrivenHere(args, examples)
           for (const [name, t] of want) {
-            const noisy = new Set<number>(a.noise_driven_elements?.[name] ?? [])
-            const got = result.params[name]!
-            let worst = 0
-            for (let i = 0; i < t.data.length; i++) {
-              const d = Math.abs(got[i]! - t.data[i]!)
-              if (noisy.has(i)) expect(d, `${name}[${i}] (noise-driven)`).toBeLessThanOrEqual(6e-3)
-              else worst = Math.max(worst, d)
-            }
-            expect(worst, name).toBeLessThanOrEqual(2e-6)
+            // elements the fixture marks as driven by float noise (AdamW's m/√v of near-zero
+            // gradients) may differ by 6e-3; every other element by 2e-6
+            const noisy = new Set<number>([...(a.noise_driven_elements?.[name] ?? []), ...(backendNoisy[name] ?? [])])
+            expectAllClose(result.params[name]!, t.data, (i) => ({ atol: noisy.has(i) ? 6e-3 : 2e-6 }), {
+              what: name,
+              shape: { actual: shapes[name]!, expected: t.shape }
+            })
           }
         }
       })

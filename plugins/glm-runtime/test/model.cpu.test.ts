@@ -5,19 +5,19 @@
 import * as tf from "@tensorflow/tfjs"
 import { beforeAll, describe, expect, it } from "vitest"
 import { useBackend } from "@zaoji/tensor"
-import { hasShared } from "@zaoji/testing"
+import { hasShared, sharedSuiteTitle } from "@zaoji/testing"
 import { forward } from "../src/model/forward.js"
 import { createModel } from "../src/model/model.js"
 import { greedyWithLogits } from "../src/generate/generate.js"
 import { compare, loadConfig, loadWeights, logitTol, readBin, readCases } from "./modelFixtures.js"
 
-describe.skipIf(!hasShared)("cpu backend: golden sharp cases", () => {
+describe.skipIf(!hasShared)(sharedSuiteTitle("cpu backend: golden sharp cases"), () => {
   beforeAll(async () => {
     await useBackend("cpu")
   })
 
   for (const arch of ["glm1", "glm2"] as const) {
-    it(`${arch}: forward and greedy decoding match on cpu`, () => {
+    it(`${arch}: forward and greedy decoding match on cpu`, async () => {
       expect(tf.getBackend()).toBe("cpu")
       const cases = readCases(arch, "sharp")
       const cfg = loadConfig(arch, "sharp")
@@ -29,7 +29,7 @@ describe.skipIf(!hasShared)("cpu backend: golden sharp cases", () => {
       expect(diff).toBeLessThanOrEqual(logitTol(scale))
       const g = cases.generate[0]
       const before = tf.memory().numTensors
-      const r = greedyWithLogits(model, g.prompt, g.generated.length)
+      const r = await greedyWithLogits(model, g.prompt, g.generated.length)
       expect(tf.memory().numTensors).toBe(before)
       expect(r.tokens).toEqual(g.generated)
       model.dispose()

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ensureBackend, readSafetensors, SafetensorsError, writeSafetensors } from "@zaoji/tensor"
-import { hasShared } from "@zaoji/testing"
+import { hasShared, sharedSuiteTitle } from "@zaoji/testing"
 import { forward } from "../src/model/forward.js"
 import { initWeights } from "../src/model/init.js"
 import { baseWeightShapes } from "../src/model/names.js"
@@ -168,7 +168,7 @@ describe("model folders", () => {
   })
 })
 
-describe.skipIf(!hasShared)("golden fixture folders load by their official names", () => {
+describe.skipIf(!hasShared)(sharedSuiteTitle("golden fixture folders load by their official names"), () => {
   it("glm1 base + prefix_proj adapter folder reproduces the prefixed logits", async () => {
     await ensureBackend()
     const dir = join(root, "golden-glm1")

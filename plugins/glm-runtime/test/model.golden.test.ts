@@ -5,8 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { beforeAll, describe, expect, it } from "vitest"
-import { ensureBackend, expectNoLeak } from "@zaoji/tensor"
-import { hasShared, sharedSkipReason } from "@zaoji/testing"
+import { expectNoLeak, suiteTitle, useSuiteBackend } from "@zaoji/tensor"
+import { hasShared, sharedSuiteTitle } from "@zaoji/testing"
 import { createModel } from "../src/model/model.js"
 import { forward } from "../src/model/forward.js"
 import { prefixEncoder } from "../src/model/prefix.js"
@@ -21,9 +21,9 @@ const combos: Array<[Arch, WeightSet]> = [
   ["glm2", "sharp"]
 ]
 
-describe.skipIf(!hasShared)(`golden GLM fixtures (${hasShared ? "present" : sharedSkipReason})`, () => {
+describe.skipIf(!hasShared)(sharedSuiteTitle(suiteTitle("golden GLM fixtures")), () => {
   beforeAll(async () => {
-    await ensureBackend()
+    await useSuiteBackend("auto")
   })
 
   for (const [arch, set] of combos) {
@@ -33,13 +33,13 @@ describe.skipIf(!hasShared)(`golden GLM fixtures (${hasShared ? "present" : shar
         const cfg = loadConfig(arch, set)
         const w = loadWeights(arch, set)
         for (const c of cases.forward) {
-          const got = await expectNoLeak(() => {
+          const got = await expectNoLeak(async () => {
             const out = forward(cfg, w, { inputIds: c.input_ids })
             const full = out.logits!
             const sel = c.logits_positions
               ? tf.tidy(() => full.slice([0, c.logits_positions[0], 0], [1, c.logits_positions.length, -1]))
               : full
-            const data = sel.dataSync().slice()
+            const data = (await sel.data()).slice()
             tf.dispose([full, sel])
             return data
           }, `${arch} ${c.name}`)
@@ -76,13 +76,13 @@ describe.skipIf(!hasShared)(`golden GLM fixtures (${hasShared ? "present" : shar
           const pw = loadWeights(arch, set, p.prefix_weights)
           const kv = prefixEncoder(cfg, pw)
           if (set === "base") {
-            const { diff, scale } = compare(kv.dataSync(), readBin(arch, set, p.prefix_kv))
+            const { diff, scale } = compare(await kv.data(), readBin(arch, set, p.prefix_kv))
             expect(diff, `${p.name} prefix_kv`).toBeLessThanOrEqual(logitTol(scale))
           }
           for (const c of p.forward) {
-            const got = await expectNoLeak(() => {
+            const got = await expectNoLeak(async () => {
               const out = forward(cfg, base, { inputIds: c.input_ids, prefixKv: kv })
-              const data = out.logits!.dataSync().slice()
+              const data = (await out.logits!.data()).slice()
               out.logits!.dispose()
               return data
             })
@@ -91,7 +91,7 @@ describe.skipIf(!hasShared)(`golden GLM fixtures (${hasShared ? "present" : shar
           }
           for (const g of p.generate ?? []) {
             const model = createModel(cfg, { ...base, ...pw }, { prepare: false })
-            const r = greedyWithLogits(model, g.prompt, g.generated.length)
+            const r = await greedyWithLogits(model, g.prompt, g.generated.length)
             expect(r.tokens, `${p.name} ${g.name}`).toEqual(g.generated)
             const flat = new Float32Array(r.stepLogits.length * r.stepLogits[0].length)
             r.stepLogits.forEach((row, i) => flat.set(row, i * row.length))
@@ -114,7 +114,7 @@ describe.skipIf(!hasShared)(`golden GLM fixtures (${hasShared ? "present" : shar
           const c = cases.forward.find((f: any) => f.name === hs.case)
           const out = forward(cfg, w, { inputIds: c.input_ids }, { hidden: true, logits: "none" })
           const stacked = tf.stack([...out.hidden!])
-          const { diff, scale } = compare(stacked.dataSync(), readBin(arch, set, hs))
+          const { diff, scale } = compare(await stacked.data(), readBin(arch, set, hs))
           expect(diff).toBeLessThanOrEqual(logitTol(scale))
           tf.dispose([stacked, ...out.hidden!])
           disposeWeights(w)
@@ -127,7 +127,7 @@ describe.skipIf(!hasShared)(`golden GLM fixtures (${hasShared ? "present" : shar
           const pb = cases.padded_batch
           const out = forward(cfg, w, { inputIds: pb.input_ids })
           const [b, s, V] = pb.logits.shape
-          const { diff, scale } = compare(out.logits!.dataSync(), readBin(arch, set, pb.logits), (i) => {
+          const { diff, scale } = compare(await out.logits!.data(), readBin(arch, set, pb.logits), (i) => {
             const row = Math.floor(i / (s * V))
             const t = Math.floor(i / V) % s
             return pb.valid[row][t] === 1

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs"
 import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { ensureBackend, readSafetensors, tensorCountsOver } from "@zaoji/tensor"
-import { hasShared } from "@zaoji/testing"
+import { expectAllClose, expectClose, hasShared, sharedSuiteTitle } from "@zaoji/testing"
 import { forward } from "../src/model/forward.js"
 import { prefixEncoder } from "../src/model/prefix.js"
 import type { GlmConfig, WeightMap } from "../src/model/types.js"
@@ -35,7 +35,7 @@ const lmLoss = (logits: tf.Tensor3D, labels: number[][]): tf.Scalar => {
 
 const norm = (t: tf.Tensor): number => Math.sqrt(tf.tidy(() => tf.sum(tf.square(t))).dataSync()[0])
 
-describe.skipIf(!hasShared)("gradients through the GLM forward (golden training fixtures)", () => {
+describe.skipIf(!hasShared)(sharedSuiteTitle("gradients through the GLM forward (golden training fixtures)"), () => {
   beforeAll(async () => {
     await ensureBackend()
   })
@@ -60,16 +60,10 @@ describe.skipIf(!hasShared)("gradients through the GLM forward (golden training 
         return { loss: value, grad: grads[0] }
       }
       const { loss, grad } = step()
-      expect(Math.abs(loss.dataSync()[0] - tr.prefix_noproj.loss) / tr.prefix_noproj.loss).toBeLessThan(1e-5)
+      expectClose(loss.dataSync()[0], tr.prefix_noproj.loss, { rtol: 1e-5 }, "loss")
       const ref = readSafetensors(join(caseDir(arch, "base"), tr.prefix_noproj.grads)).values().next().value!
-      const g = grad.dataSync()
-      let diff = 0
-      let scale = 0
-      ref.data.forEach((v, i) => {
-        diff = Math.max(diff, Math.abs(g[i] - v))
-        scale = Math.max(scale, Math.abs(v))
-      })
-      expect(diff).toBeLessThanOrEqual(1e-4 * scale)
+      const scale = ref.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0)
+      expectAllClose(grad.dataSync(), ref.data, { atol: 1e-4 * scale }, { what: "prefix gradient", shape: { actual: grad.shape, expected: ref.shape } })
       tf.dispose([loss, grad])
       // repeated steps leave the live tensor count unchanged
       const counts = await tensorCountsOver(3, () => {
@@ -94,11 +88,9 @@ describe.skipIf(!hasShared)("gradients through the GLM forward (golden training 
         names.forEach((n, i) => (wm[n] = xs[i]))
         return tf.tidy(() => lmLoss(forward(cfg, wm as WeightMap, { inputIds: tr.input_ids }, { trainable: new Set(names) }).logits!, tr.labels))
       })(vars)
-      expect(Math.abs(value.dataSync()[0] - fz.loss) / fz.loss).toBeLessThan(1e-5)
-      names.forEach((n, i) => {
-        const got = norm(grads[i])
-        expect(Math.abs(got - fz.grad_norms[n]) / fz.grad_norms[n], n).toBeLessThan(1e-4)
-      })
+      expectClose(value.dataSync()[0], fz.loss, { rtol: 1e-5 }, "loss")
+      expect([...names].sort()).toEqual(Object.keys(fz.grad_norms).sort())
+      names.forEach((n, i) => expectClose(norm(grads[i]), fz.grad_norms[n], { rtol: 1e-4 }, `grad norm of ${n}`))
       tf.dispose([value, ...grads])
       disposeWeights(w)
     })

@@ -34,13 +34,18 @@ export const readBin = (arch: Arch, set: WeightSet, ref: { file: string }): Floa
   return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength))
 }
 
-/** max |a − b| and max |ref| over the selected elements */
+/**
+ * max |a − b| and max |ref| over the selected elements. A length mismatch or a value that is not a
+ * finite number (on either side) throws: a NaN must not turn into a comparison that passes.
+ */
 export const compare = (got: ArrayLike<number>, ref: ArrayLike<number>, select?: (i: number) => boolean): { diff: number; scale: number } => {
   if (got.length !== ref.length) throw new Error(`length mismatch: got ${got.length}, reference ${ref.length}`)
   let diff = 0
   let scale = 0
   for (let i = 0; i < ref.length; i++) {
     if (select !== undefined && !select(i)) continue
+    if (!Number.isFinite(got[i])) throw new Error(`element ${i}: got ${got[i]}, not a finite number (reference ${ref[i]})`)
+    if (!Number.isFinite(ref[i])) throw new Error(`element ${i}: the reference ${ref[i]} is not a finite number`)
     diff = Math.max(diff, Math.abs(got[i] - ref[i]))
     scale = Math.max(scale, Math.abs(ref[i]))
   }

@@ -44,7 +44,8 @@ export type PTuningConfig = typeof PTuningConfig.Type
 
 export const train = Stage.make({
   name: "ptuning-v2.train",
-  version: "1",
+  // 2: the artifact and the manifest metrics carry the learning verdict
+  version: "2",
   config: PTuningConfig,
   output: ModelArtifact,
   inputs: Stage.inputsWithOptional<{ base: ModelArtifact; data: DatasetFile; validation: DatasetFile | undefined }>(
@@ -109,8 +110,8 @@ export const train = Stage.make({
         trainableParams: trainable.reduce((a, n) => a + shapes[n]!.reduce((x, y) => x * y, 1), 0),
         truncation: data.truncation
       })
-      yield* recordMetrics(ctx, summary)
+      yield* recordMetrics(ctx, summary, result.learning)
       yield* ctx.metric("pre_seq_len", dimsOf(cfg).preSeqLen)
-      return { model: "model", arch: cfg.zaoji_arch, method: "ptuning-v2" as const, training: summary }
+      return { model: "model", arch: cfg.zaoji_arch, method: "ptuning-v2" as const, training: summary, ...(result.learning ? { learning: result.learning } : {}) }
     })
 })

@@ -28,12 +28,27 @@ export const TrainingSummary = Schema.Struct({
 })
 export type TrainingSummary = typeof TrainingSummary.Type
 
+/**
+ * Whether a training stage's loss fell beyond noise: the mean loss of the first `window` steps
+ * against the last `window` (see `learningVerdict` in @zaoji/training). Absent when the run was
+ * too short to judge, and for imported models.
+ */
+export const LearningVerdict = Schema.Struct({
+  verdict: Schema.Literal("learning", "not-learning"),
+  firstWindowLoss: Schema.Number,
+  lastWindowLoss: Schema.Number,
+  window: Schema.Int,
+  note: Schema.String
+})
+export type LearningVerdict = typeof LearningVerdict.Type
+
 export const ModelArtifact = Schema.Struct({
   /** model folder, relative to the artifact folder */
   model: Schema.String,
   arch: Schema.Literal("glm1", "glm2"),
   /** how the model was made */
   method: Schema.Literal("pretrain", "import", "ptuning-v2", "freeze", "lora"),
-  training: TrainingSummary
+  training: TrainingSummary,
+  learning: Schema.optional(LearningVerdict)
 })
 export type ModelArtifact = typeof ModelArtifact.Type

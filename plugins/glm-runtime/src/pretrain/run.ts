@@ -8,7 +8,7 @@ import type { PermanentError, StageContext } from "@zaoji/core"
 import { acquireEngine, resolveWorkers, stepsFor, train, type TokenExample, type TrainResult } from "@zaoji/training"
 import { baseWeightShapes } from "../model/names.js"
 import type { GlmConfig } from "../model/types.js"
-import type { TrainingSummary } from "./artifact.js"
+import type { LearningVerdict, TrainingSummary } from "./artifact.js"
 import type { TrainingOptions } from "./options.js"
 import { toTrainerConfig } from "./options.js"
 import type { GlmProgramArgs } from "./program.js"
@@ -86,8 +86,16 @@ export const summarize = (
   evalCurve: result.evalCurve.map((r) => ({ step: r.step, loss: r.loss }))
 })
 
-export const recordMetrics = (ctx: StageContext, s: TrainingSummary): Effect.Effect<void> =>
+/**
+ * Record the run's figures as manifest metrics. The learning verdict goes there too, and a run
+ * whose loss did not fall is logged as a warning (the stage still succeeds: its artifact says so).
+ */
+export const recordMetrics = (ctx: StageContext, s: TrainingSummary, learning: LearningVerdict | undefined): Effect.Effect<void> =>
   Effect.gen(function* () {
+    if (learning !== undefined) {
+      yield* ctx.metric("learning", learning)
+      if (learning.verdict === "not-learning") yield* ctx.log("warn", `not learning: ${learning.note}`, { ...learning })
+    }
     yield* ctx.metric("loss_curve", s.lossCurve)
     yield* ctx.metric("eval_curve", s.evalCurve)
     yield* ctx.metric("final_train_loss", s.finalTrainLoss)

@@ -43,7 +43,8 @@ export interface CorpusInput {
 
 export const pretrain = Stage.make({
   name: "glm.pretrain",
-  version: "1",
+  // 2: the artifact and the manifest metrics carry the learning verdict
+  version: "2",
   config: PretrainConfig,
   output: ModelArtifact,
   inputs: Stage.inputs<{ corpus: CorpusInput }>("corpus"),
@@ -87,8 +88,8 @@ export const pretrain = Stage.make({
         trainableParams: trainable.reduce((a, n) => a + shapes[n]!.reduce((x, y) => x * y, 1), 0),
         truncation: undefined
       })
-      yield* recordMetrics(ctx, summary)
+      yield* recordMetrics(ctx, summary, result.learning)
       yield* ctx.metric("vocab_size", tokenizer.vocabSize)
-      return { model: "model", arch: cfg.zaoji_arch, method: "pretrain" as const, training: summary }
+      return { model: "model", arch: cfg.zaoji_arch, method: "pretrain" as const, training: summary, ...(result.learning ? { learning: result.learning } : {}) }
     })
 })

@@ -3,6 +3,7 @@ import { loadWorkflowFile, redactArgv, runWorkflow } from "@zaoji/core"
 import { Effect, Option } from "effect"
 import { pickRenderer } from "../progressRenderer.js"
 import { reportLines } from "../reportSummary.js"
+import { learningWarnings } from "../learningWarnings.js"
 import { applyBackendOption, backendOption, jsonOption, storeOption } from "../storeOption.js"
 
 const stageList = (name: string, what: string) =>
@@ -39,6 +40,7 @@ export default Command.make(
         onEvent: renderer.onEvent,
         command: ["zaoji", "run", ...redactArgv(process.argv.slice(3))].join(" ")
       }).pipe(Effect.ensuring(Effect.sync(() => renderer.close())))
+      for (const line of learningWarnings(summary)) process.stderr.write(`${line}\n`)
       if (!a.json) {
         const by = (s: string) => summary.stages.filter((x) => x.status === s).length
         process.stderr.write(
