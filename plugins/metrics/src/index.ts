@@ -66,6 +66,7 @@ export {
   labelWithN,
   type MetricValue
 } from "./report/rows.js"
+export { decodeMetricsFile, renderResults, type ResultsOptions } from "./report/resultsReport.js"
 export { learningOf, noEffectFlags, notLearningFlag, LearningVerdict, type ModelFlag } from "./compare/flags.js"
 // the leakage check: evaluation sets against the training data in each model's lineage
 export { checkLeakage, leakageMessage, LeakageConfig, type LeakageResult, type LeakageCheck, type LeakageSet } from "./leakage/check.js"
