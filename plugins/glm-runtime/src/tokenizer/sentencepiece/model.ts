@@ -203,7 +203,8 @@ export class SentencePieceModel {
     }
     const stripLeading = this.proto.normalizer.addDummyPrefix || this.proto.normalizer.removeExtraWhitespaces
     for (const id of ids) {
-      if (id < 0 || id >= this.pieces.length) continue
+      // ids that name no piece (negative, past the vocabulary, fractional, NaN) decode to nothing
+      if (!Number.isInteger(id) || id < 0 || id >= this.pieces.length) continue
       const t = this.types[id]
       if (t === PieceType.Byte) {
         bytes.push(parseInt(this.pieces[id].slice(3, 5), 16))
