@@ -44,6 +44,6 @@ describe.skipIf(!hasShared)(`hepatobiliary workflow on the real data (${hasShare
       for (const model of ["base", "stage1", "stage2"]) expect(Number.isFinite(metrics.summary[name]?.[model]), `${name} ${model}`).toBe(true)
     }
     const md = fs.readFileSync(path.join(evalDir, "report.md"), "utf8")
-    expect(md).toMatch(/\| exam acc \(loglik\) \| \d\.\d{4}/)
+    expect(md).toMatch(/\| exam acc \(loglik\), n=6 \| \d\.\d{4}/)
   })
 })

@@ -9,6 +9,8 @@ import type { RunSummary } from "@zaoji/core"
 
 type Summary = Readonly<Record<string, Readonly<Record<string, number | null>>>>
 type Gate = { readonly passed: boolean; readonly mode: string; readonly regressed: ReadonlyArray<string> }
+type Leakage = { readonly verdict: string; readonly complete: boolean; readonly worstFraction: number }
+type Flag = { readonly kind: string; readonly message: string }
 
 /** headline metrics, in display order; ids missing from a report are left out */
 const HEADLINE: ReadonlyArray<readonly [id: string, label: string]> = [
@@ -28,7 +30,7 @@ export const reportLines = (summary: RunSummary): ReadonlyArray<string> => {
   const lines: string[] = []
   for (const s of summary.stages) {
     if (s.status !== "done" && s.status !== "cached") continue
-    let output: { report?: unknown; html?: unknown; summary?: Summary; gate?: Gate } | undefined
+    let output: { report?: unknown; html?: unknown; summary?: Summary; gate?: Gate; leakage?: Leakage; flags?: ReadonlyArray<Flag> } | undefined
     try {
       output = (JSON.parse(fs.readFileSync(path.join(s.dir, "manifest.json"), "utf8")) as { output?: typeof output }).output
     } catch {
@@ -53,6 +55,15 @@ export const reportLines = (summary: RunSummary): ReadonlyArray<string> => {
           ? "regression gate: passed"
           : `regression gate: ${gate.mode === "fail" ? "FAILED" : "flagged"} (${gate.regressed.join(", ")} lost more than the margin; see the report)`
       )
+    // metrics.compare's leakage check and model flags (no effect, not learning)
+    const leak = output.leakage
+    if (leak !== undefined)
+      lines.push(
+        leak.verdict === "clean"
+          ? `evaluation data in training data: none${leak.complete ? "" : " (lineage incomplete; see the report)"}`
+          : `evaluation data in training data: ${leak.verdict === "allowed" ? "within the allowed share" : "LEAKED"} (up to ${(100 * leak.worstFraction).toFixed(1)}% of a set; see the report)`
+      )
+    for (const f of output.flags ?? []) lines.push(`flag ${f.kind}: ${f.message}`)
     lines.push("")
   }
   return lines

@@ -7,6 +7,7 @@ import * as path from "node:path"
 import { Exit } from "effect"
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest"
 import { microDir, runMicro } from "../../../plugins/metrics/test/leakageWorkflow.js"
+import { reportLines } from "../src/reportSummary.js"
 import { cli } from "./cliInProcess.js"
 
 afterEach(() => vi.restoreAllMocks())
@@ -112,5 +113,16 @@ describe("zaoji report", () => {
     const help = logged.join("\n")
     expect(help).toContain("--markdown")
     expect(help).toContain("a metrics.json, a folder holding one, a stage id or artifact key, or a run id")
+  })
+
+  it("zaoji run's lines under its score table name the leakage verdict and the flags", async () => {
+    const r = await runMicro("fixed", microDir(), ["medglm-h.epochs=0"])
+    if (!Exit.isSuccess(r.exit)) throw new Error(r.failure)
+    const lines = reportLines(r.exit.value)
+    expect(lines).toContain("regression gate: passed")
+    expect(lines).toContain("evaluation data in training data: none")
+    expect(lines.filter((l) => l.startsWith("flag "))).toEqual([
+      expect.stringMatching(/^flag no-effect: stage2: all \d+ predictions \(exam\.loglik, qa, general_qa\) equal those of stage1/)
+    ])
   })
 })

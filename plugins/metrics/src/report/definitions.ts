@@ -14,12 +14,17 @@ export const METRIC_DEFINITIONS: ReadonlyArray<{ readonly name: string; readonly
   },
   {
     name: "95% CI",
-    definition: "Seeded percentile bootstrap over questions (resamples and seed printed above); 2.5th and 97.5th percentiles of the resampled means."
+    definition:
+      "Seeded percentile bootstrap (resamples and seed printed above); 2.5th and 97.5th percentiles. Exam accuracy: questions resampled, means taken. QA metrics: pairs resampled; per-pair metrics (ChatGLM ROUGE/BLEU, ROUGE-L char) averaged over each resample, sacreBLEU (a corpus score) recomputed from the resampled pairs' n-gram counts."
+  },
+  {
+    name: "n",
+    definition: "The number of items a value is computed over: questions, QA pairs (for skip-raising, the pairs where rouge_chinese does not raise), subjective questions."
   },
   {
     name: "ROUGE-1/2/L (ChatGLM)",
     definition:
-      "rouge_chinese 1.0.3 F on jieba 0.42.1 words, per pair ×100 rounded to 4 places (Python round), then averaged (numpy mean). ROUGE-N uses sets of distinct n-grams; ROUGE-L one LCS over the flat word lists; F = 2·(P·R)/(P+R+1e-8). Two conventions for empty predictions: empty-as-zero (all pairs, ROUGE 0 where rouge_chinese raises) and skip-raising (only pairs where it does not raise)."
+      "rouge_chinese 1.0.3 F on jieba 0.42.1 words, per pair ×100 rounded to 4 places (Python round), then averaged (numpy mean). ROUGE-N uses sets of distinct n-grams; ROUGE-L one LCS over the flat word lists; F = 2·(P·R)/(P+R+1e-8). Two conventions for empty predictions: empty-as-zero (all pairs, ROUGE 0 where rouge_chinese raises) and skip-raising (only pairs where it does not raise); they are one row, labelled '(ChatGLM)', when they agree (no pair raises)."
   },
   {
     name: "BLEU-4 (ChatGLM)",
@@ -45,6 +50,16 @@ export const METRIC_DEFINITIONS: ReadonlyArray<{ readonly name: string; readonly
     name: "score rate",
     definition:
       "Subjective questions: Σ points earned / Σ points possible, where a question worth p points earns score/10·p for a judge score on 0–10 (LLM judge with rubric and reference, or the mean of human scores)."
+  },
+  {
+    name: "leakage",
+    definition:
+      "Every evaluation item against all training data in each model's lineage (the data inputs of every training stage upstream, pretraining corpus included), exactly and after normalisation (NFKC, lower case, white space, punctuation and symbols removed). A QA item overlaps a training pair with the same question and answer, or a text containing both; an exam question overlaps any training row containing its stem and every option. Share = overlapping items / items, per set and model; above leakage.maxFraction (default 0) the stage fails (mode 'fail') or is flagged."
+  },
+  {
+    name: "flags",
+    definition:
+      "not-learning: the model's training stage recorded that its loss did not fall (first vs last window). no-effect: every prediction of a tuned model (generated QA answers, exam choices, option log-likelihoods within 1e-6 relative) equals that of the model it was trained from, the nearest earlier compared model in its lineage."
   },
   {
     name: "regression gate",
