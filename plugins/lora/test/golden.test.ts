@@ -14,7 +14,7 @@ import { Effect } from "effect"
 import { createGlmProgram, decodeGlmConfig, forward, fromPeftName, glmProgramModule, mergeLoraInto, type GlmConfig } from "@zaoji/glm-runtime"
 import { readSafetensors, useBackend, writeSafetensors } from "@zaoji/tensor"
 import { acquireEngine, train, trainerDefaults } from "@zaoji/training"
-import { expectClose } from "./close.js"
+import { expectAllClose } from "@zaoji/testing"
 
 type Arch = "glm1" | "glm2"
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures")
@@ -49,13 +49,13 @@ describe("LoRA golden fixtures", () => {
       const program = await createGlmProgram(args)
       try {
         const r = await program.gradients(batch)
-        expectClose([r.lossSum / r.count], [cases.loss], { rel: 1e-5 }, "loss")
+        expectAllClose([r.lossSum / r.count], [cases.loss], { rtol: 1e-5 }, { what: "loss" })
         const want = peft(dir, cases.grads)
         expect(Object.keys(r.grads).sort()).toEqual([...want.keys()].sort())
         for (const [name, g] of want) {
           // gradients of the loss sum → of the mean, as the reference reports them
           const got = Float32Array.from(r.grads[name]!, (x) => x / r.count)
-          expectClose(got, g.data, { abs: 2e-6, rel: 1e-4 }, name)
+          expectAllClose(got, g.data, { atol: 2e-6, rtol: 1e-4 }, { what: name })
         }
       } finally {
         program.dispose()
@@ -90,12 +90,12 @@ describe("LoRA golden fixtures", () => {
           })
         )
       )
-      expectClose(result.lossCurve.map((r) => r.loss), a.losses_before_each_step, { rel: 1e-5 }, "losses before each step")
-      expectClose([result.finalEvalLoss!], [a.loss_after], { rel: 1e-5 }, "loss after 3 steps")
+      expectAllClose(result.lossCurve.map((r) => r.loss), a.losses_before_each_step, { rtol: 1e-5 }, { what: "losses before each step" })
+      expectAllClose([result.finalEvalLoss!], [a.loss_after], { rtol: 1e-5 }, { what: "loss after 3 steps" })
       const want = peft(dir, a.params_after)
       expect(Object.keys(result.params).sort()).toEqual([...want.keys()].sort())
       expect(Object.keys(a.noise_driven_elements)).toEqual([])
-      for (const [name, t] of want) expectClose(result.params[name]!, t.data, { abs: 2e-6 }, name)
+      for (const [name, t] of want) expectAllClose(result.params[name]!, t.data, { atol: 2e-6 }, { what: name })
     })
 
     it(`${arch}: the adapter model's logits, unmerged and merged`, () => {
@@ -116,15 +116,15 @@ describe("LoRA golden fixtures", () => {
       }
       const unmerged = run(cfg, { ...weights, ...adapter })
       expect(tf.memory().numTensors).toBe(before)
-      expectClose(unmerged, want, { abs: 2e-5, rel: 1e-5 }, "unmerged logits")
+      expectAllClose(unmerged, want, { atol: 2e-5, rtol: 1e-5 }, { what: "unmerged logits" })
 
       // merge: each target weight is W + (α/r)·B A
       const { zaoji_lora: settings, ...plain } = cfg
       mergeLoraInto(weights, plain as GlmConfig, settings!, adapter)
       const merged = peft(dir, cases.merged)
       expect(merged.size).toBe(init.size / 2)
-      for (const [n, t] of merged) expectClose(weights[n]!.dataSync() as Float32Array, t.data, { abs: 1e-6 }, n)
-      expectClose(run(plain as GlmConfig, weights), want, { abs: 2e-5, rel: 1e-5 }, "merged logits")
+      for (const [n, t] of merged) expectAllClose(weights[n]!.dataSync() as Float32Array, t.data, { atol: 1e-6 }, { what: n })
+      expectAllClose(run(plain as GlmConfig, weights), want, { atol: 2e-5, rtol: 1e-5 }, { what: "merged logits" })
       tf.dispose(Object.values(weights))
     })
   }

@@ -1,0 +1,146 @@
+/**
+ * `lora.train`: LoRA (low-rank adaptation) of chosen layer linears on QA pairs. The base and any
+ * adapter of the input model (a stage-1 P-Tuning v2 prefix, a freeze delta, an earlier LoRA) stay
+ * frozen; only the A and B matrices train: y = W x + (α/r)·B A dropout(x).
+ *
+ * The artifact's model folder holds the input's adapters, the new adapter as PEFT saves it
+ * (`adapter_model.safetensors` with PEFT's tensor names, `adapter_config.json`) and
+ * `zaoji-model.json` naming the base. With `merge: true` the model folder is instead standalone
+ * (config, the adapters merged into the weights, tokenizer) and the PEFT adapter folder sits
+ * beside it as `adapter/`.
+ */
+import { rmSync } from "node:fs"
+import { join } from "node:path"
+import { Effect, Schema } from "effect"
+import { InputError, PermanentError, Stage } from "@zaoji/core"
+import { writeSafetensors } from "@zaoji/tensor"
+import { DatasetFile } from "@zaoji/data"
+import {
+  effectiveConfig,
+  LORA_MODULES,
+  LoraSelectionError,
+  loadModelFolder,
+  loraWeightShapes,
+  ModelArtifact,
+  openInputModel,
+  recordMetrics,
+  runTraining,
+  saveModelFolder,
+  saveTokenizer,
+  summarize,
+  supervisedFromInputs,
+  supervisedOptionFields,
+  tokenizerOfModel,
+  trainingOptionFields,
+  type GlmConfig
+} from "@zaoji/glm-runtime"
+import { writeLoraModel } from "./folder.js"
+import { initialAdapter, loraSettings } from "./settings.js"
+
+const PosInt = Schema.Int.pipe(Schema.positive())
+
+export const LoraConfig = Schema.Struct({
+  /** r: the rank of A [r, in] and B [out, r] */
+  rank: Schema.optionalWith(PosInt, { default: () => 8 }),
+  /** α: the update is scaled by α / r (α / √r with `rslora`) */
+  alpha: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { default: () => 16 }),
+  /** dropout on the adapter's input while training (0: off, exact) */
+  dropout: Schema.optionalWith(Schema.Number.pipe(Schema.greaterThanOrEqualTo(0), Schema.lessThan(1)), { default: () => 0 }),
+  /** linears to adapt in each selected layer (PEFT's target_modules) */
+  targetModules: Schema.optionalWith(Schema.NonEmptyArray(Schema.Literal(...LORA_MODULES)), {
+    default: () => ["query_key_value"] as [(typeof LORA_MODULES)[number]]
+  }),
+  /** layer indices to adapt (PEFT's layers_to_transform); absent = every layer */
+  layers: Schema.optional(Schema.NonEmptyArray(Schema.Int.pipe(Schema.nonNegative()))),
+  rslora: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** write a standalone model with the adapter merged (W + α/r·B A) instead of base + adapter */
+  merge: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  learningRate: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { default: () => 2e-4 }),
+  ...supervisedOptionFields,
+  ...trainingOptionFields
+})
+export type LoraConfig = typeof LoraConfig.Type
+
+const INIT_FILE = ".lora-init.safetensors"
+
+const configField = (e: LoraSelectionError): string => (e.field === "target_modules" ? "targetModules" : "layers")
+
+export const train = Stage.make({
+  name: "lora.train",
+  version: "1",
+  config: LoraConfig,
+  output: ModelArtifact,
+  inputs: Stage.inputsWithOptional<{ model: ModelArtifact; data: DatasetFile; validation: DatasetFile | undefined }>(
+    ["model", "data", "validation"],
+    ["validation"]
+  ),
+  compute: true,
+  run: ({ config, inputs, ctx }) =>
+    Effect.gen(function* () {
+      const modelDir = join(inputs.model.dir, inputs.model.value.model)
+      const { folder, baseConfig } = yield* openInputModel(modelDir, `${ctx.stageId}.inputs.model`)
+      const settings = loraSettings(config)
+      // the input's own config (a stage-1 prefix included) plus the unmerged adapter being trained
+      const cfg: GlmConfig = { ...effectiveConfig(baseConfig, folder.adapters), zaoji_lora: settings }
+      const shapes = yield* Effect.try({
+        try: () => loraWeightShapes(cfg),
+        catch: (e) =>
+          e instanceof LoraSelectionError
+            ? new InputError({ location: `${ctx.stageId}.config.${configField(e)}`, message: e.message })
+            : new InputError({ location: `${ctx.stageId}.config`, message: String(e) })
+      })
+      const trainable = Object.keys(shapes)
+      const tokenizer = yield* tokenizerOfModel(modelDir, folder.baseDir, `${ctx.stageId}.inputs.model`)
+      const data = yield* supervisedFromInputs({
+        data: inputs.data,
+        validation: inputs.validation,
+        tokenizer,
+        format: config.chatFormat,
+        limits: { maxSourceLength: config.maxSourceLength, maxTargetLength: config.maxTargetLength },
+        validationRatio: config.validationRatio,
+        seed: config.seed
+      })
+      // PEFT's starting A and B reach every worker thread as a weight file
+      const initFile = join(ctx.outDir, INIT_FILE)
+      yield* Effect.try({
+        try: () => writeSafetensors(initFile, initialAdapter(cfg, config.seed)),
+        catch: (e) => new PermanentError({ message: `writing the initial adapter: ${e instanceof Error ? e.message : String(e)}` })
+      })
+      const result = yield* runTraining({
+        ctx,
+        config: cfg,
+        program: { modelDir, config: cfg, weightFiles: [initFile], trainable },
+        padId: tokenizer.special.pad,
+        train: data.train,
+        validation: data.validation,
+        options: config
+      }).pipe(Effect.ensuring(Effect.sync(() => rmSync(initFile, { force: true }))))
+
+      const tensors = new Map(trainable.map((n) => [n, { shape: shapes[n]!, data: result.params[n]! }]))
+      const outModel = join(ctx.outDir, "model")
+      yield* Effect.try({
+        try: () => {
+          const adapterDir = config.merge ? join(ctx.outDir, "adapter") : outModel
+          writeLoraModel({ outDir: adapterDir, inputDir: modelDir, baseDir: folder.baseDir, inputAdapters: folder.adapters, settings, tensors })
+          if (!config.merge) return
+          const merged = loadModelFolder(adapterDir, { prepare: false })
+          try {
+            saveModelFolder(outModel, merged.model.config, merged.model.weights)
+            saveTokenizer(tokenizer, outModel)
+          } finally {
+            merged.model.dispose()
+          }
+        },
+        catch: (e) => new PermanentError({ message: `writing the tuned model: ${e instanceof Error ? e.message : String(e)}` })
+      })
+      const summary = summarize(result, {
+        trainExamples: data.train.length,
+        validationExamples: data.validation.length,
+        trainableParams: trainable.reduce((a, n) => a + tensors.get(n)!.data.length, 0),
+        truncation: data.truncation
+      })
+      yield* recordMetrics(ctx, summary, result.learning)
+      yield* ctx.metric("trainable_tensors", trainable.length)
+      return { model: "model", arch: cfg.zaoji_arch, method: "lora" as const, training: summary, ...(result.learning ? { learning: result.learning } : {}) }
+    })
+})
