@@ -7,6 +7,7 @@ describe("backend selection", () => {
     expect(parseBackendName("WASM")).toBe("wasm")
     expect(parseBackendName("tfjs-node")).toBe("tensorflow")
     expect(parseBackendName("gpu")).toBe("tensorflow-gpu")
+    expect(parseBackendName("WebGPU")).toBe("webgpu")
     expect(() => parseBackendName("metal", "--backend")).toThrow(/--backend: unknown backend "metal"; expected one of/)
   })
 
@@ -18,10 +19,13 @@ describe("backend selection", () => {
     delete process.env.ZAOJI_BACKEND
     try {
       const chosen = await ensureBackend()
-      // tfjs-node(-gpu) are not installed here: wasm is the first that loads
-      expect(["tensorflow-gpu", "tensorflow", "wasm"]).toContain(chosen)
+      // tfjs-node(-gpu) are not installed here, and a software WebGPU adapter is passed over: wasm
+      // is the first that loads (webgpu where a GPU has a Vulkan driver)
+      expect(["tensorflow-gpu", "webgpu", "tensorflow", "wasm"]).toContain(chosen)
       expect(currentBackend()).toBe(chosen)
-      expect(logs).toEqual([`backend: ${chosen}`])
+      expect(logs).toHaveLength(1)
+      // one line; a passed-over software adapter is named in it
+      expect(logs[0]).toMatch(new RegExp(`^backend: ${chosen}( \\(.*\\))?(; webgpu not used: .*)?$`))
       setBackendOverride("cpu")
       expect(await ensureBackend()).toBe("cpu")
       expect(tf.getBackend()).toBe("cpu")

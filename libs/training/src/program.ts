@@ -26,10 +26,11 @@ export interface GradResult extends LossSum {
 export interface TrainProgram {
   readonly trainable: ReadonlyArray<TensorSpec>
   /** the trainable tensors' starting values (pretrained, or a seeded initialisation) */
-  initial(): Record<string, Float32Array>
+  initial(): Promise<Record<string, Float32Array>>
   setTrainable(values: Readonly<Record<string, Float32Array>>): void
-  gradients(batch: TokenBatch): GradResult
-  evalLoss(batch: TokenBatch): LossSum
+  // results are read asynchronously: a GPU backend (WebGPU in Node) has no synchronous read
+  gradients(batch: TokenBatch): Promise<GradResult>
+  evalLoss(batch: TokenBatch): Promise<LossSum>
   /** live tensors and bytes of this program's backend (leak checks, memory reports) */
   memory(): { readonly numTensors: number; readonly numBytes: number }
   dispose(): void
@@ -56,6 +57,10 @@ export type LossFn = (
   batch: TokenBatch
 ) => { readonly loss: tf.Scalar; readonly count: number }
 
+/** Copies of tensors' values; every read is issued before the first await (so before any dispose). */
+const readAll = (ts: ReadonlyArray<tf.Tensor>): Promise<Float32Array[]> =>
+  Promise.all(ts.map((t) => t.data().then((d) => Float32Array.from(d as Float32Array))))
+
 /**
  * Build a program from initial trainable tensors (ownership passes to the program) and a loss
  * function. `onDispose` frees what the loss function captured (frozen weights).
@@ -68,8 +73,9 @@ export const makeTfProgram = (options: {
   const names = Object.keys(options.trainable)
   const specs: TensorSpec[] = names.map((name) => ({ name, shape: options.trainable[name]!.shape }))
   const current: Record<string, tf.Tensor> = { ...options.trainable }
-  const initialValues: Record<string, Float32Array> = {}
-  for (const n of names) initialValues[n] = Float32Array.from(current[n]!.dataSync() as Float32Array)
+  // the reads start now, before a setTrainable can replace the tensors
+  const initialValues = readAll(names.map((n) => current[n]!))
+  initialValues.catch(() => undefined) // reported by initial(), if ever called
 
   const lossAndGrads = tf.valueAndGrads((...xs: tf.Tensor[]) => {
     const params: Record<string, tf.Tensor> = {}
@@ -83,9 +89,10 @@ export const makeTfProgram = (options: {
 
   return {
     trainable: specs,
-    initial: () => {
+    initial: async () => {
+      const values = await initialValues
       const out: Record<string, Float32Array> = {}
-      for (const n of names) out[n] = initialValues[n]!.slice()
+      names.forEach((n, i) => (out[n] = values[i]!.slice()))
       return out
     },
     setTrainable: (values) => {
@@ -96,28 +103,35 @@ export const makeTfProgram = (options: {
         current[s.name] = tf.tensor(v, [...s.shape], "float32")
       }
     },
-    gradients: (batch) => {
+    gradients: async (batch) => {
       pending = batch
       const { value, grads } = lossAndGrads(names.map((n) => current[n]!))
       pending = undefined
-      // read results outside any tidy: a dataSync inside tidy slows the WASM matmuls down a lot
-      const lossSum = value.dataSync()[0]!
-      const out: Record<string, Float32Array> = {}
-      names.forEach((n, i) => (out[n] = Float32Array.from(grads[i]!.dataSync() as Float32Array)))
-      value.dispose()
-      tf.dispose(grads)
-      return { lossSum, count: pendingCount, grads: out }
+      const count = pendingCount
+      // read results outside any tidy: a read inside tidy slows the WASM matmuls down a lot
+      try {
+        const [loss, ...gs] = await readAll([value, ...grads])
+        const out: Record<string, Float32Array> = {}
+        names.forEach((n, i) => (out[n] = gs[i]!))
+        return { lossSum: loss![0]!, count, grads: out }
+      } finally {
+        value.dispose()
+        tf.dispose(grads)
+      }
     },
-    evalLoss: (batch) => {
+    evalLoss: async (batch) => {
       let count = 0
       const value = tf.tidy(() => {
         const r = options.loss(current, batch)
         count = r.count
         return r.loss
       })
-      const lossSum = value.dataSync()[0]!
-      value.dispose()
-      return { lossSum, count }
+      try {
+        const [loss] = await readAll([value])
+        return { lossSum: loss![0]!, count }
+      } finally {
+        value.dispose()
+      }
     },
     memory: () => {
       const m = tf.memory()

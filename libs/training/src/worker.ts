@@ -31,7 +31,12 @@ const main = async () => {
       loaded = version
     }
   }
+  // one request at a time, in order: the main thread waits for each answer before the next step
+  let queue: Promise<void> = Promise.resolve()
   port.on("message", (msg: any) => {
+    queue = queue.then(() => answer(msg))
+  })
+  const answer = async (msg: any): Promise<void> => {
     try {
       switch (msg.type) {
         case "attach": {
@@ -43,13 +48,13 @@ const main = async () => {
           break
         }
         case "initial": {
-          const init = program.initial()
+          const init = await program.initial()
           port.postMessage({ type: "ok", id: msg.id, value: init }, Object.values(init).map((a) => a.buffer as ArrayBuffer))
           break
         }
         case "grads": {
           upload(msg.version)
-          const r = program.gradients(padBatch(msg.examples, msg.padId))
+          const r = await program.gradients(padBatch(msg.examples, msg.padId))
           port.postMessage(
             { type: "ok", id: msg.id, value: r },
             Object.values(r.grads).map((a) => a.buffer as ArrayBuffer)
@@ -58,7 +63,7 @@ const main = async () => {
         }
         case "eval": {
           upload(msg.version)
-          port.postMessage({ type: "ok", id: msg.id, value: program.evalLoss(padBatch(msg.examples, msg.padId)) })
+          port.postMessage({ type: "ok", id: msg.id, value: await program.evalLoss(padBatch(msg.examples, msg.padId)) })
           break
         }
         case "memory":
@@ -72,7 +77,7 @@ const main = async () => {
     } catch (e) {
       fail(msg.id, e)
     }
-  })
+  }
   port.postMessage({ type: "ready", trainable: program.trainable })
 }
 

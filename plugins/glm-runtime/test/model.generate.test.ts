@@ -60,7 +60,7 @@ describe.each(["glm1", "glm2"] as const)("%s generation and scoring", (arch) => 
   it("KV-cache greedy equals recomputation without cache (with and without a prefix)", async () => {
     for (const m of [model, prefixed]) {
       for (const p of prompts(m.config)) {
-        const cached = await expectNoLeak(() => greedyWithLogits(m, p, 6).tokens)
+        const cached = await expectNoLeak(async () => (await greedyWithLogits(m, p, 6)).tokens)
         expect(cached).toEqual(greedyNoCache(m, p, 6))
       }
     }

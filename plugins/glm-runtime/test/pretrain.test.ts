@@ -144,10 +144,10 @@ describe("GLM training program", () => {
     const batch = { inputIds: [[cfg.gmask_token_id!, cfg.sop_token_id!, 7, 8, 9, 2], [cfg.gmask_token_id!, cfg.sop_token_id!, 10, 2, 0, 0]], labels: [[-100, -100, -100, 8, 9, 2], [-100, -100, 10, 2, -100, -100]] }
     for (const trainable of [names, names.filter((n) => n.includes("layers.1.")), ["transformer.prefix_encoder.embedding.weight"]]) {
       const program = await createGlmProgram({ config: cfg, initSeed: 1, trainable })
-      const counts = await tensorCountsOver(4, () => {
-        const r = program.gradients(batch)
+      const counts = await tensorCountsOver(4, async () => {
+        const r = await program.gradients(batch)
         program.setTrainable(Object.fromEntries(Object.entries(r.grads).map(([n, g]) => [n, g.map((x) => x * 0.1)])))
-        program.evalLoss(batch)
+        await program.evalLoss(batch)
       })
       expect(new Set(counts).size).toBe(1)
       program.dispose()

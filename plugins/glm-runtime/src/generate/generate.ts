@@ -123,11 +123,11 @@ export async function* streamTokens(model: GlmModel, prompt: ReadonlyArray<numbe
 }
 
 /** Greedy decoding that also returns the logits that chose each token (for checks against references). */
-export const greedyWithLogits = (
+export const greedyWithLogits = async (
   model: GlmModel,
   prompt: ReadonlyArray<number>,
   steps: number
-): { tokens: number[]; stepLogits: Float32Array[] } => {
+): Promise<{ tokens: number[]; stepLogits: Float32Array[] }> => {
   const cfg = model.config
   const tokens: number[] = []
   const stepLogits: Float32Array[] = []
@@ -135,7 +135,8 @@ export const greedyWithLogits = (
   let cache = out.cache
   try {
     for (let i = 0; i < steps; i++) {
-      const row = out.logits!.dataSync() as Float32Array
+      // read asynchronously: a GPU backend (WebGPU in Node) has no synchronous read
+      const row = (await out.logits!.data()) as Float32Array
       out.logits!.dispose()
       stepLogits.push(row.slice())
       let best = 0

@@ -3,7 +3,7 @@ import { Effect, Option } from "effect"
 import * as path from "node:path"
 import { generatePlugin } from "../generators/plugin.js"
 import { GeneratorRefused } from "../generators/refused.js"
-import { generateSpecialty } from "../generators/specialty.js"
+import { generateSpecialty, STAGE2_METHODS } from "../generators/specialty.js"
 import { repoRoot } from "../generators/locations.js"
 import { printLine } from "../print.js"
 import { UsageError } from "../usage.js"
@@ -28,12 +28,16 @@ const specialty = Command.make(
       Options.withDescription("a knowledge-graph department the specialty selects (repeatable), e.g. 心内科"),
       Options.repeated
     ),
-    dir: Options.directory("dir").pipe(Options.withDescription("where the workflow file goes (default: the repository's workflows/)"), Options.optional)
+    dir: Options.directory("dir").pipe(Options.withDescription("where the workflow file goes (default: the repository's workflows/)"), Options.optional),
+    stage2: Options.choice("stage2", STAGE2_METHODS).pipe(
+      Options.withDescription("the stage-2 method: freeze (the paper's), lora, or both (two stage-2 models compared side by side)"),
+      Options.withDefault("freeze" as const)
+    )
   },
   (a) =>
     Effect.gen(function* () {
       const r = yield* generate(() =>
-        generateSpecialty({ name: a.name, departments: a.departments, dir: Option.getOrElse(a.dir, () => path.join(repoRoot, "workflows")) })
+        generateSpecialty({ name: a.name, departments: a.departments, dir: Option.getOrElse(a.dir, () => path.join(repoRoot, "workflows")), stage2: a.stage2 })
       )
       for (const f of r.files) yield* printLine(`created ${shown(f)}`)
       if (a.departments.length > 0 && !r.selecting) {

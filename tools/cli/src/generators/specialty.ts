@@ -18,6 +18,57 @@ export interface SpecialtyOptions {
   readonly departments: ReadonlyArray<string>
   /** the folder the workflow file goes into (its data folder goes beside it) */
   readonly dir: string
+  /** the stage-2 method: freeze tuning (the paper's), LoRA, or both side by side (default freeze) */
+  readonly stage2?: Stage2Method
+}
+
+export const STAGE2_METHODS = ["freeze", "lora", "both"] as const
+export type Stage2Method = (typeof STAGE2_METHODS)[number]
+
+const freezeStage = (id: string, handle: string) =>
+  `    const ${handle} = w.stage(
+      "${id}",
+      Freeze.train,
+      { trainableLayers: 2, prefix: "frozen", learningRate: 4e-3, epochs: 6, batchSize: 16, maxSourceLength: 64, maxTargetLength: 96 },
+      { model: stage1, data: specialtyData }
+    )
+`
+
+// LoRA on every linear of every layer; the stage-1 prefix stays frozen in the forward
+const loraStage = (id: string, handle: string) =>
+  `    const ${handle} = w.stage(
+      "${id}",
+      Lora.train,
+      {
+        rank: 8,
+        alpha: 16,
+        targetModules: ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"],
+        learningRate: 5e-3,
+        epochs: 6,
+        batchSize: 16,
+        maxSourceLength: 64,
+        maxTargetLength: 96
+      },
+      { model: stage1, data: specialtyData }
+    )
+`
+
+/** the template values that differ by stage-2 method */
+const stage2Values = (m: Stage2Method): Record<string, string> => {
+  const both = m === "both"
+  return {
+    stage2Method: m === "lora" ? "LoRA (low-rank adapters on every layer's linears)" : "freeze tuning of the last layers",
+    stage2HeaderExtra: both ? " *   medglm-h-lora  the same, with LoRA (low-rank adapters on every layer's linears) in place of\n *                  freeze tuning: the report compares the two side by side\n" : "",
+    stage2SetExample: m === "lora" ? "medglm-h.rank=16" : "medglm-h.trainableLayers=5",
+    stage2Imports: [
+      ...(m !== "lora" ? ['import * as Freeze from "@zaoji/freeze"'] : []),
+      ...(m !== "freeze" ? ['import * as Lora from "@zaoji/lora"'] : [])
+    ].map((l) => `${l}\n`).join(""),
+    stage2Stages: (m === "lora" ? loraStage("medglm-h", "stage2") : freezeStage("medglm-h", "stage2")) + (both ? loraStage("medglm-h-lora", "stage2Lora") : "") + "\n",
+    evalStage: both ? 'Metrics.compareModels(["base", "stage1", "stage2", "stage2Lora"])' : "Metrics.compare",
+    evalTitleExtra: both ? " (freeze) vs stage 2 (LoRA)" : "",
+    evalInputsExtra: both ? ", stage2Lora" : ""
+  }
 }
 
 export interface SpecialtyResult {
@@ -94,7 +145,8 @@ export const generateSpecialty = (opts: SpecialtyOptions): SpecialtyResult => {
     workflowFile: `${opts.name}.workflow.ts`,
     workflowPath: relWorkflow.split(path.sep).join("/"),
     departments: selecting ? list : "[]",
-    departmentsNote: workflowNote
+    departmentsNote: workflowNote,
+    ...stage2Values(opts.stage2 ?? "freeze")
   }
   const workflowText = renderTemplate("specialty/workflow.ts.tmpl", values)
   const readmeText = renderTemplate("specialty/README.md.tmpl", { ...values, departmentsNote: readmeNote })
