@@ -64,7 +64,7 @@ const stage2Values = (m: Stage2Method): Record<string, string> => {
       ...(m !== "lora" ? ['import * as Freeze from "@zaoji/freeze"'] : []),
       ...(m !== "freeze" ? ['import * as Lora from "@zaoji/lora"'] : [])
     ].map((l) => `${l}\n`).join(""),
-    stage2Stages: (m === "lora" ? loraStage("medglm-h", "stage2") : freezeStage("medglm-h", "stage2")) + (both ? loraStage("medglm-h-lora", "stage2Lora") : "") + "\n",
+    stage2Stages: (m === "lora" ? loraStage("medglm-h", "stage2") : freezeStage("medglm-h", "stage2")) + (both ? loraStage("medglm-h-lora", "stage2Lora") : ""),
     evalStage: both ? 'Metrics.compareModels(["base", "stage1", "stage2", "stage2Lora"])' : "Metrics.compare",
     evalTitleExtra: both ? " (freeze) vs stage 2 (LoRA)" : "",
     evalInputsExtra: both ? ", stage2Lora" : ""
