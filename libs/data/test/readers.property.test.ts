@@ -9,7 +9,8 @@ import { join } from "node:path"
 import { Cause, Effect, Exit, Option } from "effect"
 import fc from "fast-check"
 import { afterAll, describe, expect, it } from "vitest"
-import { QaPair, readRows, type FileFormat } from "../src/index.js"
+import type { InputError } from "@zaoji/core"
+import { QaPair, readRows, type FileFormat, type ReadResult } from "../src/index.js"
 
 const dir = mkdtempSync(join(tmpdir(), "zaoji-data-prop-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -32,14 +33,15 @@ const lineText = fc.oneof(
 )
 
 /** the read's outcome: its rows, or the InputError it failed with (anything else fails the test) */
-const read = async (file: string, format: FileFormat | undefined, maxErrorRatio: number) => {
+type Outcome = { readonly ok: ReadResult<QaPair> } | { readonly failed: InputError }
+const read = async (file: string, format: FileFormat | undefined, maxErrorRatio: number): Promise<Outcome> => {
   const exit = await Effect.runPromiseExit(readRows(file, QaPair, { format, maxErrorRatio }))
-  if (Exit.isSuccess(exit)) return { ok: exit.value } as const
+  if (Exit.isSuccess(exit)) return { ok: exit.value }
   const failure = Cause.failureOption(exit.cause)
   if (Option.isNone(failure)) throw new Error(`read of ${file} died: ${Cause.pretty(exit.cause)}`)
   expect(failure.value._tag).toBe("InputError")
   expect(failure.value.message).toContain(file)
-  return { failed: failure.value } as const
+  return { failed: failure.value }
 }
 
 describe("JSONL reader on arbitrary lines", () => {
