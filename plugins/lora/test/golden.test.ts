@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url"
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import { createGlmProgram, decodeGlmConfig, forward, fromPeftName, glmProgramModule, mergeLoraInto, type GlmConfig } from "@zaoji/glm-runtime"
-import { readSafetensors, useBackend, writeSafetensors } from "@zaoji/tensor"
+import { readSafetensors, suiteTitle, useSuiteBackend, writeSafetensors } from "@zaoji/tensor"
 import { acquireEngine, train, trainerDefaults } from "@zaoji/training"
 import { expectAllClose } from "@zaoji/testing"
 
@@ -38,11 +38,11 @@ const setup = (arch: Arch) => {
 const peft = (dir: string, file: string) => new Map([...readSafetensors(join(dir, file))].map(([n, t]) => [fromPeftName(n), t]))
 
 beforeAll(async () => {
-  await useBackend("wasm")
+  await useSuiteBackend("wasm")
 })
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
-describe("LoRA golden fixtures", () => {
+describe(suiteTitle("LoRA golden fixtures"), () => {
   for (const arch of ["glm1", "glm2"] as Arch[]) {
     it(`${arch}: loss and the gradients of every A and B`, async () => {
       const { dir, cases, args, batch } = setup(arch)
@@ -98,7 +98,7 @@ describe("LoRA golden fixtures", () => {
       for (const [name, t] of want) expectAllClose(result.params[name]!, t.data, { atol: 2e-6 }, { what: name })
     })
 
-    it(`${arch}: the adapter model's logits, unmerged and merged`, () => {
+    it(`${arch}: the adapter model's logits, unmerged and merged`, async () => {
       const { dir, cases, config, init } = setup(arch)
       const cfg = decodeGlmConfig(config)
       const want = new Float32Array(readFileSync(join(dir, cases.logits.file)).buffer.slice(0))
@@ -108,13 +108,14 @@ describe("LoRA golden fixtures", () => {
       const adapter: Record<string, tf.Tensor> = {}
       for (const [n, t] of init) adapter[n] = tf.tensor(t.data, [...t.shape])
       const before = tf.memory().numTensors
-      const run = (c: GlmConfig, w: Record<string, tf.Tensor>) => {
+      // reads are asynchronous: a GPU backend has no synchronous read
+      const run = async (c: GlmConfig, w: Record<string, tf.Tensor>) => {
         const out = forward(c, w, { inputIds: cases.input_ids })
-        const v = out.logits!.dataSync() as Float32Array
+        const v = (await out.logits!.data()) as Float32Array
         out.logits!.dispose()
         return v
       }
-      const unmerged = run(cfg, { ...weights, ...adapter })
+      const unmerged = await run(cfg, { ...weights, ...adapter })
       expect(tf.memory().numTensors).toBe(before)
       expectAllClose(unmerged, want, { atol: 2e-5, rtol: 1e-5 }, { what: "unmerged logits" })
 
@@ -123,8 +124,8 @@ describe("LoRA golden fixtures", () => {
       mergeLoraInto(weights, plain as GlmConfig, settings!, adapter)
       const merged = peft(dir, cases.merged)
       expect(merged.size).toBe(init.size / 2)
-      for (const [n, t] of merged) expectAllClose(weights[n]!.dataSync() as Float32Array, t.data, { atol: 1e-6 }, { what: n })
-      expectAllClose(run(plain as GlmConfig, weights), want, { atol: 2e-5, rtol: 1e-5 }, { what: "merged logits" })
+      for (const [n, t] of merged) expectAllClose((await weights[n]!.data()) as Float32Array, t.data, { atol: 1e-6 }, { what: n })
+      expectAllClose(await run(plain as GlmConfig, weights), want, { atol: 2e-5, rtol: 1e-5 }, { what: "merged logits" })
       tf.dispose(Object.values(weights))
     })
   }
