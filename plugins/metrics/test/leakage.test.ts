@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Exit } from "effect"
 import { describe, expect, it } from "vitest"
-import { UnitIndex, unitOf } from "../src/index.js"
+import { type ExamItem, noEffectFlags, UnitIndex, unitOf } from "../src/index.js"
 import { microDir, runMicro } from "./leakageWorkflow.js"
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"))
@@ -84,11 +84,11 @@ describe("leakage check in the hepatobiliary wiring (micro workflow, engine)", (
       ["stage1", "not-learning"],
       ["stage2", "no-effect"]
     ])
-    expect(metrics.flags[1].message).toMatch(/^stage2: all \d+ predictions \(exam\.loglik, qa, general_qa\) equal those of stage1, the model it was trained from/)
+    expect(metrics.flags[1].message).toMatch(/^stage2: all \d+ predictions \(exam\.loglik, qa, general_qa\) equal those of stage1, the model it was trained from — tuning changed nothing measurable; option log-likelihoods equal too \(within 1e-6\)$/)
     // the unchanged model scores exactly like its input model
     expect(metrics.summary["qa.chatglm.rouge-l"].stage2).toBe(metrics.summary["qa.chatglm.rouge-l"].stage1)
     const md = readFileSync(join(r.evalDir!, "report.md"), "utf8")
-    expect(md).toContain("**not-learning** — stage1: training loss did not fall (6.1800 → 6.1800")
+    expect(md).toContain("**not-learning** — stage1 did not learn: the loss did not fall beyond noise: 6.18 → 6.18")
     expect(md).toContain("**no-effect** — stage2: all ")
     expect(readJson(join(r.evalDir!, "manifest.json")).output.flags).toEqual(metrics.flags)
     // a tune that trains is not flagged, and a learning verdict is no flag
@@ -124,3 +124,41 @@ describe("item matching", () => {
     expect(exam("ＨＯＷ", [])).toBeUndefined()
   })
 })
+
+describe("no-effect flag", () => {
+  const item = (id: string, predicted: "A" | "B", lls: ReadonlyArray<number>): ExamItem => ({
+    id,
+    subject: "s",
+    answer: "A",
+    predicted,
+    correct: predicted === "A",
+    predictedNorm: predicted,
+    correctNorm: predicted === "A",
+    options: lls.map((ll, i) => [(["A", "B"] as const)[i]!, ll, 2] as const)
+  })
+  const qa = (id: string, prediction: string) => ({ id, question: "q", reference: "r", prediction })
+  const models = [
+    { name: "base", key: "k-base", ancestors: [] },
+    { name: "stage1", key: "k-s1", ancestors: ["k-base"] },
+    { name: "stage2", key: "k-s2", ancestors: ["k-s1", "k-base"] }
+  ]
+
+  it("fires when every answer and exam choice equals the input model's, saying how far the log-likelihoods moved", () => {
+    const records = {
+      base: { "exam.loglik": [item("e1", "A", [-1, -2]), item("e2", "B", [-3, -1])], qa: [qa("q1", "甲"), qa("q2", "乙")] },
+      // the same choices with slightly moved log-likelihoods: what an untrained prefix gives
+      stage1: { "exam.loglik": [item("e1", "A", [-1.01, -2]), item("e2", "B", [-3, -1.02])], qa: [qa("q1", "甲"), qa("q2", "乙")] },
+      // one answer differs from stage 1's: the tune had an effect
+      stage2: { "exam.loglik": [item("e1", "A", [-1.01, -2]), item("e2", "B", [-3, -1.02])], qa: [qa("q1", "甲"), qa("q2", "丙")] }
+    }
+    const flags = noEffectFlags(models, records)
+    expect(flags.map((f) => [f.model, f.inputModel, f.items])).toEqual([["stage1", "base", 4]])
+    expect(flags[0]!.message).toBe(
+      "stage1: all 4 predictions (exam.loglik, qa) equal those of base, the model it was trained from — tuning changed nothing measurable; option log-likelihoods differ by at most 0.020 (relative)"
+    )
+    // a changed exam choice is an effect too; a model not trained from an earlier one is never compared
+    expect(noEffectFlags(models, { ...records, stage1: { ...records.stage1, "exam.loglik": [item("e1", "B", [-3, -1]), item("e2", "B", [-3, -1])] } })).toEqual([])
+    expect(noEffectFlags([models[0]!, { ...models[1]!, ancestors: [] }], records)).toEqual([])
+  })
+})
+

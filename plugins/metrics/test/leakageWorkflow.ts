@@ -55,7 +55,7 @@ export const bigramTrain = Stage.make({
       const learning =
         config.learning === undefined
           ? undefined
-          : { verdict: config.learning, firstWindowLoss: 6.18, lastWindowLoss: config.learning === "learning" ? 3.1 : 6.18, window: 20, note: "loss did not fall beyond noise" }
+          : { verdict: config.learning, firstWindowLoss: 6.18, lastWindowLoss: config.learning === "learning" ? 3.1 : 6.18, window: 20, note: `the loss did not fall beyond noise: 6.18 → ${config.learning === "learning" ? "3.1" : "6.18"}` }
       return { model: "model", method: from === undefined ? ("pretrain" as const) : ("freeze" as const), ...(learning ? { learning } : {}) }
     })
 })

@@ -63,7 +63,8 @@ export const reportLines = (summary: RunSummary): ReadonlyArray<string> => {
           ? `evaluation data in training data: none${leak.complete ? "" : " (lineage incomplete; see the report)"}`
           : `evaluation data in training data: ${leak.verdict === "allowed" ? "within the allowed share" : "LEAKED"} (up to ${(100 * leak.worstFraction).toFixed(1)}% of a set; see the report)`
       )
-    for (const f of output.flags ?? []) lines.push(`flag ${f.kind}: ${f.message}`)
+    // not-learning is already printed for every training stage by the run's learning warnings
+    for (const f of output.flags ?? []) if (f.kind !== "not-learning") lines.push(`flag ${f.kind}: ${f.message}`)
     lines.push("")
   }
   return lines

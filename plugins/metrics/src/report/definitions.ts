@@ -59,7 +59,7 @@ export const METRIC_DEFINITIONS: ReadonlyArray<{ readonly name: string; readonly
   {
     name: "flags",
     definition:
-      "not-learning: the model's training stage recorded that its loss did not fall (first vs last window). no-effect: every prediction of a tuned model (generated QA answers, exam choices, option log-likelihoods within 1e-6 relative) equals that of the model it was trained from, the nearest earlier compared model in its lineage."
+      "not-learning: the model's training stage recorded that its loss did not fall (first vs last window). no-effect: every prediction of a tuned model (generated QA answers, exam choices) equals that of the model it was trained from, the nearest earlier compared model in its lineage, so every figure is the same; the flag says how far the option log-likelihoods moved."
   },
   {
     name: "regression gate",
