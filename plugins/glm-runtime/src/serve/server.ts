@@ -145,7 +145,6 @@ export const startServer = (options: ServerOptions): Promise<RunningServer> => {
   let closing = false
 
   const modelObject = { id: engine.modelId, object: "model", created, owned_by: "zaoji" }
-  const hostAllowed = (header: string | undefined): boolean => hostHeaderAllowed(header, boundPort)
 
   const handleChat = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const raw = await readBody(req, limit)
@@ -201,7 +200,7 @@ export const startServer = (options: ServerOptions): Promise<RunningServer> => {
     const done = (status: number): void => options.log?.(`${req.method} ${path} ${status}`)
     res.on("finish", () => done(res.statusCode))
     const route = async (): Promise<void> => {
-      if (checkHost && !hostAllowed(req.headers.host))
+      if (checkHost && !hostHeaderAllowed(req.headers.host, boundPort))
         throw new HttpError(421, `Host ${JSON.stringify(req.headers.host ?? "")} does not name this server; expected 127.0.0.1:${boundPort} or localhost:${boundPort}`, "invalid_request_error", "wrong_host")
       if (closing) throw new HttpError(503, "server is shutting down", "server_error", "shutting_down")
       if (path === "/health" && req.method === "GET") return sendJson(res, 200, { status: "ok", model: engine.modelId })
