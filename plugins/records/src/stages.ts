@@ -5,7 +5,17 @@ import { InputError, Stage } from "@zaoji/core"
 import { ClinicalRecord, QaDataset, type QaPair, type ReadResult, normalizeText, readRows, writeJson, writeJsonl } from "@zaoji/data"
 import { LlmEndpoint } from "@zaoji/knowledge-graph"
 import { DeidKinds } from "./deidentify.js"
-import { type Processed, processRecord } from "./processRecord.js"
+import { residualScan } from "./deid/residual.js"
+import {
+  type Processed,
+  Strictnesses,
+  defaultStrictness,
+  describeResidual,
+  failClosed,
+  processRecord,
+  residualRejectReason,
+  sanitizeShort
+} from "./processRecord.js"
 import { defaultPolishPrompt, polishPairs } from "./polish.js"
 import { readTextRecords } from "./textRecords.js"
 import { addCounts, lengthStats } from "./quality.js"
@@ -26,9 +36,11 @@ export const ProcessConfig = Schema.Struct({
     Schema.Struct({
       enabled: Schema.optionalWith(Schema.Boolean, { default: () => true }),
       skip: Schema.optional(Schema.Array(Schema.Literal(...DeidKinds))),
-      knownNames: Schema.optional(Schema.Array(Schema.String))
+      knownNames: Schema.optional(Schema.Array(Schema.String)),
+      /** what a residual-scan hit does: "reject" drops the record into rejected.jsonl (default), "mask" masks the hit */
+      strictness: Schema.optionalWith(Schema.Literal(...Strictnesses), { default: () => defaultStrictness })
     }),
-    { default: () => ({ enabled: true }) }
+    { default: () => ({ enabled: true, strictness: defaultStrictness }) }
   ),
   scrub: Schema.optionalWith(
     Schema.Struct({
@@ -65,6 +77,20 @@ export type ProcessConfig = typeof ProcessConfig.Type
 
 const Counts = Schema.Record({ key: Schema.String, value: Schema.Int })
 
+/** the one-line privacy summary `zaoji run` prints after the stage */
+export const PrivacySummary = Schema.Struct({
+  strictness: Schema.Literal(...Strictnesses),
+  /** identifiers masked by the de-identification rules, by kind */
+  maskedByKind: Counts,
+  /** what the residual scan still found after masking, by kind (then masked or rejected) */
+  residualByKind: Counts,
+  /** records (and polished pairs) rejected because the residual scan found something */
+  rejectedForPrivacy: Schema.Int,
+  /** source record ids that looked identifying and were replaced by record-<line> */
+  idsReplaced: Schema.Int
+})
+export type PrivacySummary = typeof PrivacySummary.Type
+
 export const RecordsOutput = Schema.Struct({
   ...QaDataset.fields,
   kind: Schema.Literal("qa"),
@@ -75,7 +101,8 @@ export const RecordsOutput = Schema.Struct({
   reportFile: Schema.String,
   auditFile: Schema.String,
   rejectedByReason: Counts,
-  replacementsByKind: Counts
+  replacementsByKind: Counts,
+  privacy: PrivacySummary
 })
 export type RecordsOutput = typeof RecordsOutput.Type
 
@@ -83,7 +110,7 @@ const resolveIn = (baseDir: string, p: string) => (isAbsolute(p) ? p : resolve(b
 
 export const processStage = Stage.make({
   name: "records.process",
-  version: "1",
+  version: "2",
   config: ProcessConfig,
   output: RecordsOutput,
   inputs: Stage.inputs(),
@@ -108,20 +135,27 @@ export const processStage = Stage.make({
             map: catField ? (raw: any) => (raw && typeof raw === "object" ? { ...raw, category: raw[catField] === undefined ? undefined : String(raw[catField]) } : raw) : undefined
           })
       const read = yield* reading
-      for (const e of read.errors.slice(0, 20)) yield* ctx.log("warn", "bad record row", { file: e.file, line: e.line, field: e.field, problem: e.message })
+      // a decoding message can quote the offending value: it is de-identified like the records
+      const rowProblems = read.errors.slice(0, 200).map((e) => ({ ...e, message: sanitizeShort(e.message) }))
+      for (const e of rowProblems.slice(0, 20)) yield* ctx.log("warn", "bad record row", { file: e.file, line: e.line, field: e.field, problem: e.message })
       const records = config.categories ? read.rows.filter((r) => r.category !== undefined && config.categories!.includes(r.category)) : read.rows
       if (records.length === 0)
         return yield* Effect.fail(new InputError({ message: `${config.source}: no records to process (${read.rows.length} read, ${records.length} selected)`, location: config.source }))
 
+      const strictness = config.deid.strictness ?? defaultStrictness
       const tools = {
-        deid: { enabled: config.deid.enabled, skip: config.deid.skip, knownNames: config.deid.knownNames },
+        deid: { enabled: config.deid.enabled, skip: config.deid.skip, knownNames: config.deid.knownNames, strictness },
         scrub: config.scrub.enabled ? makeScrubber({ rules: config.scrub.rules, disable: config.scrub.disable, labRanges: config.scrub.labRanges }) : undefined,
         terms: makeTermRewriter({ ...(config.terms.useDefaults ? defaultTerms : {}), ...config.terms.table }),
         qa: config.qa
       }
       const pairs: Array<QaPair> = []
       const rejected: Array<{ id: string; line: number; reason: string; detail: string }> = []
-      const audit: Array<{ id: string; replacements: Record<string, number>; scrubbed: Record<string, number> }> = []
+      const audit: Array<{ id: string; replacements: Record<string, number>; scrubbed: Record<string, number>; residual: Record<string, number> }> = []
+      const residualByKind: Record<string, number> = {}
+      let rejectedForPrivacy = 0
+      let idsReplaced = 0
+      const lineOf = new Map<string, number>()
       const replacementsByKind: Record<string, number> = {}
       const scrubbedByKind: Record<string, number> = {}
       const rejectedByReason: Record<string, number> = {}
@@ -129,31 +163,45 @@ export const processStage = Stage.make({
       const unknownHeadings: Record<string, number> = {}
       const cleanRecords: Array<unknown> = []
       const seen = new Set<string>()
+      const department = config.department === undefined ? undefined : sanitizeShort(config.department)
       records.forEach((raw, i) => {
+        const line = read.lines[read.rows.indexOf(raw)] ?? i + 1
+        // a source id can itself be a record number: every output names the record by a safe id
+        const safeId = config.deid.enabled && (residualScan(raw.id).length > 0 || sanitizeShort(raw.id) !== raw.id) ? `record-${line}` : raw.id
+        if (safeId !== raw.id) idsReplaced++
+        lineOf.set(safeId, line)
         const p: Processed = processRecord(raw, tools)
         addCounts(replacementsByKind, p.deid)
         addCounts(scrubbedByKind, p.scrub)
+        addCounts(residualByKind, p.residual)
         layouts[p.record.layout] = (layouts[p.record.layout] ?? 0) + 1
-        for (const h of p.record.unknownHeadings) unknownHeadings[h] = (unknownHeadings[h] ?? 0) + 1
+        for (const h of p.record.unknownHeadings) {
+          const heading = config.deid.enabled ? sanitizeShort(h) : h
+          unknownHeadings[heading] = (unknownHeadings[heading] ?? 0) + 1
+        }
         // by kind only: the audit never repeats a removed value
-        audit.push({ id: raw.id, replacements: { ...p.deid } as Record<string, number>, scrubbed: { ...p.scrub } })
-        cleanRecords.push({ id: raw.id, department: p.record.department ?? config.department, layout: p.record.layout, sections: p.record.sections, diagnoses: p.record.diagnoses, surgeries: p.record.surgeries, drugs: p.record.drugs, checks: p.record.checks, sensitive: true })
-        const line = read.lines[read.rows.indexOf(raw)] ?? i + 1
+        audit.push({ id: safeId, replacements: { ...p.deid } as Record<string, number>, scrubbed: { ...p.scrub }, residual: { ...p.residual } })
         const reject = (reason: string, detail: string) => {
-          rejected.push({ id: raw.id, line, reason, detail })
+          rejected.push({ id: safeId, line, reason, detail })
           rejectedByReason[reason] = (rejectedByReason[reason] ?? 0) + 1
         }
+        if (p.privacyRejection !== undefined) {
+          // nothing of this record is written: only its line, the reason and the kinds found
+          rejectedForPrivacy++
+          return reject(residualRejectReason, `${p.privacyRejection} (strictness: reject)`)
+        }
+        cleanRecords.push({ id: safeId, department: p.record.department ?? department, layout: p.record.layout, sections: p.record.sections, diagnoses: p.record.diagnoses, surgeries: p.record.surgeries, drugs: p.record.drugs, checks: p.record.checks, sensitive: true })
         if (!p.qa.ok) return reject(p.qa.reason, p.qa.detail)
         const key = normalizeText(p.qa.question)
         if (seen.has(key)) return reject("duplicate", "same question as an earlier record")
         seen.add(key)
         pairs.push({
-          id: `records:${raw.id}`,
+          id: `records:${safeId}`,
           question: p.qa.question,
           answer: p.qa.answer,
           source: "records",
           entity: p.qa.diagnosis,
-          department: p.record.department ?? config.department,
+          department: p.record.department ?? department,
           sensitive: true
         })
       })
@@ -162,8 +210,31 @@ export const processStage = Stage.make({
       let polish: { polished: number; kept: number } | undefined
       if (config.llm) {
         const r = yield* polishPairs(pairs, config.llm, config.polishPrompt ?? defaultPolishPrompt, ctx)
-        finalPairs = r.pairs
         polish = { polished: r.polished, kept: r.kept }
+        // a model can write a number or a name back in: the rewritten pairs pass the residual scan too
+        finalPairs = []
+        for (const pair of r.pairs) {
+          const checked = failClosed([pair.question, pair.answer], config.deid.enabled ? strictness : "mask")
+          if (!config.deid.enabled || Object.keys(checked.residual).length === 0) {
+            finalPairs.push(pair)
+            continue
+          }
+          addCounts(residualByKind, checked.residual)
+          if (strictness === "mask") finalPairs.push({ ...pair, question: checked.texts[0]!, answer: checked.texts[1]! })
+          else {
+            rejectedForPrivacy++
+            const id = pair.id.replace(/^records:/, "")
+            rejected.push({ id, line: lineOf.get(id) ?? 0, reason: residualRejectReason, detail: `residual scan of the rewritten pair: ${describeResidual(checked.residual)} (strictness: reject)` })
+            rejectedByReason[residualRejectReason] = (rejectedByReason[residualRejectReason] ?? 0) + 1
+          }
+        }
+      }
+      const privacy: PrivacySummary = {
+        strictness,
+        maskedByKind: replacementsByKind,
+        residualByKind,
+        rejectedForPrivacy,
+        idsReplaced
       }
 
       const byStratum: Record<string, number> = {}
@@ -178,6 +249,7 @@ export const processStage = Stage.make({
         rejectedByReason,
         replacementsByKind,
         scrubbedByKind,
+        privacy,
         layouts,
         unknownHeadings,
         polish,
@@ -185,7 +257,7 @@ export const processStage = Stage.make({
           question: lengthStats(finalPairs.map((p) => p.question.length)),
           answer: lengthStats(finalPairs.map((p) => p.answer.length))
         },
-        rowProblems: read.errors.slice(0, 200)
+        rowProblems
       }
       yield* writeJsonl(join(ctx.outDir, "qa.jsonl"), finalPairs)
       yield* writeJsonl(join(ctx.outDir, "rejected.jsonl"), rejected)
@@ -195,6 +267,8 @@ export const processStage = Stage.make({
       yield* ctx.metric("pairs", finalPairs.length)
       yield* ctx.metric("rejected", rejected.length)
       yield* ctx.metric("replacementsByKind", replacementsByKind)
+      yield* ctx.metric("residualByKind", residualByKind)
+      yield* ctx.metric("rejectedForPrivacy", rejectedForPrivacy)
       return {
         file: "qa.jsonl",
         kind: "qa" as const,
@@ -208,7 +282,8 @@ export const processStage = Stage.make({
         reportFile: "quality.json",
         auditFile: "audit.jsonl",
         rejectedByReason,
-        replacementsByKind
+        replacementsByKind,
+        privacy
       }
     })
 })

@@ -86,10 +86,10 @@ describe("numeric scrubbing and terms", () => {
     expect(c).toMatchObject({ size: 2, velocity: 1, lab: 5, dose: 1, volume: 2 })
   })
   it("rules are configurable: disable kinds, custom ranges, extra rules", () => {
-    const custom = makeScrubber({ disable: ["dose"], labRanges: { ALT: [0, 200] }, rules: [{ kind: "percent", pattern: String.raw`\d+%`, replace: "部分" }] })
+    const custom = makeScrubber({ disable: ["dose"], labRanges: { ALT: [0, 200] }, rules: [{ kind: "score", pattern: String.raw`评分\d+分`, replace: "评分" }] })
     const c: Record<string, number> = {}
-    expect(custom("ALT 125U/L，头孢曲松2g，治愈率80%", c)).toBe("ALT正常，头孢曲松2g，治愈率部分")
-    expect(c).toEqual({ lab: 1, percent: 1 })
+    expect(custom("ALT 125U/L，头孢曲松2g，Child-Pugh评分7分，治愈率80%", c)).toBe("ALT正常，头孢曲松2g，Child-Pugh评分，治愈率")
+    expect(c).toEqual({ lab: 1, score: 1, percent: 1 })
   })
   it("term rewriting matches Latin abbreviations as whole words only", () => {
     const rw = makeTermRewriter({ LC: "腹腔镜胆囊切除术", bid: "每日两次", 纳差: "食欲减退" })
