@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import * as tf from "@tensorflow/tfjs"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { artifactOf, runStageOnce, type Artifact } from "@zaoji/core"
 import {
   createGlmProgram,
@@ -22,7 +22,7 @@ import {
 } from "@zaoji/glm-runtime"
 import { readSafetensors, useBackend, writeSafetensors } from "@zaoji/tensor"
 import { initialAdapter, loraSettings, train } from "../src/index.js"
-import { expectAllClose } from "@zaoji/testing"
+import { expectAllClose, expectBitwiseEqual } from "@zaoji/testing"
 
 /** an optional input left unwired (the engine passes no artifact for it) */
 const unwired = undefined as never
@@ -222,6 +222,47 @@ describe("lora.train stage", () => {
     expect(loaded.cfg.pre_seq_len).toBe(4)
     expectAllClose(loaded.logits, unmergedLogits(stage1Dir, dir, prompt), { atol: 1e-5, rtol: 1e-5 }, { what: "prefix + adapter" })
     expect(resolve(dir, manifest.base)).toBe(resolve(baseModelDir))
+  })
+
+  it("resumes exactly after an interrupt (the same adapter as an uninterrupted run)", async () => {
+    const { root, model, data } = fixture("glm2", true)
+    const cfg = { ...config, steps: 16, checkpointEvery: 4 }
+    const full = await Effect.runPromise(runStageOnce(train, cfg, { model, data, validation: unwired }, join(root, "full")))
+    const stageDir = join(root, "interrupted")
+    const stateMeta = join(stageDir, "checkpoint", "state", "meta.json")
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        const fiber = yield* Effect.fork(runStageOnce(train, cfg, { model, data, validation: unwired }, stageDir))
+        while (!existsSync(stateMeta)) yield* Effect.sleep("20 millis")
+        yield* Fiber.interrupt(fiber)
+      })
+    )
+    const meta = JSON.parse(readFileSync(stateMeta, "utf8")).meta
+    expect(meta.step).toBeGreaterThanOrEqual(4)
+    expect(meta.step).toBeLessThan(16)
+    const resumed = await Effect.runPromise(runStageOnce(train, cfg, { model, data, validation: unwired }, stageDir))
+    expect(resumed.value.training.resumedFromStep).toBe(meta.step)
+    const a = readSafetensors(join(full.dir, "model", "adapter_model.safetensors"))
+    const b = readSafetensors(join(resumed.dir, "model", "adapter_model.safetensors"))
+    expect([...b.keys()]).toEqual([...a.keys()])
+    for (const [n, t] of a) expectBitwiseEqual(b.get(n)!.data, t.data, n)
+    expect(resumed.value.training.lossCurve).toEqual(full.value.training.lossCurve)
+  })
+
+  it("two worker threads train the same adapter as one, dropout included (the masks follow the examples)", async () => {
+    const { root, model, data } = fixture("glm1", false)
+    const cfg = { ...config, dropout: 0.2, steps: 6, evalEvery: 0 }
+    const one = await Effect.runPromise(runStageOnce(train, cfg, { model, data, validation: unwired }, join(root, "one")))
+    const two = await Effect.runPromise(runStageOnce(train, { ...cfg, workers: 2 }, { model, data, validation: unwired }, join(root, "two")))
+    expect(two.value.training.workers).toBe(2)
+    const a = readSafetensors(join(one.dir, "model", "adapter_model.safetensors"))
+    const b = readSafetensors(join(two.dir, "model", "adapter_model.safetensors"))
+    for (const [n, t] of a) expectAllClose(b.get(n)!.data, t.data, { atol: 1e-5 }, { what: n })
+    // and dropout changed the run: without it the adapter differs
+    const none = await Effect.runPromise(runStageOnce(train, { ...cfg, dropout: 0 }, { model, data, validation: unwired }, join(root, "none")))
+    const c = readSafetensors(join(none.dir, "model", "adapter_model.safetensors"))
+    const [name, t] = [...a].find(([n]) => n.endsWith("lora_B.weight"))!
+    expect(t.data.some((x, i) => Math.abs(x - c.get(name)!.data[i]!) > 1e-4)).toBe(true)
   })
 
   it("refuses a layer the model does not have, naming the config field", async () => {
