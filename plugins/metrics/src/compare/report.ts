@@ -225,7 +225,8 @@ export const renderHtml = (r: CompareReport): string => {
       barChart(
         labelWithN(row),
         r.models.map((m, i) => ({ model: m.name, value: row.values[i]?.value ?? NaN, low: row.values[i]?.low, high: row.values[i]?.high })),
-        { max: row.max }
+        // rates on their full 0–1 axis; 0–100 scores scaled to the data, so small scores stay visible
+        { max: row.max === 1 ? 1 : undefined }
       )
     )
     .join("\n")

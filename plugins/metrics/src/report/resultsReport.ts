@@ -64,9 +64,14 @@ const verdictLines = (m: MetricsFile): Array<string> => {
     )
   } else lines.push("evaluation data in training data: not checked (metrics.json from before the leakage check)")
   const flags = m.flags ?? []
-  lines.push(flags.length === 0 ? "flags: none" : `flags: ${flags.map((f) => `${f.kind} (${f.message})`).join("; ")}`)
+  if (flags.length === 0) lines.push("flags: none")
+  else lines.push("flags:", ...flags.map((f) => `  ${f.kind}: ${f.message}`))
   return lines
 }
+
+/** verdict lines as a markdown list (flags nested under their heading) */
+const markdownList = (lines: ReadonlyArray<string>): Array<string> =>
+  lines.map((l) => (l.startsWith("  ") ? `  - ${l.trimStart()}` : `- ${l[0]!.toUpperCase()}${l.slice(1)}`))
 
 /** the results table and verdicts of a metrics.json, as text */
 export const renderResults = (m: MetricsFile, opts: ResultsOptions): string => {
@@ -81,7 +86,7 @@ export const renderResults = (m: MetricsFile, opts: ResultsOptions): string => {
       "",
       `Cells: ${legend}.`,
       "",
-      ...verdictLines(m).map((l) => `- ${l[0]!.toUpperCase()}${l.slice(1)}`),
+      ...markdownList(verdictLines(m)),
       ""
     ].join("\n")
   return [m.title, "", ...textTable(models, rows, { digits: opts.digits }), "", `cells: ${legend}`, ...verdictLines(m), ""].join("\n")
