@@ -54,8 +54,10 @@ export const acquireEngine = (options: {
       try: async () => {
         // the backend is chosen before any weight is created: tensors made earlier would live on the
         // default (pure-JS cpu) backend, ~30x slower than WASM for matmuls
-        await ensureBackend()
-        return options.workers <= 1
+        const backend = await ensureBackend()
+        // worker threads pay off only on WASM's single thread: on webgpu each would open its own
+        // device on the same GPU, with its own copy of the weights
+        return options.workers <= 1 || backend === "webgpu"
           ? localEngine(await createLocalProgram(options.spec), options.padId)
           : startWorkerPool(options.spec, options.workers, options.padId)
       },

@@ -41,8 +41,10 @@ export const loadOptionalWorkflow = (file: Option.Option<string>) =>
  * `--backend`: force a TensorFlow.js backend. Passed on through the environment, so worker threads
  * (data-parallel training) and the lazily loaded model code all see the same choice.
  */
-export const backendOption = Options.choice("backend", ["tensorflow-gpu", "tensorflow", "wasm", "cpu"]).pipe(
-  Options.withDescription("TensorFlow.js backend (default: the first that loads of tensorflow-gpu, tensorflow, wasm, cpu; env ZAOJI_BACKEND)"),
+export const backendOption = Options.choice("backend", ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"]).pipe(
+  Options.withDescription(
+    "TensorFlow.js backend (default: the first that loads of tensorflow-gpu, webgpu on a GPU, tensorflow, wasm, cpu; webgpu on a software adapter only when given here; env ZAOJI_BACKEND)"
+  ),
   Options.optional
 )
 

@@ -6,6 +6,7 @@
 import { Effect } from "effect"
 import type { PermanentError, StageContext } from "@zaoji/core"
 import { acquireEngine, resolveWorkers, stepsFor, train, type TokenExample, type TrainResult } from "@zaoji/training"
+import { backendInfo } from "@zaoji/tensor"
 import { baseWeightShapes } from "../model/names.js"
 import type { GlmConfig } from "../model/types.js"
 import type { LearningVerdict, TrainingSummary } from "./artifact.js"
@@ -105,5 +106,7 @@ export const recordMetrics = (ctx: StageContext, s: TrainingSummary, learning: L
     yield* ctx.metric("tokens_per_second", s.tokensPerSecond)
     yield* ctx.metric("peak_rss_bytes", s.peakRssBytes)
     yield* ctx.metric("workers", s.workers)
+    // where the numbers were computed: the backend, and on webgpu the adapter and its limits
+    yield* ctx.metric("backend", backendInfo())
     yield* ctx.metric("truncated", { source: s.sourceTruncated, target: s.targetTruncated })
   })
