@@ -24,6 +24,24 @@ const HEADLINE: ReadonlyArray<readonly [id: string, label: string]> = [
   ["subjective.scoreRate", "score rate"]
 ]
 
+/** the de-identification summary a records stage returns (counts by kind only) */
+type Privacy = {
+  readonly strictness: string
+  readonly maskedByKind: Readonly<Record<string, number>>
+  readonly residualByKind: Readonly<Record<string, number>>
+  readonly rejectedForPrivacy: number
+}
+const sum = (counts: Readonly<Record<string, number>>) => Object.values(counts).reduce((a, b) => a + b, 0)
+const byKind = (counts: Readonly<Record<string, number>>) =>
+  Object.entries(counts)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ")
+export const privacyLine = (stage: string, p: Privacy): string =>
+  `privacy (${stage}): ${sum(p.maskedByKind)} identifiers masked${sum(p.maskedByKind) ? ` (${byKind(p.maskedByKind)})` : ""}; ` +
+  `residual scan ${sum(p.residualByKind)} hits${sum(p.residualByKind) ? ` (${byKind(p.residualByKind)})` : ""}, ` +
+  `${p.rejectedForPrivacy} records rejected for privacy (strictness ${p.strictness})`
+
 const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? "–" : Math.abs(v) <= 1 ? v.toFixed(3) : v.toFixed(2))
 
 export const reportLines = (summary: RunSummary): ReadonlyArray<string> => {
@@ -36,6 +54,8 @@ export const reportLines = (summary: RunSummary): ReadonlyArray<string> => {
     } catch {
       continue
     }
+    const privacy = (output as { privacy?: Privacy } | undefined)?.privacy
+    if (privacy !== undefined) lines.push(privacyLine(s.stage, privacy))
     if (typeof output?.report !== "string") continue
     lines.push(`report (${s.stage}): ${path.join(s.dir, output.report)}`)
     if (typeof output.html === "string") lines.push(`            ${path.join(s.dir, output.html)}`)
