@@ -7,7 +7,7 @@
 import { Effect, Schema } from "effect"
 import type { InputError } from "@zaoji/core"
 import { readRows } from "@zaoji/data"
-import { type EvalItem, type TrainingUnit, UnitIndex, unitOf } from "./overlap.js"
+import { type EvalItem, type TrainingUnit, UnitIndex, type UnitMatch, unitOf } from "./overlap.js"
 import { type TrainingLineage, type TrainingSource, type UnresolvedLineage } from "./trainingLineage.js"
 
 export const LeakageConfig = Schema.Struct({
@@ -110,6 +110,13 @@ export const checkLeakage = (
         indexes.set(s.path, index)
         return index
       })
+    // a file in several lineages is searched once per item: the answer does not depend on the model
+    const memo = new Map<string, UnitMatch | undefined>()
+    const findOnce = (path: string, ix: UnitIndex, itemKey: string, item: EvalItem): UnitMatch | undefined => {
+      const key = `${path}\u0000${itemKey}`
+      if (!memo.has(key)) memo.set(key, ix.find(item))
+      return memo.get(key)
+    }
     const checks: Array<LeakageCheck> = []
     const trained: Array<ModelTrainingData> = []
     for (const m of models) {
@@ -125,10 +132,10 @@ export const checkLeakage = (
         let exact = 0
         let overlapping = 0
         const examples: Array<LeakageExample> = []
-        for (const item of set.items) {
+        for (const [i, item] of set.items.entries()) {
           let found: { s: TrainingSource; level: "exact" | "normalised"; line: number } | undefined
           for (const [s, ix] of sources) {
-            const hit = ix.find(item)
+            const hit = findOnce(s.path, ix, `${set.id}\u0000${i}`, item)
             if (hit !== undefined && (found === undefined || (found.level === "normalised" && hit.level === "exact"))) found = { s, level: hit.level, line: hit.line }
             if (found?.level === "exact") break
           }
