@@ -64,9 +64,11 @@ export const linear = (x: tf.Tensor, w: tf.Tensor2D, options: LinearOptions = {}
   const wT = options.weightT
   let y: tf.Tensor2D
   if (!isRecording()) {
-    // inference: one fused kernel for matmul + bias
-    const yf = tf.fused.matMul({ a: x2, b: wT ?? tf.transpose(w), bias: options.bias })
-    return x.rank === 2 ? yf : tf.reshape(yf, [...lead, outDim])
+    // inference: one fused kernel for matmul + bias (in a tidy: the transposed weight is temporary)
+    return tf.tidy(() => {
+      const yf = tf.fused.matMul({ a: x2, b: wT ?? tf.transpose(w), bias: options.bias })
+      return x.rank === 2 ? yf : tf.reshape(yf, [...lead, outDim])
+    })
   } else if (options.weightGrad === false) {
     // dx = dy · W: W itself is the transpose of the forward operand
     y = matMulConstB(x2, wT ?? tf.transpose(w), w)
