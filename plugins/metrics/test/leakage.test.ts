@@ -3,11 +3,11 @@
  * the real dataset stages, a char-bigram trainer) in the hepatobiliary workflow's wiring, and the
  * item matching on its own.
  */
-import { readFileSync } from "node:fs"
+import { readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Exit } from "effect"
+import { Effect, Exit } from "effect"
 import { describe, expect, it } from "vitest"
-import { type ExamItem, noEffectFlags, UnitIndex, unitOf } from "../src/index.js"
+import { checkLeakage, type ExamItem, leakageSentence, noEffectFlags, trainingLineage, UnitIndex, unitOf } from "../src/index.js"
 import { microDir, runMicro } from "./leakageWorkflow.js"
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"))
@@ -159,6 +159,43 @@ describe("no-effect flag", () => {
     // a changed exam choice is an effect too; a model not trained from an earlier one is never compared
     expect(noEffectFlags(models, { ...records, stage1: { ...records.stage1, "exam.loglik": [item("e1", "B", [-3, -1]), item("e2", "B", [-3, -1])] } })).toEqual([])
     expect(noEffectFlags([models[0]!, { ...models[1]!, ancestors: [] }], records)).toEqual([])
+  })
+})
+
+describe("training lineage", () => {
+  it("says what it could not read, and treats an imported checkpoint as unknown training data", async () => {
+    const dir = microDir()
+    const r = await runMicro("fixed", dir)
+    expect(Exit.isSuccess(r.exit), r.failure).toBe(true)
+    const summary = Exit.isSuccess(r.exit) ? r.exit.value : undefined
+    const artifact = (stage: string) => {
+      const s = summary!.stages.find((x) => x.stage === stage)!
+      return { dir: s.dir, key: s.key, value: readJson(join(s.dir, "manifest.json")).output }
+    }
+    const stage2 = artifact("medglm-h")
+    const full = trainingLineage(stage2)
+    expect(full.ancestors).toEqual([artifact("medglm-general").key, artifact("base").key])
+    expect(full.unresolved).toEqual([])
+
+    // an upstream artifact collected by hand: its data cannot be read, and the check says so
+    const train = artifact("general-train")
+    renameSync(train.dir, `${train.dir}.gone`)
+    const partial = trainingLineage(stage2)
+    expect(partial.unresolved).toEqual([{ stage: "general-train", key: train.key, reason: `input "data" of medglm-general: artifact ${train.key} is not in the store (collected?)` }])
+    const result = await Effect.runPromise(
+      checkLeakage([{ id: "qa", label: "QA", items: [{ kind: "qa", id: "x", question: "问", answer: "答" }] }], [{ name: "stage2", lineage: partial }], { maxFraction: 0, mode: "fail", examples: 3 })
+    )
+    expect([result.verdict, result.complete]).toEqual(["clean", false])
+    expect(leakageSentence(result)).toContain("**incomplete**")
+    renameSync(`${train.dir}.gone`, train.dir)
+
+    // a base imported from a checkpoint: what it was trained on is not known here
+    const base = artifact("base")
+    const manifest = readJson(join(base.dir, "manifest.json"))
+    writeFileSync(join(base.dir, "manifest.json"), JSON.stringify({ ...manifest, output: { ...manifest.output, method: "import" } }))
+    const imported = trainingLineage(stage2)
+    expect(imported.imported).toEqual([{ stage: "base", key: base.key }])
+    expect(imported.sources.map((x) => x.stage).sort()).toEqual(["general-train", "specialty-data"])
   })
 })
 
