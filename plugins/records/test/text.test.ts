@@ -8,7 +8,9 @@ import {
   makeScrubber,
   makeTermRewriter,
   relativizeDates,
+  residualScan,
   splitSections,
+  validId18,
   structure
 } from "../src/index.js"
 
@@ -74,6 +76,35 @@ describe("de-identification", () => {
   })
 })
 
+describe("de-identification of the forms the issue found leaking", () => {
+  const run = (t: string) => {
+    const c: Record<string, number> = {}
+    return { out: relativizeDates([deidentify(t, c)], c)[0]!, c }
+  }
+  it("masks staff, relatives and rare or compound surnames, and keeps drugs that look like names", () => {
+    const { out } = run("主治医师王五查房，护士赵敏换药，由李医生主刀。患者张三因腹痛入院，患者：欧阳明，男。患者葛红（女，60岁）。其子司马光、其女亓丽陪同。予葛根、白芍，避免马兜铃。")
+    for (const s of ["王五", "赵敏", "李医生", "张三", "欧阳明", "葛红", "司马光", "亓丽"]) expect(out).not.toContain(s)
+    for (const s of ["葛根", "白芍", "马兜铃", "查房", "主刀"]) expect(out).toContain(s)
+    expect(out).toContain("护士[姓名]换药，由[姓名]医生主刀")
+  })
+  it("masks 15-digit IDs, landlines in any punctuation, e-mail, partial addresses, other labels and ages over 89", () => {
+    const { out, c } = run(
+      "身份证号110101800307123，电话0571 88812345，(010)62751234，邮箱zhang3@163.com，家住浙江省杭州市文一西路100号，病案号A12345，医保卡号YB998877，影像号CT2023-0012，床号12，患者95岁"
+    )
+    for (const s of ["110101800307123", "88812345", "62751234", "zhang3@163.com", "文一西路", "A12345", "YB998877", "CT2023-0012", "95岁"]) expect(out).not.toContain(s)
+    expect(out).toContain("90岁以上")
+    expect(c).toMatchObject({ id_card: 1, phone: 2, email: 1, address: 1, record_number: 4, age: 1 })
+  })
+  it("relativises dates in every form, and finds a valid ID check character in digits written in groups", () => {
+    const { out, c } = run("23年3月7日起病，二〇二三年三月十日入院，3/12/2023复查，20230315手术，2023.03.15 08:30随访")
+    expect(out).toBe("8天前起病，5天前入院，3天前复查，同日手术，同日随访")
+    expect(c.date).toBe(5)
+    expect(validId18("11010519491231002X")).toBe(true)
+    expect(validId18("110105194912310021")).toBe(false)
+    expect(residualScan("编号 1101 0519 4912 3100 2X").map((h) => h.kind)).toContain("id_checksum")
+  })
+})
+
 describe("numeric scrubbing and terms", () => {
   const scrub = makeScrubber()
   it("removes doses, volumes, sizes, velocities; lab values become qualitative words", () => {
@@ -84,6 +115,13 @@ describe("numeric scrubbing and terms", () => {
     )
     expect(out).toBe("超声示胆囊，结石，门静脉。ALT升高，AST正常，白蛋白降低，AFP升高。给予头孢曲松 ivgtt，补液，术中出血。体温升高。")
     expect(c).toMatchObject({ size: 2, velocity: 1, lab: 5, dose: 1, volume: 2 })
+  })
+  it("scrubs every exact measurement with a unit, not only those in the table", () => {
+    const c: Record<string, number> = {}
+    expect(scrub("血肌酐 120μmol/L，血糖 7.8mmol/L，血压 150/90mmHg，中性粒细胞百分比 85%，肿块大小约3.2cm×2.5cm，尿酸结晶 3个/HP，术中输液 1500ml，SpO2 92%，CT值45HU", c)).toBe(
+      "血肌酐正常，血糖升高，血压升高，中性粒细胞百分比升高，肿块，尿酸结晶，术中输液，SpO2降低，CT值"
+    )
+    expect(c).toMatchObject({ lab: 6, vital: 1, size: 1, volume: 1 })
   })
   it("rules are configurable: disable kinds, custom ranges, extra rules", () => {
     const custom = makeScrubber({ disable: ["dose"], labRanges: { ALT: [0, 200] }, rules: [{ kind: "score", pattern: String.raw`评分\d+分`, replace: "评分" }] })

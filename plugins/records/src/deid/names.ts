@@ -17,7 +17,7 @@ const NOT_GIVEN =
   "的了是在由经请给被向与和及为等位名级床院科室医师护士查房术后前日年时次行示见诉嘱予因于至到入出诊疗检验测" +
   "疸痛热咳痰肿胀泻吐晕疼痒酸血尿便腹胸背肝胆胰脾肾肺胃肠病症炎癌瘤药针液片剂汤丸膏体温压率内外上下左右侧部处性型度" +
   "量值身多无未不也已曾再又均皆对将把从以并或但而且则即能会应该需要有没说称告知认考虑议指导协助遵按据开具排" +
-  "做作属刀签字主副教宣动样色今组肤征肢骨颈眼耳鼻舌牙齿头面脸肩臂膝腰臀乳淋瘙疹斑疮溃疡发乏消瘦恶呕寒汗衰弱虚憋喘悸闷咯睡眠饮食识诉述代陪同意拒绝表理解商确分共约每各该其此这那个某您你我他她它们之们及"
+  "做作属刀签字主副教宣动样色今组换肤征肢骨颈眼耳鼻舌牙齿头面脸肩臂膝腰臀乳淋瘙疹斑疮溃疡发乏消瘦恶呕寒汗衰弱虚憋喘悸闷咯睡眠饮食识诉述代陪同意拒绝表理解商确分共约每各该其此这那个某您你我他她它们之们及"
 
 /** words that start with a surname and fill a name slot in ordinary clinical text */
 const NON_NAME = [
@@ -131,9 +131,13 @@ export const nameRules: ReadonlyArray<NameRule> = [
   beforeWord(TITLES_AFTER, true),
   beforeWord(VERBS_AFTER, false),
   {
-    // 张某某, 张某, 王XX, 李**: masked already by whoever wrote the record, but still a surname
-    re: new RegExp(`${surnameSource}(?:某某|某(?![某医院地处些种])|[XxＸ]{1,2}|[*＊×]{1,2})(?![${HAN}]*医院)`, "g"),
-    name: (m) => ({ start: 0, end: m[0].length })
+    // 张某某, 张某, 王XX, 李**: masked already by whoever wrote the record, but still a surname; not
+    // 术后XELOX, 查X线, T管**, 于***医院, 希罗达*8
+    re: new RegExp(
+      `(?<![A-Za-z\\d])(${surnameSource})(?:某某|某(?![某医院地处些种])|[XxＸ]{1,2}(?![A-Za-z])|[*＊×]{1,3}(?![\\d*＊×]))(?![${HAN}]*(?:医院|卫生院|诊所))`,
+      "g"
+    ),
+    name: (m) => (functionSurnames.has(m[1]!) ? undefined : { start: 0, end: m[0].length })
   }
 ]
 

@@ -19,6 +19,8 @@ const NUMBER_LABELS = [
 /** Latin labels need a separator after them, so IDH1 or No2 in running text are not numbers */
 const LATIN_LABELS = ["病人ID", "患者ID", "住院ID", "门诊ID", "ID", "PID", "MRN", "No."]
 
+const DATE_LIKE = /^(?:19|20)\d{2}(?:[-./]\d{1,2}[-./]\d{1,2}|(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))$/
+
 export const numberRules: ReadonlyArray<MaskRule> = [
   { kind: "id_card", re: new RegExp(`(${alternation(ID_LABELS)})(\\s*[：:]?\\s*(?:为|是)?\\s*)[\\dXx][\\dXx\\s-]{13,22}[\\dXx]`, "g"), replace: (m, mask) => `${m[1]}${m[2]}${mask}` },
   { kind: "id_card", re: new RegExp(id18Source, "g") },
@@ -47,7 +49,12 @@ export const numberRules: ReadonlyArray<MaskRule> = [
     replace: (m, mask) => (m[3]!.replace(/\D/g, "").length >= 3 ? `${m[1]}${m[2]}${mask}${m[4]}` : undefined)
   },
   // a code of five or more digits alone in brackets: a specimen or report number (（201512345）, (B2015-12345))
-  { kind: "record_number", re: /(?<=[（(]\s*)[A-Za-z]{0,4}\d{5,}[\w\-/]*(?=\s*[)）])|(?<=[（(]\s*)[A-Za-z]{0,4}\d[\d\-]{4,}\d(?=\s*[)）])/g },
+  {
+    kind: "record_number",
+    re: /(?<=[（(]\s*)[A-Za-z]{0,4}\d{5,}[\w\-/]*(?=\s*[)）])|(?<=[（(]\s*)[A-Za-z]{0,4}\d[\d\-]{4,}\d(?=\s*[)）])/g,
+    // a date in brackets is left to the date rules, which make it relative
+    replace: (m, mask) => (DATE_LIKE.test(m[0]) ? undefined : mask)
+  },
   // bed numbers written after the number: 12床, 3号床, 第5床, +12床
   { kind: "record_number", re: /(?:第|\+)?\d{1,3}\s*号?\s*床(?![位旁边])/g }
 ]

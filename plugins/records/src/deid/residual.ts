@@ -22,7 +22,7 @@ const SHAPES: ReadonlyArray<readonly [ResidualKind, RegExp]> = [
   ["digits", /\d{5,}|(?<![\d.])\d{2,4}(?:[\s-]\d{2,4}){2,}(?![\d.])/g],
   ["email", /[^\s@＠，。；]+\s?[@＠]\s?[^\s@＠，。；]+\.[A-Za-z]{2,}/g],
   ["url", /(?:https?|ftp):\/\/\S+|www\.\S+|(?<![\w.])[A-Za-z0-9-]+\.(?:com|cn|net|org|edu|gov)(?![A-Za-z])/gi],
-  ["ip", /(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])|(?<![\w:])[0-9A-Fa-f]{0,4}::[0-9A-Fa-f:]*(?![\w:])/g]
+  ["ip", /(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])|(?<![\w:])[0-9A-Fa-f]{0,4}::[0-9A-Fa-f:]*(?![\w:])/g]
 ]
 
 /** every residual hit in `text`, in order, overlapping hits merged into the first */
