@@ -75,6 +75,8 @@ export const readTorchCheckpoint = (file: string): Map<string, TensorEntry> =>
     }
     if (members.has(`${prefix}byteorder`)) {
       const r = member("byteorder")
+      // "little" or "big": a larger member is damage, not something to read into memory
+      if (r.end - r.begin > 16) throw new SafetensorsError("format", file, `${prefix}byteorder is ${r.end - r.begin} bytes`, undefined, "byteorder \"little\"", `${r.end - r.begin} bytes`)
       const order = readAt(fd, file, r.begin, r.end - r.begin, "the byteorder member").toString("utf8").trim()
       if (order !== "little") throw new SafetensorsError("format", file, "checkpoint was written on a big-endian machine; re-save it on a little-endian one or convert to safetensors", undefined, "byteorder \"little\"", JSON.stringify(order))
     }
