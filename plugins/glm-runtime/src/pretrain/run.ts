@@ -4,10 +4,11 @@
  * run figures as manifest metrics.
  */
 import { Effect } from "effect"
-import type { PermanentError, StageContext } from "@zaoji/core"
+import { PermanentError, type StageContext } from "@zaoji/core"
 import { acquireEngine, resolveWorkers, stepsFor, train, type TokenExample, type TrainResult } from "@zaoji/training"
-import { backendInfo } from "@zaoji/tensor"
+import { backendInfo, ensureBackend, memoryBudget } from "@zaoji/tensor"
 import { baseWeightShapes } from "../model/names.js"
+import { estimateTrainingMemory, trainingMemoryRefusal } from "./memory.js"
 import type { GlmConfig } from "../model/types.js"
 import type { LearningVerdict, TrainingSummary } from "./artifact.js"
 import type { TrainingOptions } from "./options.js"
@@ -38,6 +39,20 @@ export interface RunTrainingInput {
   readonly options: TrainingOptions
 }
 
+/** Refuse at once a training that cannot fit the chosen backend; record the estimate otherwise. */
+const checkMemory = (input: RunTrainingInput): Effect.Effect<void, PermanentError> =>
+  Effect.gen(function* () {
+    const backend = yield* Effect.tryPromise({
+      try: () => ensureBackend(),
+      catch: (e) => new PermanentError({ message: `no TensorFlow.js backend: ${e instanceof Error ? e.message : String(e)}`, cause: e })
+    })
+    const length = input.train.reduce((m, e) => Math.max(m, e.inputIds.length), 1)
+    const estimate = estimateTrainingMemory(input.config, input.program.trainable, input.options.batchSize, length)
+    yield* input.ctx.metric("memory_estimate", estimate)
+    const refusal = trainingMemoryRefusal(estimate, memoryBudget(backendInfo()), backend)
+    if (refusal !== undefined) return yield* Effect.fail(new PermanentError({ message: `${input.ctx.stageId}: ${refusal}` }))
+  })
+
 export const runTraining = (input: RunTrainingInput): Effect.Effect<TrainResult, PermanentError> =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -45,6 +60,7 @@ export const runTraining = (input: RunTrainingInput): Effect.Effect<TrainResult,
       const totalSteps = stepsFor(toTrainerConfig(options), input.train.length)
       const workers = resolveWorkers(options.workers, gflopPerStep(input.config, input.train, options), options.batchSize, totalSteps)
       yield* ctx.log("info", "training", { workers, examples: input.train.length, validation: input.validation.length })
+      yield* checkMemory(input)
       const engine = yield* acquireEngine({ spec: { module: glmProgramModule, args: input.program }, workers, padId: input.padId })
       const result = yield* train({
         engine,

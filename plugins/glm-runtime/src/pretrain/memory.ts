@@ -1,0 +1,103 @@
+/**
+ * Memory a GLM training stage needs, estimated before it starts, so that a run that cannot fit is
+ * refused at once with the figures and what to change — not after the weights are loaded, and not
+ * with a device lost halfway through the night.
+ *
+ * Float32 throughout (tfjs computes in float32 on every backend). The activation figure counts what
+ * the gradient tape keeps per layer: about ten hidden-sized tensors and three FFN-sized ones per
+ * token, the attention scores and probabilities of every head, and the logits with their softmax
+ * and gradient. It is an estimate, meant to be within a small factor and on the high side.
+ */
+import { formatBytes, type MemoryBudget } from "@zaoji/tensor"
+import { dimsOf } from "../model/config.js"
+import { baseWeightShapes, prefixWeightShapes } from "../model/names.js"
+import type { GlmConfig } from "../model/types.js"
+
+const F32 = 4
+/** hidden-sized and FFN-sized tensors the tape keeps per token and layer (norms, q/k/v, residuals; FFN in/out/activation) */
+const HIDDEN_TENSORS_PER_LAYER = 10
+const FFN_TENSORS_PER_LAYER = 3
+/** attention scores, masked scores, probabilities */
+const SCORE_TENSORS = 3
+/** logits, log-softmax, their gradient */
+const LOGIT_TENSORS = 3
+/** headroom kept free on the device (allocator pools, fragmentation, kernels' temporaries) */
+export const DEVICE_HEADROOM = 0.9
+
+export interface TrainingMemoryEstimate {
+  readonly batch: number
+  readonly length: number
+  readonly parameters: number
+  readonly trainableParameters: number
+  /** every weight on the device */
+  readonly weightsBytes: number
+  /** gradients of the trainable tensors on the device */
+  readonly gradientBytes: number
+  readonly activationsBytes: number
+  readonly logitsBytes: number
+  readonly deviceBytes: number
+  /** host: the loaded weights before upload, and parameters, gradients and both AdamW moments of the trainable tensors */
+  readonly hostBytes: number
+  readonly largestTensor: { readonly name: string; readonly bytes: number }
+}
+
+const numel = (shape: ReadonlyArray<number>) => shape.reduce((a, b) => a * b, 1)
+
+/** The estimate for training `trainable` of `cfg` at `batch` rows of `length` tokens. */
+export const estimateTrainingMemory = (cfg: GlmConfig, trainable: ReadonlyArray<string>, batch: number, length: number): TrainingMemoryEstimate => {
+  const d = dimsOf(cfg)
+  const shapes = { ...baseWeightShapes(cfg), ...prefixWeightShapes(cfg) }
+  let parameters = 0
+  let largest = { name: "", bytes: 0 }
+  for (const [name, shape] of Object.entries(shapes)) {
+    const n = numel(shape)
+    parameters += n
+    if (n * F32 > largest.bytes) largest = { name, bytes: n * F32 }
+  }
+  const trainableParameters = trainable.reduce((a, name) => a + (shapes[name] !== undefined ? numel(shapes[name]!) : 0), 0)
+  const tokens = batch * length
+  // glm2's h_to_4h produces both SwiGLU halves (2·ffn); glm1's produces ffn
+  const ffnWidth = d.arch === "glm2" ? 2 * d.ffn : d.ffn
+  const perLayer = tokens * (HIDDEN_TENSORS_PER_LAYER * d.hidden + FFN_TENSORS_PER_LAYER * ffnWidth) * F32 + batch * d.heads * length * (length + d.preSeqLen) * SCORE_TENSORS * F32
+  const activationsBytes = d.layers * perLayer
+  const logitsBytes = tokens * d.vocab * LOGIT_TENSORS * F32
+  const weightsBytes = parameters * F32
+  const gradientBytes = trainableParameters * F32
+  return {
+    batch,
+    length,
+    parameters,
+    trainableParameters,
+    weightsBytes,
+    gradientBytes,
+    activationsBytes,
+    logitsBytes,
+    deviceBytes: weightsBytes + gradientBytes + activationsBytes + logitsBytes,
+    hostBytes: weightsBytes + 4 * trainableParameters * F32,
+    largestTensor: largest
+  }
+}
+
+/**
+ * Why the estimate does not fit the budget (a message with the figures and what to change), or
+ * undefined when it fits or the device's size is unknown.
+ */
+export const trainingMemoryRefusal = (e: TrainingMemoryEstimate, budget: MemoryBudget, backend: string): string | undefined => {
+  const parts = `weights ${formatBytes(e.weightsBytes)}, gradients ${formatBytes(e.gradientBytes)}, activations ${formatBytes(e.activationsBytes)} and logits ${formatBytes(e.logitsBytes)} at batch ${e.batch} × ${e.length} tokens`
+  const change =
+    `lower batchSize (now ${e.batch}) or the sequence lengths (maxSourceLength/maxTargetLength; the longest example now has ${e.length} tokens), ` +
+    `train fewer tensors (trainableLayers, preSeqLen), or choose a backend with more memory (--backend, ZAOJI_BACKEND)`
+  if (budget.maxBindingBytes !== undefined && e.largestTensor.bytes > budget.maxBindingBytes) {
+    return (
+      `${backend} cannot hold ${e.largestTensor.name} (${formatBytes(e.largestTensor.bytes)}) as one tensor: this adapter binds at most ` +
+      `${formatBytes(budget.maxBindingBytes)} per tensor, and the GLM runtime does not split its weights yet; choose another backend (--backend, ZAOJI_BACKEND)`
+    )
+  }
+  if (budget.deviceBytes !== undefined && e.deviceBytes > budget.deviceBytes * DEVICE_HEADROOM) {
+    return `this training needs about ${formatBytes(e.deviceBytes)} on ${backend} (${parts}), but ${backend} has ${formatBytes(budget.deviceBytes)} (${budget.source}); ${change}`
+  }
+  if (e.hostBytes > budget.hostBytes * DEVICE_HEADROOM) {
+    return `this training needs about ${formatBytes(e.hostBytes)} of host memory (the weights while loading, and parameters, gradients and AdamW moments of ${e.trainableParameters.toLocaleString("en")} trainable parameters) but the host has ${formatBytes(budget.hostBytes)}; ${change}`
+  }
+  return undefined
+}

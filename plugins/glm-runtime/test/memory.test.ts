@@ -1,0 +1,119 @@
+/**
+ * The training memory estimate and the refusal of a stage that cannot fit: the ChatGLM-6B shapes
+ * (the paper's P-Tuning v2 and freeze settings) against the WASM, a described GPU's and lavapipe's
+ * budgets, and a real stage refused before it loads anything.
+ */
+import { afterAll, describe, expect, it } from "vitest"
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Either } from "effect"
+import { artifactOf, runStageOnce } from "@zaoji/core"
+import { memoryBudget, useBackend, type BackendInfo } from "@zaoji/tensor"
+import { decodeGlmConfig, pretrain, presetConfig } from "../src/index.js"
+import { estimateTrainingMemory, trainingMemoryRefusal } from "../src/pretrain/memory.js"
+import { syntheticQa, writeJsonl } from "./trainingData.js"
+
+/** ChatGLM-6B (glm1) as its config.json describes it */
+const chatglm6b = decodeGlmConfig({
+  architectures: ["ChatGLMModel"],
+  vocab_size: 130528,
+  hidden_size: 4096,
+  num_layers: 28,
+  num_attention_heads: 32,
+  inner_hidden_size: 16384,
+  max_sequence_length: 2048,
+  layernorm_epsilon: 1e-5,
+  bos_token_id: 130004,
+  eos_token_id: 130005,
+  mask_token_id: 130000,
+  gmask_token_id: 130001,
+  pad_token_id: 3,
+  position_encoding_2d: true,
+  pre_seq_len: 128,
+  prefix_projection: false
+})
+
+const gpu = (bindingBytes: number, software = false): BackendInfo => ({
+  name: "webgpu",
+  adapter: {
+    vendor: software ? "mesa" : "nvidia",
+    architecture: software ? "software" : "hopper",
+    device: "",
+    description: "",
+    software,
+    limits: { maxStorageBufferBindingSize: bindingBytes, maxBufferSize: 2 ** 40, maxComputeWorkgroupStorageSize: 32768, maxComputeWorkgroupsPerDimension: 65535 }
+  }
+})
+
+describe("training memory estimate", () => {
+  const prefix = ["transformer.prefix_encoder.embedding.weight"]
+  const e = estimateTrainingMemory(chatglm6b, prefix, 8, 256)
+
+  it("ChatGLM-6B P-Tuning v2 (pre_seq_len 128, batch 8 × 256): 6.7 B parameters held, ~27 GB of weights, a 29 M-parameter prefix", () => {
+    // 6.2 B with the LM head tied to the embedding, as the release counts; held untied (as the
+    // checkpoint stores it) the head adds 130,528 × 4,096
+    const layers = 28 * (4096 * 3 * 4096 + 3 * 4096 + 4096 * 4096 + 4096 + 2 * 4096 * 16384 + 16384 + 4096 + 4 * 4096)
+    expect(e.parameters).toBe(layers + 2 * 130528 * 4096 + 2 * 4096 + 128 * 2 * 28 * 4096)
+    expect(e.weightsBytes / 1e9).toBeGreaterThan(26.5)
+    expect(e.weightsBytes / 1e9).toBeLessThan(27.5)
+    expect(e.trainableParameters).toBe(128 * 2 * 28 * 4096)
+    expect(e.largestTensor).toEqual({ name: "transformer.word_embeddings.weight", bytes: 130528 * 4096 * 4 })
+    expect(e.deviceBytes).toBe(e.weightsBytes + e.gradientBytes + e.activationsBytes + e.logitsBytes)
+    // activations grow with the batch, linearly in the tokens and quadratically in the length
+    expect(estimateTrainingMemory(chatglm6b, prefix, 16, 256).activationsBytes).toBe(2 * e.activationsBytes)
+    expect(estimateTrainingMemory(chatglm6b, prefix, 8, 512).activationsBytes).toBeGreaterThan(2 * e.activationsBytes)
+  })
+
+  it("is refused on WASM with the figures and what to change", () => {
+    const why = trainingMemoryRefusal(e, memoryBudget({ name: "wasm" }, {}), "wasm")
+    expect(why).toMatch(/^this training needs about \d+\.\d GiB on wasm \(weights 2\d\.\d GiB, gradients .*, activations .* and logits .* at batch 8 × 256 tokens\), but wasm has 4\.0 GiB \(the WASM backend's 4 GiB address space\); lower batchSize \(now 8\)/)
+  })
+
+  it("fits a GPU described as 141 GB whose binding limit holds the embedding, not lavapipe's 128 MiB", () => {
+    const h200 = memoryBudget(gpu(2 ** 32 - 1), { ZAOJI_DEVICE_MEMORY: "141GB" })
+    expect(h200.deviceBytes).toBe(141 * 2 ** 30)
+    expect(trainingMemoryRefusal(e, { ...h200, hostBytes: 2 ** 40 }, "webgpu")).toBeUndefined()
+    // an undescribed GPU: nothing to compare with, so no refusal on the device figure
+    expect(memoryBudget(gpu(2 ** 32 - 1), {}).deviceBytes).toBeUndefined()
+    const lavapipe = trainingMemoryRefusal(e, { ...memoryBudget(gpu(2 ** 27, true), {}), hostBytes: 2 ** 40, deviceBytes: 2 ** 40 }, "webgpu")
+    expect(lavapipe).toMatch(/^webgpu cannot hold transformer\.word_embeddings\.weight \(2\.0 GiB\) as one tensor: this adapter binds at most 128\.0 MiB per tensor/)
+  })
+
+  it("a bad ZAOJI_DEVICE_MEMORY is a clear error", () => {
+    expect(() => memoryBudget({ name: "cpu" }, { ZAOJI_DEVICE_MEMORY: "lots" })).toThrow(/ZAOJI_DEVICE_MEMORY: "lots" is not a size; expected bytes, or with KB, MB, GB, TB/)
+  })
+
+  it("the micro preset fits WASM", () => {
+    const micro = presetConfig("micro", { arch: "glm2" })
+    expect(trainingMemoryRefusal(estimateTrainingMemory(micro, [], 8, 64), memoryBudget({ name: "wasm" }, {}), "wasm")).toBeUndefined()
+  })
+})
+
+describe("a training stage that cannot fit", () => {
+  const dir = mkdtempSync(join(tmpdir(), "zaoji-memory-"))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it("is refused at once, naming the stage, the estimate and what to change", async () => {
+    await useBackend("wasm")
+    const data = join(dir, "data")
+    mkdirSync(data)
+    const file = writeJsonl(data, "qa.jsonl", syntheticQa(8))
+    const saved = process.env.ZAOJI_DEVICE_MEMORY
+    process.env.ZAOJI_DEVICE_MEMORY = "64KB"
+    const started = Date.now()
+    try {
+      const r = await Effect.runPromise(
+        Effect.either(runStageOnce(pretrain, { preset: "micro", steps: 50, batchSize: 4, blockLength: 16, workers: 1 }, { corpus: artifactOf({ file }, data) }, join(dir, "stage"), { stageId: "base" }))
+      )
+      expect(Either.isLeft(r)).toBe(true)
+      const message = Either.isLeft(r) ? String((r.left as { message?: string }).message) : ""
+      expect(message).toMatch(/^base: this training needs about .* on wasm \(weights .* at batch 4 × \d+ tokens\), but wasm has 64 KiB \(ZAOJI_DEVICE_MEMORY\); lower batchSize \(now 4\)/)
+    } finally {
+      if (saved === undefined) delete process.env.ZAOJI_DEVICE_MEMORY
+      else process.env.ZAOJI_DEVICE_MEMORY = saved
+    }
+    // refused before any step: far quicker than 50 steps
+    expect(Date.now() - started).toBeLessThan(20_000)
+  })
+})
