@@ -67,6 +67,8 @@ describe("leakage check in the hepatobiliary wiring (micro workflow, engine)", (
     expect(gq.examples.length).toBe(Math.min(3, gq.overlapping))
     const md = readFileSync(join(r.evalDir!, "report.md"), "utf8")
     expect(md).toContain("**within the allowance** (90.0%)")
+    // the forgetting gate judged on those items says so
+    expect(md).toContain(`— **caution**: judged on general QA items that stage2 (${gq.overlapping} of ${gq.n}) trained on`)
     expect(md).toContain(`| general QA, n=${gq.n} | 0 (0.0%) | 0 (0.0%) | ${gq.overlapping} (${(100 * gq.fraction).toFixed(1)}%, ${gq.exact} exact) |`)
     expect(md).toMatch(/- general QA × stage2: `a:kg-\d+[ab]` ".+ → .+" — exact in specialty-data \(data of medglm-h\) qa\.jsonl:\d+/)
     // a fraction below the measured one still fails

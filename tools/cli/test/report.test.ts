@@ -125,4 +125,13 @@ describe("zaoji report", () => {
       expect.stringMatching(/^flag no-effect: stage2: all \d+ predictions \(exam\.loglik, qa, general_qa\) equal those of stage1/)
     ])
   })
+
+  it("states allowed leakage, and that the forgetting gate was judged on trained-on items", async () => {
+    const r = await runMicro("old", microDir(), ["eval.leakage.maxFraction=0.9"])
+    if (!Exit.isSuccess(r.exit)) throw new Error(r.failure)
+    const out = (await cli("report", r.evalDir!, "--markdown", "--headline")).stdout
+    expect(out).toMatch(/- Evaluation data in training data: within the allowed 90\.0% — worst general QA × stage2: \d+ of \d+ \(\d+\.\d%\)/)
+    expect(out).toMatch(/- Forgetting gate \(general_qa\.chatglm\.rouge-l, allowed drop 2 vs stage1\): passed \(caution: judged on general QA items that stage2 \(\d+ of \d+\) trained on\)/)
+  })
 })
+

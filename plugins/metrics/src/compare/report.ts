@@ -51,6 +51,16 @@ export const gateSentence = (g: GateResult): string => {
   return `**${gateLabel(g)}** — \`${gateMetricName(g)}\`, allowed drop ${g.maxDrop}${checks ? `: ${checks}` : ": no later model had a value to compare"}`
 }
 
+/** the gate's caveat when its set overlaps a model's training data (allowed leakage) */
+const gateCaveat = (r: CompareReport): string => {
+  if (r.gate === undefined || r.leakage === undefined) return ""
+  const set = r.gate.metric.startsWith("general_qa.") ? "general_qa" : "general"
+  const seen = r.leakage.checks.filter((c) => c.set === set && c.overlapping > 0)
+  return seen.length === 0
+    ? ""
+    : ` — **caution**: judged on ${seen[0]!.label} items that ${seen.map((c) => `${c.model} (${c.overlapping} of ${c.n})`).join(", ")} trained on`
+}
+
 /** one sentence on the leakage check */
 export const leakageSentence = (l: LeakageResult): string => {
   const files = new Set(l.models.flatMap((m) => m.sources.map((s) => `${s.key}/${s.file}`))).size
@@ -86,7 +96,7 @@ const headlineMarkdown = (r: CompareReport, rows: ReadonlyArray<MetricRow>): Arr
   const md = ["## Headline", ""]
   const head = headlineRows(rows)
   if (head.length > 0) md.push(...markdownTable(r.models.map((m) => m.name), head, { corner: "figure" }), "")
-  if (r.gate !== undefined) md.push(`- Forgetting gate: ${gateSentence(r.gate)}`)
+  if (r.gate !== undefined) md.push(`- Forgetting gate: ${gateSentence(r.gate)}${gateCaveat(r)}`)
   if (r.leakage !== undefined) md.push(`- Evaluation data in training data: ${leakageSentence(r.leakage)}`)
   const flags = allFlags(r)
   md.push(flags.length === 0 ? "- Flags: none" : `- Flags:\n${flags.map((f) => `  - ${f}`).join("\n")}`)
@@ -236,7 +246,7 @@ export const renderHtml = (r: CompareReport): string => {
   const flags = allFlags(r)
   const verdict = (ok: boolean, text: string) => `<li class="${ok ? "ok" : "bad"}">${text}</li>`
   const verdicts = [
-    r.gate !== undefined ? verdict(r.gate.passed, `Forgetting gate: ${inlineHtml(gateSentence(r.gate))}`) : "",
+    r.gate !== undefined ? verdict(r.gate.passed && gateCaveat(r) === "", `Forgetting gate: ${inlineHtml(gateSentence(r.gate) + gateCaveat(r))}`) : "",
     r.leakage !== undefined ? verdict(r.leakage.verdict === "clean" && r.leakage.complete, `Evaluation data in training data: ${inlineHtml(leakageSentence(r.leakage))}`) : "",
     flags.length === 0 ? verdict(true, "Flags: none") : verdict(false, `Flags:<ul>${flags.map((f) => `<li>${inlineHtml(f)}</li>`).join("")}</ul>`)
   ].join("")

@@ -21,7 +21,7 @@ const MetricsFile = Schema.Struct({
       verdict: Schema.Literal("clean", "allowed", "leaked"),
       maxFraction: Schema.Number,
       complete: Schema.Boolean,
-      checks: Schema.Array(Schema.Struct({ label: Schema.String, model: Schema.String, n: Schema.Number, overlapping: Schema.Number, fraction: Schema.Number }))
+      checks: Schema.Array(Schema.Struct({ set: Schema.String, label: Schema.String, model: Schema.String, n: Schema.Number, overlapping: Schema.Number, fraction: Schema.Number }))
     })
   ),
   flags: Schema.optional(Schema.Array(Schema.Struct({ model: Schema.String, kind: Schema.String, message: Schema.String })))
@@ -46,13 +46,21 @@ export interface ResultsOptions {
 
 const pct = (f: number) => `${(100 * f).toFixed(1)}%`
 
+/** a gate judged on items some model trained on (allowed leakage) says so */
+const gateCaveat = (g: GateResult, l: MetricsFile["leakage"]): string => {
+  const set = g.metric.startsWith("general_qa.") ? "general_qa" : "general"
+  const seen = (l?.checks ?? []).filter((c) => c.set === set && c.overlapping > 0)
+  return seen.length === 0 ? "" : ` (caution: judged on ${seen[0]!.label} items that ${seen.map((c) => `${c.model} (${c.overlapping} of ${c.n})`).join(", ")} trained on)`
+}
+
 const verdictLines = (m: MetricsFile): Array<string> => {
   const lines: Array<string> = []
   const g = m.gate as GateResult | undefined
   if (g !== undefined && Array.isArray(g.checks))
     lines.push(
       `forgetting gate (${g.metric}, allowed drop ${g.maxDrop} vs ${g.reference}): ${g.passed ? "passed" : g.mode === "fail" ? "FAILED" : "flagged"}` +
-        (g.checks.some((c) => c.regressed) ? ` — regressed: ${g.checks.filter((c) => c.regressed).map((c) => c.model).join(", ")}` : "")
+        (g.checks.some((c) => c.regressed) ? ` — regressed: ${g.checks.filter((c) => c.regressed).map((c) => c.model).join(", ")}` : "") +
+        gateCaveat(g, m.leakage)
     )
   const l = m.leakage
   if (l !== undefined) {
