@@ -13,6 +13,7 @@ import { runStageOnce } from "@zaoji/core"
 import { ClinicalRecord } from "@zaoji/data"
 import { defaultTerms, deidentify, makeScrubber, makeTermRewriter, maskTexts, processStage, residualScan, structure } from "../src/index.js"
 import { type PlantKind, PlantKinds, cleanSentences, makeCorpus } from "./adversarial/corpus.js"
+import { heldOut } from "./adversarial/heldOut.js"
 
 const corpus = makeCorpus()
 const plants = corpus.flatMap((c) => c.plants)
@@ -139,5 +140,35 @@ describe("de-identification on the adversarial corpus", () => {
     const out = await runStage(join(dir, "clean.jsonl"), "reject")
     expect(out.value.privacy.rejectedForPrivacy).toBe(0)
     expect(out.value.count).toBe(records.length)
+  })
+})
+
+describe("de-identification on forms written after the rules (held out)", () => {
+  it("reports recall per kind and what the residual scan still catches", () => {
+    const byKind: Record<string, [number, number]> = {}
+    const missed: Array<string> = []
+    let leaked = 0
+    for (const [sentence, secrets] of heldOut) {
+      const masked = maskTexts([sentence], tools, {}, {})[0]!
+      const failClosedOut = residualScan(masked).length > 0 ? "(rejected)" : masked
+      for (const p of secrets) {
+        const e = (byKind[p.kind] ??= [0, 0])
+        e[1]++
+        if (!masked.includes(p.secret)) e[0]++
+        else missed.push(`${p.kind}: ${sentence} → ${masked}`)
+        if (failClosedOut.includes(p.secret)) leaked++
+      }
+    }
+    const total = Object.values(byKind).reduce((a, [c, n]) => [a[0]! + c, a[1]! + n], [0, 0])
+    // eslint-disable-next-line no-console
+    console.log(
+      [
+        `held-out forms: ${heldOut.length} sentences`,
+        ...Object.entries(byKind).map(([k, [c, n]]) => `  recall ${k.padEnd(15)} ${c}/${n}`),
+        `  recall overall ${total[0]}/${total[1]} (${((100 * total[0]!) / total[1]!).toFixed(1)}%); after the residual scan (reject): ${leaked} leaked`,
+        ...missed.map((m) => `  missed ${m}`)
+      ].join("\n")
+    )
+    expect(total[0]! / total[1]!).toBeGreaterThanOrEqual(0.8)
   })
 })

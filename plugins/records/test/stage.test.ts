@@ -100,7 +100,9 @@ describe("privacy guard: LLM rewriting of record-derived pairs", () => {
   afterAll(() => server.close())
   beforeEach(() => server.reset())
   const cfg = (baseURL: string) => ({ source: sample, llm: { baseURL, model: "m", apiKeyEnv: "ZAOJI_TEST_RECORDS_KEY", concurrency: 2, baseDelayMs: 5 } })
-  const remoteLike = () => `http://[::ffff:127.0.0.1]:${server.port}/v1`
+  // the guard takes 0.0.0.0 for what it is, not loopback; Linux still connects it to the local server,
+  // so it stands in for a remote endpoint without leaving the machine
+  const remoteLike = () => `http://0.0.0.0:${server.port}/v1`
 
   it("sends record-derived text to a loopback endpoint", async () => {
     const out = await Effect.runPromise(runStageOnce(processStage, cfg(server.baseURL), {}, tempDir()))

@@ -69,12 +69,18 @@ const PATIENT_BEFORE = ["患者", "病人", "患儿", "伤者", "产妇", "孕�
 
 /** titles and staff verbs a name precedes */
 const TITLES_AFTER = ["副主任医师", "主任医师", "主治医师", "副主任", "主任", "医师", "医生", "大夫", "副教授", "教授", "护士长", "护士", "护师", "院长", "科长", "老师", "先生", "女士", "同志"]
+/** a relation in brackets after the name: 王强（患者之女） */
+const RELATION_AFTER = ["（患者", "(患者", "（病人", "(病人", "（家属", "(家属", "（其", "(其", "（联系人", "(联系人"]
 const VERBS_AFTER = ["查房", "主刀", "会诊", "签字", "签名", "代诉", "陪同"]
 
 /** a bare surname before a title ("李医生") only after these, the start of text, or a non-Chinese character */
 const BEFORE_BARE = new Set([..."由经请与和及为被向给找问让叫跟同是等称予嘱报即经据随请邀"])
 
-const alt = (xs: ReadonlyArray<string>) => [...xs].sort((a, b) => b.length - a.length).join("|")
+const alt = (xs: ReadonlyArray<string>) =>
+  [...xs]
+    .sort((a, b) => b.length - a.length)
+    .map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join("|")
 
 /** a patient's name must be followed by one of these: 患者张三因…, 患者张三，男 … */
 const PATIENT_CUE = `(?=\\s*(?:[，,因（(：:、；;\\s]|男|女|\\d|于|今|自|诉|系|是|来|入|在|现|年|主诉|既往))`
@@ -130,6 +136,7 @@ export const nameRules: ReadonlyArray<NameRule> = [
   afterWord(PATIENT_BEFORE, PATIENT_CUE),
   beforeWord(TITLES_AFTER, true),
   beforeWord(VERBS_AFTER, false),
+  beforeWord(RELATION_AFTER, false),
   {
     // 张某某, 张某, 王XX, 李**: masked already by whoever wrote the record, but still a surname; not
     // 术后XELOX, 查X线, T管**, 于***医院, 希罗达*8
@@ -148,7 +155,7 @@ export const nameRules: ReadonlyArray<NameRule> = [
 export const residualNameRules: ReadonlyArray<NameRule> = [
   afterWord([...STAFF_BEFORE, ...RELATIVE_BEFORE, ...PATIENT_BEFORE]),
   {
-    re: new RegExp(`(${surnameSource})(${GIVEN}{1,2})(?=${alt([...TITLES_AFTER, ...VERBS_AFTER])})`, "g"),
+    re: new RegExp(`(${surnameSource})(${GIVEN}{1,2})(?=${alt([...TITLES_AFTER, ...VERBS_AFTER, ...RELATION_AFTER])})`, "g"),
     name: (m) => (candidateOk(m[1]!, m[2]!, false, m.input!.slice(m.index! + m[0].length)) ? { start: 0, end: m[0].length } : undefined)
   }
 ]

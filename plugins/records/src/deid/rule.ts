@@ -13,4 +13,8 @@ export interface MaskRule {
 export const HAN = "\\u4e00-\\u9fa5"
 
 /** longest first, so an alternation prefers 家庭住址 over 住址 */
-export const alternation = (xs: ReadonlyArray<string>) => [...xs].sort((a, b) => b.length - a.length).join("|")
+export const alternation = (xs: ReadonlyArray<string>) =>
+  [...xs]
+    .sort((a, b) => b.length - a.length)
+    .map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join("|")
