@@ -95,6 +95,14 @@ describe("de-identification of the forms the issue found leaking", () => {
     expect(out).toContain("90岁以上")
     expect(c).toMatchObject({ id_card: 1, phone: 2, email: 1, address: 1, record_number: 4, age: 1 })
   })
+  it("scans a long text in linear time (an unbounded e-mail shape made it quadratic)", () => {
+    const long = "右上腹痛伴发热，查体墨菲征阳性。".repeat(12_000)
+    const start = performance.now()
+    expect(residualScan(long)).toEqual([])
+    expect(deidentify(long, {})).toBe(long)
+    // quadratic scanning took over ten seconds at this size
+    expect(performance.now() - start).toBeLessThan(5_000)
+  })
   it("relativises dates in every form, and finds a valid ID check character in digits written in groups", () => {
     const { out, c } = run("23年3月7日起病，二〇二三年三月十日入院，3/12/2023复查，20230315手术，2023.03.15 08:30随访")
     expect(out).toBe("8天前起病，5天前入院，3天前复查，同日手术，同日随访")

@@ -12,7 +12,7 @@ const PHONE_LABELS = [
 const COUNTRY = String.raw`(?:(?:\+|00)\s?86[\s-]?)?`
 
 export const contactRules: ReadonlyArray<MaskRule> = [
-  { kind: "email", re: /[A-Za-z0-9._%+-]+\s?[@＠]\s?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
+  { kind: "email", re: /[A-Za-z0-9._%+-]{1,64}\s?[@＠]\s?[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,}/g },
   {
     kind: "url",
     re: /(?:(?:https?|ftp):\/\/|www\.)[^\s，。；;、）)"'<>\u4e00-\u9fa5]+|(?<![@＠\w.-])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|cn|net|org|edu|gov|info|io|hk|tw|me|cc)(?:\.cn)?(?::\d+)?(?:\/[^\s，。；;、）)"'<>\u4e00-\u9fa5]*)?(?![A-Za-z0-9])/g

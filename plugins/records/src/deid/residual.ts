@@ -20,7 +20,8 @@ export interface ResidualHit {
 const SHAPES: ReadonlyArray<readonly [ResidualKind, RegExp]> = [
   // five or more digits in a row, or digit groups joined by spaces or dashes (a phone in pieces)
   ["digits", /\d{5,}|(?<![\d.])\d{2,4}(?:[\s-]\d{2,4}){2,}(?![\d.])/g],
-  ["email", /[^\s@＠，。；]+\s?[@＠]\s?[^\s@＠，。；]+\.[A-Za-z]{2,}/g],
+  // bounded parts: an unbounded run before "@" makes a long text without one quadratic to scan
+  ["email", /[^\s@＠，。；]{1,64}\s?[@＠]\s?[^\s@＠，。；]{1,255}\.[A-Za-z]{2,}/g],
   ["url", /(?:https?|ftp):\/\/\S+|www\.\S+|(?<![\w.])[A-Za-z0-9-]+\.(?:com|cn|net|org|edu|gov)(?![A-Za-z])/gi],
   ["ip", /(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])|(?<![\w:])[0-9A-Fa-f]{0,4}::[0-9A-Fa-f:]*(?![\w:])/g]
 ]
