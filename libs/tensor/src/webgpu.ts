@@ -157,6 +157,9 @@ export const probeAdapter = async (): Promise<{ adapter: GPUAdapter; summary: Ad
 // tfjs-backend-webgpu's class, loaded with Dawn (its module needs the WebGPU globals)
 type WebGPUBackendClass = typeof import("@tensorflow/tfjs-backend-webgpu").WebGPUBackend
 
+/** pooled free buffers below this are always kept for reuse */
+export const POOL_FLOOR_BYTES = 256 * 2 ** 20
+
 /** bytes one element takes in a WebGPU buffer (tfjs stores float32, int32 and bool as 4 bytes) */
 const GPU_BYTES_PER_ELEMENT = 4
 
@@ -287,6 +290,19 @@ const makeBackendClass = (Base: WebGPUBackendClass) =>
           `WebGPU in Node can only read asynchronously: use await tensor.data()`,
         { stage: stageLabel, shape: data?.shape, kind: "sync-read" }
       )
+    }
+
+    /**
+     * tfjs pools every released buffer for reuse and never gives one back: after a 6B model's scope
+     * closed, its 25 GB would stay allocated. The pool may stay as large as the live tensors (a
+     * training step reuses the previous step's buffers) or POOL_FLOOR_BYTES, not more.
+     */
+    override disposeData(dataId: object, force?: boolean): boolean {
+      const released = super.disposeData(dataId, force)
+      const bm = this.bufferManager
+      const pooled = bm.numBytesAllocated - bm.numBytesUsed
+      if (pooled > Math.max(POOL_FLOOR_BYTES, bm.numBytesUsed)) this.releaseFreeBuffers()
+      return released
     }
 
     /** Destroy the pooled free buffers (tfjs keeps released buffers for reuse until the backend goes). */

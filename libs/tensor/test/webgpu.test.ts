@@ -9,6 +9,7 @@ import {
   backendInfo,
   ensureBackend,
   GpuError,
+  POOL_FLOOR_BYTES,
   releaseFreeGpuMemory,
   setBackendLogger,
   setBackendOverride,
@@ -173,6 +174,24 @@ describe.skipIf(unavailable !== undefined)(`webgpu backend${unavailable !== unde
     // freed buffers stay pooled for reuse until released
     expect(releaseFreeGpuMemory()).toBeGreaterThan(0)
     expect((tf.memory() as typeof base).numBytesAllocatedInGPU).toBe(base.numBytesAllocatedInGPU)
+  })
+
+  it("the buffer pool does not outgrow the live tensors: a closed model's memory goes back by itself", async () => {
+    await useBackend("webgpu")
+    releaseFreeGpuMemory()
+    const base = tf.memory() as tf.MemoryInfo & { numBytesInGPU: number; numBytesAllocatedInGPU: number }
+    // three 96 MiB tensors, made on the GPU (fill kernels), then dropped
+    const big = [0, 1, 2].map((i) => tf.fill([24 * 2 ** 20], i + 1))
+    // a small read submits the queued work (tfjs defers releasing buffers that queued work uses)
+    const first = tf.slice(big[2]!, [0], [1])
+    expect([...(await first.data())]).toEqual([3])
+    first.dispose()
+    const held = tf.memory() as typeof base
+    expect(held.numBytesAllocatedInGPU - base.numBytesAllocatedInGPU).toBeGreaterThanOrEqual(3 * 96 * 2 ** 20)
+    tf.dispose(big)
+    const after = tf.memory() as typeof base
+    expect(after.numBytesInGPU).toBe(base.numBytesInGPU)
+    expect(after.numBytesAllocatedInGPU - after.numBytesInGPU).toBeLessThanOrEqual(POOL_FLOOR_BYTES)
   })
 
   // last: it ends this process's device
