@@ -16,7 +16,7 @@
 import * as tf from "@tensorflow/tfjs"
 import { loadavg, cpus } from "node:os"
 import { pathToFileURL } from "node:url"
-import { ensureBackend } from "@zaoji/tensor"
+import { currentBackend, useBackend } from "@zaoji/tensor"
 import { createModel, disposeCache, forward, initWeights, presetConfig, type GlmConfig, type GlmModel, type KvCache } from "@zaoji/glm-runtime"
 import { decodeFlops, modelSizes, prefillFlops, type ModelSizes } from "./flops.js"
 import { referenceFolder, torchRuntime, type TorchShape } from "./torchBench.js"
@@ -149,7 +149,9 @@ export interface RuntimeBenchOptions {
 
 export const benchRuntime = async (options: RuntimeBenchOptions = {}): Promise<RuntimeBench> => {
   const log = options.log ?? (() => {})
-  const backend = await ensureBackend()
+  // the single-threaded WASM build, whatever backend the machine would pick: the columns say so
+  await useBackend("wasm")
+  const backend = currentBackend()
   const genTokens = options.quick ? QUICK_GEN_TOKENS : GEN_TOKENS
   const rounds = options.quick ? 1 : 3
   const threadedThreads = options.threadedThreads ?? 2
