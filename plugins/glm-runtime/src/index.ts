@@ -10,3 +10,4 @@ export * from "./chat/index.js"
 export * from "./serve/index.js"
 // Training programs and the glm.pretrain stage
 export * from "./pretrain/index.js"
+export * from "./pretrain/memory.js"

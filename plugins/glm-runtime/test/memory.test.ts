@@ -11,7 +11,7 @@ import { Effect, Either } from "effect"
 import { artifactOf, runStageOnce } from "@zaoji/core"
 import { memoryBudget, useBackend, type BackendInfo } from "@zaoji/tensor"
 import { decodeGlmConfig, pretrain, presetConfig } from "../src/index.js"
-import { estimateTrainingMemory, trainingMemoryRefusal } from "../src/pretrain/memory.js"
+import { estimateInferenceMemory, estimateTrainingMemory, inferenceMemoryRefusal, trainingMemoryRefusal } from "../src/pretrain/memory.js"
 import { syntheticQa, writeJsonl } from "./trainingData.js"
 
 /** ChatGLM-6B (glm1) as its config.json describes it */
@@ -78,6 +78,16 @@ describe("training memory estimate", () => {
     expect(memoryBudget(gpu(2 ** 32 - 1), {}).deviceBytes).toBeUndefined()
     const lavapipe = trainingMemoryRefusal(e, { ...memoryBudget(gpu(2 ** 27, true), {}), hostBytes: 2 ** 40, deviceBytes: 2 ** 40 }, "webgpu")
     expect(lavapipe).toMatch(/^webgpu cannot hold transformer\.word_embeddings\.weight \(2\.0 GiB\) as one tensor: this adapter binds at most 128\.0 MiB per tensor/)
+  })
+
+  it("evaluation of ChatGLM-6B at batch 8 × its 2,048-token context: fits a 141 GB GPU, not WASM", () => {
+    const ev = estimateInferenceMemory(chatglm6b, 8, 2048)
+    // keys and values: 2 × 28 layers × 16,384 tokens × 4,096 floats
+    expect(ev.kvCacheBytes).toBe(2 * 28 * 8 * 2048 * 4096 * 4)
+    expect(ev.deviceBytes).toBe(ev.weightsBytes + ev.kvCacheBytes + ev.activationsBytes + ev.logitsBytes)
+    const h200 = { ...memoryBudget(gpu(2 ** 32 - 1), { ZAOJI_DEVICE_MEMORY: "141GB" }), hostBytes: 2 ** 40 }
+    expect(inferenceMemoryRefusal(ev, h200, "webgpu")).toBeUndefined()
+    expect(inferenceMemoryRefusal(ev, memoryBudget({ name: "wasm" }, {}), "wasm")).toMatch(/^this evaluation needs about \d+\.\d GiB on wasm .* lower batchSize \(now 8\)/)
   })
 
   it("a bad ZAOJI_DEVICE_MEMORY is a clear error", () => {

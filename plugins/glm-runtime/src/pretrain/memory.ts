@@ -1,5 +1,5 @@
 /**
- * Memory a GLM training stage needs, estimated before it starts, so that a run that cannot fit is
+ * Memory a GLM training or evaluation stage needs, estimated before it starts, so that a run that cannot fit is
  * refused at once with the figures and what to change — not after the weights are loaded, and not
  * with a device lost halfway through the night.
  *
@@ -43,9 +43,8 @@ export interface TrainingMemoryEstimate {
 
 const numel = (shape: ReadonlyArray<number>) => shape.reduce((a, b) => a * b, 1)
 
-/** The estimate for training `trainable` of `cfg` at `batch` rows of `length` tokens. */
-export const estimateTrainingMemory = (cfg: GlmConfig, trainable: ReadonlyArray<string>, batch: number, length: number): TrainingMemoryEstimate => {
-  const d = dimsOf(cfg)
+/** every weight of the config: count, and the largest one */
+const weightSummary = (cfg: GlmConfig) => {
   const shapes = { ...baseWeightShapes(cfg), ...prefixWeightShapes(cfg) }
   let parameters = 0
   let largest = { name: "", bytes: 0 }
@@ -54,6 +53,13 @@ export const estimateTrainingMemory = (cfg: GlmConfig, trainable: ReadonlyArray<
     parameters += n
     if (n * F32 > largest.bytes) largest = { name, bytes: n * F32 }
   }
+  return { shapes, parameters, largest }
+}
+
+/** The estimate for training `trainable` of `cfg` at `batch` rows of `length` tokens. */
+export const estimateTrainingMemory = (cfg: GlmConfig, trainable: ReadonlyArray<string>, batch: number, length: number): TrainingMemoryEstimate => {
+  const d = dimsOf(cfg)
+  const { shapes, parameters, largest } = weightSummary(cfg)
   const trainableParameters = trainable.reduce((a, name) => a + (shapes[name] !== undefined ? numel(shapes[name]!) : 0), 0)
   const tokens = batch * length
   // glm2's h_to_4h produces both SwiGLU halves (2·ffn); glm1's produces ffn
@@ -76,6 +82,63 @@ export const estimateTrainingMemory = (cfg: GlmConfig, trainable: ReadonlyArray<
     hostBytes: weightsBytes + 4 * trainableParameters * F32,
     largestTensor: largest
   }
+}
+
+export interface InferenceMemoryEstimate {
+  readonly batch: number
+  readonly length: number
+  readonly weightsBytes: number
+  /** keys and values of every layer for every position */
+  readonly kvCacheBytes: number
+  /** one layer's intermediates at a time (no gradient tape) */
+  readonly activationsBytes: number
+  /** logits of every position (scoring reads them all) */
+  readonly logitsBytes: number
+  readonly deviceBytes: number
+  readonly hostBytes: number
+  readonly largestTensor: { readonly name: string; readonly bytes: number }
+}
+
+/** The estimate for evaluating `cfg` (scoring and cached generation) at `batch` rows of up to `length` tokens. */
+export const estimateInferenceMemory = (cfg: GlmConfig, batch: number, length: number): InferenceMemoryEstimate => {
+  const d = dimsOf(cfg)
+  const { parameters, largest } = weightSummary(cfg)
+  const tokens = batch * length
+  const ffnWidth = d.arch === "glm2" ? 2 * d.ffn : d.ffn
+  const kvCacheBytes = 2 * d.layers * tokens * d.kvHeads * d.headDim * F32
+  const activationsBytes = tokens * (HIDDEN_TENSORS_PER_LAYER * d.hidden + FFN_TENSORS_PER_LAYER * ffnWidth) * F32 + batch * d.heads * length * (length + d.preSeqLen) * SCORE_TENSORS * F32
+  const logitsBytes = tokens * d.vocab * 2 * F32
+  const weightsBytes = parameters * F32
+  return {
+    batch,
+    length,
+    weightsBytes,
+    kvCacheBytes,
+    activationsBytes,
+    logitsBytes,
+    deviceBytes: weightsBytes + kvCacheBytes + activationsBytes + logitsBytes,
+    hostBytes: weightsBytes,
+    largestTensor: largest
+  }
+}
+
+/** Why an evaluation of the estimate cannot run on the budget (with what to change), or undefined. */
+export const inferenceMemoryRefusal = (e: InferenceMemoryEstimate, budget: MemoryBudget, backend: string): string | undefined => {
+  if (budget.maxBindingBytes !== undefined && e.largestTensor.bytes > budget.maxBindingBytes) {
+    return (
+      `${backend} cannot hold ${e.largestTensor.name} (${formatBytes(e.largestTensor.bytes)}) as one tensor: this adapter binds at most ` +
+      `${formatBytes(budget.maxBindingBytes)} per tensor, and the GLM runtime does not split its weights yet; choose another backend (--backend, ZAOJI_BACKEND)`
+    )
+  }
+  const parts = `weights ${formatBytes(e.weightsBytes)}, key/value cache ${formatBytes(e.kvCacheBytes)}, activations ${formatBytes(e.activationsBytes)} and logits ${formatBytes(e.logitsBytes)} at batch ${e.batch} × up to ${e.length} tokens`
+  const change = `lower batchSize (now ${e.batch}), or choose a backend with more memory (--backend, ZAOJI_BACKEND)`
+  if (budget.deviceBytes !== undefined && e.deviceBytes > budget.deviceBytes * DEVICE_HEADROOM) {
+    return `this evaluation needs about ${formatBytes(e.deviceBytes)} on ${backend} (${parts}), but ${backend} has ${formatBytes(budget.deviceBytes)} (${budget.source}); ${change}`
+  }
+  if (e.hostBytes > budget.hostBytes * DEVICE_HEADROOM) {
+    return `loading this model needs about ${formatBytes(e.hostBytes)} of host memory but the host has ${formatBytes(budget.hostBytes)}`
+  }
+  return undefined
 }
 
 /**

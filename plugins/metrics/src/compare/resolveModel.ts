@@ -7,9 +7,9 @@
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Scope } from "effect"
-import { type Artifact, InputError, type StageFailure } from "@zaoji/core"
-import { loadModelFolder, loadTokenizer } from "@zaoji/glm-runtime"
-import { ensureBackend } from "@zaoji/tensor"
+import { type Artifact, InputError, PermanentError, type StageFailure } from "@zaoji/core"
+import { estimateInferenceMemory, inferenceMemoryRefusal, loadModelFolder, loadTokenizer, readModelConfig, resolveModelFolder } from "@zaoji/glm-runtime"
+import { backendInfo, ensureBackend, memoryBudget } from "@zaoji/tensor"
 import { CHAR_BIGRAM_FILE, charBigramFromFile } from "../model/charNgramLm.js"
 import { glmLanguageModel } from "../model/glmModel.js"
 import type { LanguageModel } from "../model/languageModel.js"
@@ -31,7 +31,9 @@ export interface OpenedModel {
 export const openModel = (
   name: string,
   artifact: Artifact<ModelInput>,
-  seed: number
+  seed: number,
+  /** rows evaluated at once: the memory estimate made before loading uses it */
+  batchSize = 8
 ): Effect.Effect<OpenedModel, StageFailure, Scope.Scope> =>
   Effect.gen(function* () {
     const folder = join(artifact.dir, artifact.value.model ?? ".")
@@ -45,7 +47,15 @@ export const openModel = (
       })
       return { lm, truncated: () => 0, kind: "char-bigram" as const }
     }
-    yield* Effect.promise(() => ensureBackend())
+    const backend = yield* Effect.promise(() => ensureBackend())
+    // refuse at once a model the backend cannot hold at the full context (a folder that cannot be
+    // read is reported by the loader below)
+    const cfg = yield* Effect.option(Effect.try(() => readModelConfig(resolveModelFolder(folder).baseDir)))
+    if (cfg._tag === "Some") {
+      const length = cfg.value.zaoji_arch === "glm1" ? cfg.value.max_sequence_length : cfg.value.seq_length
+      const refusal = inferenceMemoryRefusal(estimateInferenceMemory(cfg.value, batchSize, length), memoryBudget(backendInfo()), backend)
+      if (refusal !== undefined) return yield* Effect.fail(new PermanentError({ message: `model "${name}": ${refusal}` }))
+    }
     const loaded = yield* Effect.acquireRelease(
       Effect.try({
         try: () => loadModelFolder(folder),

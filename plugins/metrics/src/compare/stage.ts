@@ -286,7 +286,7 @@ all figures: ${join(keep, "leakage.json")}`, location: "leakage" }))
         for (const [name, artifact] of wired) {
           const out = yield* Effect.scoped(
             Effect.gen(function* () {
-              const opened = yield* openModel(name, artifact, config.decoding.seed)
+              const opened = yield* openModel(name, artifact, config.decoding.seed, config.exam?.batchSize)
               const r = yield* evaluateModel(opened.lm, name, sets, config, ctx)
               if (opened.truncated() > 0) yield* ctx.log("warn", "prompts were cut to fit the model's context", { model: name, prompts: opened.truncated() })
               return r
