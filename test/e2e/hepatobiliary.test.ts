@@ -26,7 +26,7 @@ const noStackTrace = (text: string) => expect(text).not.toMatch(/^\s+at .+:\d+:\
 
 const allStages = [
   "corpus", "base", "kg", "kg-qa", "general-qa", "general-data", "general-split", "general-train", "general-test",
-  "medglm-general", "records", "records-split", "records-train", "records-test", "specialty-data", "medglm-h", "eval"
+  "medglm-general", "records", "records-split", "records-train", "records-test", "replay", "specialty-data", "medglm-h", "eval"
 ]
 
 /** every figure the report must carry, for each of the three models */

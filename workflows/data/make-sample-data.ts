@@ -11,7 +11,7 @@ import { writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { seededRandom, seededShuffle } from "@zaoji/data"
-import { type Fact, facts, generalQa } from "./facts.js"
+import { type Fact, facts, generalQa, generalReading } from "./facts.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const jsonl = (rows: ReadonlyArray<unknown>) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n"
@@ -115,8 +115,44 @@ const labs = [
   (hi: boolean) => `WBC ${hi ? (11 + rnd() * 8).toFixed(1) : (5 + rnd() * 4).toFixed(1)}×10^9/L`
 ]
 
-const recordFacts = [...facts, ...facts.filter((f) => f.surgery).slice(0, 4)]
-const records = recordFacts.map((f, i) => {
+/**
+ * Four fictional patients per disease (so a held-out patient has a disease the training records
+ * also show), each different in what survives de-identification and number scrubbing: the
+ * complaint, the general condition, the check, the drug and its route, a comorbidity and the
+ * outcome. No two records therefore make the same question or the same answer, and no held-out
+ * pair is a copy of a training pair.
+ */
+const patientsPerDisease = 4
+const conditions = ["神志清楚，精神可", "神志清楚，精神稍差", "神志清楚，营养中等", "神志清楚，消瘦面容"]
+const durations = [() => `${int(1, 6)}天`, () => `${int(7, 20)}天`, () => `${int(1, 3)}周`, () => `${int(1, 6)}个月`]
+const comorbidities = ["", "高血压", "", "2型糖尿病"]
+const routes = ["ivgtt bid", "po tid", "po qd", "iv bid"]
+const outcomes = [
+  (out: string) => `患者恢复良好，于${out}出院。`,
+  (out: string) => `患者症状缓解，于${out}好转出院，门诊随访。`,
+  (out: string) => `患者病情稳定，于${out}出院，嘱按时复诊。`,
+  (out: string) => `患者痊愈，于${out}出院。`
+]
+/** the chief complaint's symptoms of patient `j`: a different selection for each patient */
+const complaintOf = (f: Fact, j: number): string => {
+  const real = f.symptoms.filter((s) => s !== "多无症状")
+  // (a sign such as 墨菲征阳性 right after 患者 would read as a name to the de-identification's
+  // residual scan, so the last-listed symptom never leads)
+  const choice = [real.slice(0, 2), real.slice(0, 1), real.slice(1, 3), [real[0], real[real.length - 1]]][j]!
+  return [...new Set(choice.filter((s): s is string => s !== undefined))].join("、")
+}
+
+interface Patient {
+  readonly f: Fact
+  readonly j: number
+  /** what makes the record unusable (no findings / no diagnosis), for the rejected file */
+  readonly broken?: "no-findings" | "no-diagnosis"
+}
+const patients: Array<Patient> = facts.flatMap((f) => Array.from({ length: patientsPerDisease }, (_, j) => ({ f, j })))
+// two more records that cannot make a usable pair, so the rejected file is exercised
+patients.push({ f: facts[5]!, j: 0, broken: "no-findings" }, { f: facts[11]!, j: 1, broken: "no-diagnosis" })
+
+const records = patients.map(({ f, j, broken }, i) => {
   const name = `${pick(familyNames)}${pick(givenNames)}`
   const gender = i % 2 ? "女" : "男"
   const age = int(28, 76)
@@ -134,27 +170,28 @@ const records = recordFacts.map((f, i) => {
   const admission = `ZY${year}${pad(int(1000, 9999), 4)}`
   const hi = !f.symptoms.includes("多无症状")
   const size = `${(1 + rnd() * 5).toFixed(1)}×${(0.8 + rnd() * 3).toFixed(1)}cm`
-  const drug = f.drugs[0]
-  const dose = drug ? `${drug} ${pick([0.25, 0.5, 1, 2, 250, 500])}${pick(["g", "mg"])} ${pick(["ivgtt bid", "po tid", "po qd"])}` : undefined
+  const check = f.checks[j % f.checks.length]!
+  const drug = f.drugs.length ? f.drugs[j % f.drugs.length] : undefined
+  const dose = drug ? `${drug} ${pick([0.25, 0.5, 1, 2, 250, 500])}${pick(["g", "mg"])} ${routes[j]}` : undefined
+  const complaint = complaintOf(f, j)
   const sections: Record<string, string> = {
-    主诉: `${f.symptoms.filter((s) => s !== "多无症状").slice(0, 2).join("、") || "体检发现异常"}${int(1, 20)}天`,
+    主诉: `${complaint || "体检发现异常"}${durations[j]!()}`,
     现病史:
       `患者${name}，${gender}，${age}岁，身份证号${idCard}，住址${address}，住院号：${admission}。` +
-      `患者于${onset}${hi ? `无明显诱因出现${f.symptoms.slice(0, 2).join("、")}` : "体检时发现异常"}，曾在${pick(hospitals)}就诊，` +
+      `患者于${onset}${complaint ? `无明显诱因出现${complaint}` : "体检时发现异常"}，曾在${pick(hospitals)}就诊，` +
       `症状未见缓解。${admit}为进一步诊治来我院，门诊以“${f.name}”收入${dept(f)}。联系电话${phone}。`,
-    既往史: i % 3 === 0 ? "既往体健，否认药物过敏史。" : "有高血压病史，规律服药。",
-    体格检查: `体温${(36.5 + (hi ? rnd() * 2.4 : rnd() * 0.6)).toFixed(1)}℃，脉搏${int(70, 110)}次/分。${signOf(f)}。`,
-    辅助检查: `${f.checks[0]}示${f.body_parts[0]}病变，大小约${size}；${labs.map((l) => l(hi && f.symptoms.some((s) => /黄疸|发热|高热/.test(s)))).join("，")}。`,
-    诊断: `1.${f.name}${i % 4 === 1 ? " 2.高血压" : ""}`
+    既往史: comorbidities[j] ? `有${comorbidities[j]}病史，规律服药。` : "既往体健，否认药物过敏史。",
+    体格检查: `体温${(36.5 + (hi ? rnd() * 2.4 : rnd() * 0.6)).toFixed(1)}℃，脉搏${int(70, 110)}次/分。${conditions[j]}，${signOf(f)}。`,
+    辅助检查: `${check}示${f.body_parts[0]}病变，大小约${size}；${labs.map((l) => l(hi && f.symptoms.some((s) => /黄疸|发热|高热/.test(s)))).join("，")}。`,
+    诊断: `1.${f.name}${comorbidities[j] ? ` 2.${comorbidities[j]}` : ""}`
   }
   if (f.surgery) sections["手术记录"] = `于${op}在全麻下行${f.surgery}，术中出血约${int(20, 400)}ml，手术顺利。`
   else sections["治疗经过"] = `入院后给予${f.treatments.slice(0, 2).join("、")}。`
   if (dose) sections["用药"] = dose
-  sections["出院医嘱"] = `${f.prevention}定期复查${f.checks[0]}。`
-  sections["转归"] = `患者恢复良好，于${out}出院。`
-  // two records that cannot make a usable pair, so the rejected file is exercised
-  if (i === 5) delete sections["辅助检查"], delete sections["体格检查"]
-  if (i === 11) delete sections["诊断"]
+  sections["出院医嘱"] = `${f.prevention}定期复查${check}。`
+  sections["转归"] = outcomes[j]!(out)
+  if (broken === "no-findings") delete sections["辅助检查"], delete sections["体格检查"]
+  if (broken === "no-diagnosis") delete sections["诊断"]
   const id = `sample-rec-${pad(i + 1, 3)}`
   // every fourth record is free text with headings, as exported by many record systems
   if (i % 4 === 3) return { id, department: dept(f), text: Object.entries(sections).map(([h, t]) => `${h}：${t}`).join("\n") }
@@ -165,16 +202,21 @@ const records = recordFacts.map((f, i) => {
 const general = generalQa.map(([q, a], i) => ({ id: `sample-general-${pad(i + 1, 3)}`, question: q, answer: a, source: "general" }))
 
 // ------------------------------------------------------------------ corpus.txt
+// The facts as a textbook would state them, and everyday knowledge as plain statements: no line is
+// a QA pair or a generated answer (so no held-out QA pair is ever trained on, pretraining included)
 const corpus: Array<string> = []
 for (const f of facts) {
-  corpus.push(f.description)
+  corpus.push(`${f.description}${f.name}多见于${f.susceptible_population}。`)
   corpus.push(`${f.name}的常见症状有${f.symptoms.join("、")}。${f.name}的病因：${f.cause}`)
   corpus.push(`${f.name}常用的检查有${f.checks.join("、")}。${f.name}的治疗方式有${f.treatments.join("、")}。`)
   if (f.drugs.length) corpus.push(`治疗${f.name}的常用药物有${f.drugs.join("、")}。`)
   corpus.push(`${f.name}的并发症有${f.complications.join("、")}。${f.name}患者应到${dept(f)}就诊。`)
-  corpus.push(`预防${f.name}：${f.prevention}${f.name}的易感人群是${f.susceptible_population}。`)
+  corpus.push(`预防${f.name}：${f.prevention}`)
 }
-for (const [q, a] of generalQa) corpus.push(`${q}${a}`)
+corpus.push(...generalReading)
+for (const line of corpus)
+  for (const [q, a] of generalQa)
+    if (line.includes(q) || line.includes(a)) throw new Error(`corpus line states a general QA pair verbatim: ${line}`)
 
 writeFileSync(join(here, "kg.jsonl"), jsonl(kg))
 writeFileSync(join(here, "exam.jsonl"), jsonl(exam))

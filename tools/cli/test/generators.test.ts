@@ -64,6 +64,7 @@ const micro = [
 ].flatMap((s) => ["--set", s])
 
 const structure = (w: Workflow.Workflow) => w.nodes.map((n) => ({ id: n.id, plugin: n.def.name, inputs: n.inputs }))
+const configOf = (w: Workflow.Workflow, id: string) => w.nodes.find((n) => n.id === id)?.config
 
 /** every string value in a config that names a file of the data folder */
 const dataPaths = (w: Workflow.Workflow): Array<string> =>
@@ -108,7 +109,7 @@ describe("zaoji new specialty", () => {
       expect(JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"))).toEqual({ private: true, type: "module" })
       const plan = await zaoji("plan", path.join(dir, "renal.workflow.ts"))
       expect(plan.code, plan.stderr).toBe(0)
-      expect(plan.stdout).toContain("17 to run, 0 cached")
+      expect(plan.stdout).toContain("18 to run, 0 cached")
 
       // inside a CommonJS package the workflow could not load: refused, nothing written
       const cjs = path.join(outside, "cjs-project")
@@ -142,6 +143,9 @@ describe("zaoji new specialty", () => {
     const reference = await Effect.runPromise(loadWorkflowFile(path.join(repoRoot, "workflows/hepatobiliary.workflow.ts")))
     expect(generated.workflow.name).toBe("liver")
     expect(structure(generated.workflow)).toEqual(structure(reference.workflow))
+    // and the data wiring is configured alike: what is held out, and what stage 2 replays
+    for (const id of ["kg-qa", "general-split", "records-split", "replay", "specialty-data"])
+      expect(configOf(generated.workflow, id), id).toEqual(configOf(reference.workflow, id))
     expect(dataPaths(generated.workflow).sort()).toEqual(dataPaths(reference.workflow).map((p) => p.replace(/^data\//, "liver/")).sort())
     expect(generated.workflow.nodes.find((n) => n.id === "kg")!.config).toMatchObject({ select: { departments: ["肝胆外科"] } })
 
@@ -237,7 +241,7 @@ describe("what was generated works at once", () => {
     const ev = events(r.stdout)
     expect(ev.at(-1)).toMatchObject({ type: "run", status: "done", workflow: "liver" })
     const done = new Map(ev.filter((e) => e.type === "stage" && e.status === "done").map((e) => [e.stage, e.key as string]))
-    expect(done.size).toBe(17)
+    expect(done.size).toBe(18)
     expect(ev.some((e) => e.type === "progress" && e.stage === "base")).toBe(true)
 
     const manifest = (stage: string) => JSON.parse(fs.readFileSync(path.join(store, "artifacts", done.get(stage)!, "manifest.json"), "utf8"))
@@ -255,7 +259,7 @@ describe("what was generated works at once", () => {
 
     const again = events((await zaoji("run", wf, "--store", store, "--json", ...micro)).stdout)
     const stages = again.filter((e) => e.type === "stage")
-    expect(stages).toHaveLength(17)
+    expect(stages).toHaveLength(18)
     expect(stages.every((e) => e.status === "cached")).toBe(true)
   })
 
