@@ -231,7 +231,10 @@ export const train = (input: TrainInput): Effect.Effect<TrainResult, PermanentEr
       st = yield* Effect.try({ try: () => restore(saved, engine), catch: toFailure("cannot resume from checkpoint") })
       resumedFromStep = st.step
     } else {
-      const initial = input.initial ?? (yield* Effect.tryPromise({ try: () => engine.initial(), catch: toFailure("initial values") }))
+      // a copy: the optimizer updates its parameters in place, the caller's arrays stay as given
+      const initial = input.initial
+        ? Object.fromEntries(Object.entries(input.initial).map(([k, v]) => [k, v.slice()]))
+        : yield* Effect.tryPromise({ try: () => engine.initial(), catch: toFailure("initial values") })
       st = {
         step: 0,
         cursor: newEpoch(n, new Rng(cfg.seed), 0, cfg.shuffle),

@@ -107,6 +107,21 @@ describe("trainer", () => {
     expect(result.learning?.note).toContain("standard errors")
   })
 
+  it("starts from given initial values without modifying the caller's arrays", async () => {
+    const initial = { "emb.weight": new Float32Array(40 * 16).fill(0.1), "out.weight": new Float32Array(16 * 40).fill(-0.1) }
+    const kept = { "emb.weight": initial["emb.weight"].slice(), "out.weight": initial["out.weight"].slice() }
+    const result = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const engine = yield* acquireEngine({ spec, workers: 1, padId: 0 })
+          return yield* train({ engine, train: train32, config: cfg({ steps: 3 }), initial })
+        })
+      )
+    )
+    expectBitwiseEqualTensors(initial, kept)
+    expect(result.params["emb.weight"]![0]).not.toBe(0.1)
+  })
+
   it("is deterministic for a seed and depends on it", async () => {
     const a = await Effect.runPromise(run(cfg()))
     const b = await Effect.runPromise(run(cfg()))

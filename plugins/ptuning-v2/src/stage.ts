@@ -19,6 +19,8 @@ import {
   recordMetrics,
   runTraining,
   openInputModel,
+  prefixFromModelFolder,
+  prefixNames,
   summarize,
   supervisedOptionFields,
   supervisedFromInputs,
@@ -35,6 +37,13 @@ export const PTuningConfig = Schema.Struct({
   prefixProjection: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   /** hidden width of the projection MLP; the runtime (like the official code) uses hidden_size */
   prefixHiddenSize: Schema.optional(PosInt),
+  /**
+   * How a new prefix starts (no projection): "activations" (default) copies the base's own keys and
+   * values of the first training tokens, so the prefix starts where the base's attention looks;
+   * "normal" is the official N(0, 1) embedding, which a trained base's sharp attention can ignore
+   * entirely (no gradient, no learning). With projection only "normal" (torch's defaults) applies.
+   */
+  prefixInit: Schema.optional(Schema.Literal("activations", "normal")),
   /** ChatGLM's P-Tuning default */
   learningRate: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { default: () => 2e-2 }),
   ...supervisedOptionFields,
@@ -42,10 +51,40 @@ export const PTuningConfig = Schema.Struct({
 })
 export type PTuningConfig = typeof PTuningConfig.Type
 
+/**
+ * The starting prefix, when it is not the program's own: the base's activations (see
+ * `prefixFromActivations`) for a new prefix without projection. A base that already carries a
+ * prefix continues from it; "normal" keeps the official N(0, 1) initialisation.
+ */
+const initialPrefix = (args: {
+  readonly modelDir: string
+  readonly continues: boolean
+  readonly config: PTuningConfig
+  readonly location: string
+  readonly train: ReadonlyArray<{ readonly inputIds: ReadonlyArray<number> }>
+}): Effect.Effect<Record<string, Float32Array> | undefined, InputError | PermanentError> => {
+  const { config } = args
+  const mode = config.prefixInit ?? (config.prefixProjection ? "normal" : "activations")
+  if (mode === "activations" && config.prefixProjection) {
+    return Effect.fail(
+      new InputError({
+        location: args.location,
+        message: `prefixInit "activations" needs prefixProjection false (the projection's MLP output cannot be set to given keys/values); expected "normal" or no prefixInit`
+      })
+    )
+  }
+  if (mode === "normal" || args.continues) return Effect.succeed(undefined)
+  return Effect.tryPromise({
+    try: async () => ({ [prefixNames.embedding]: await prefixFromModelFolder(args.modelDir, args.train, config.preSeqLen) }),
+    catch: (e) => new PermanentError({ message: `initialising the prefix from the base's activations: ${e instanceof Error ? e.message : String(e)}`, cause: e })
+  })
+}
+
 export const train = Stage.make({
   name: "ptuning-v2.train",
   // 2: the artifact and the manifest metrics carry the learning verdict
-  version: "2",
+  // 3: a new prefix (no projection) starts from the base's activations (prefixInit)
+  version: "3",
   config: PTuningConfig,
   output: ModelArtifact,
   inputs: Stage.inputsWithOptional<{ base: ModelArtifact; data: DatasetFile; validation: DatasetFile | undefined }>(
@@ -79,6 +118,14 @@ export const train = Stage.make({
       })
       const shapes = prefixTensorShapes(rawConfig)
       const trainable = Object.keys(shapes)
+      const initial = yield* initialPrefix({
+        modelDir,
+        continues: folder.adapters.some((a) => a.type === "prefix"),
+        config,
+        location: `${ctx.stageId}.config.prefixInit`,
+        train: data.train
+      })
+      if (initial !== undefined) yield* ctx.log("info", "prefix initialised from the base's activations", { preSeqLen: config.preSeqLen })
       const result = yield* runTraining({
         ctx,
         config: cfg,
@@ -86,7 +133,8 @@ export const train = Stage.make({
         padId: tokenizer.special.pad,
         train: data.train,
         validation: data.validation,
-        options: config
+        options: config,
+        ...(initial ? { initial } : {})
       })
       const outModel = join(ctx.outDir, "model")
       const deltas = folder.adapters.filter((a) => a.type === "delta")

@@ -6,6 +6,7 @@ import { Effect, Fiber } from "effect"
 import { artifactOf, runStageOnce, type Artifact } from "@zaoji/core"
 import { initBaseModel, loadModelFolder } from "@zaoji/glm-runtime"
 import { readSafetensors, readSafetensorsHeader, useBackend } from "@zaoji/tensor"
+import { expectBitwiseEqual } from "@zaoji/testing"
 import { train } from "../src/index.js"
 
 /** an optional input left unwired (the engine passes no artifact for it) */
@@ -74,6 +75,18 @@ describe("ptuning-v2.train stage", () => {
     })
   }
 
+  it("says in its output, its manifest metrics and a warning that a run did not learn (vanishing learning rate)", async () => {
+    const { root, base, data } = fixture("glm1")
+    const steps = { ...config, steps: 30, evalEvery: 0 }
+    // a learning rate of 1e-12 (the config allows no 0) leaves the prefix where it started; the
+    // learning case is in trainedBase.test.ts (an untrained base gives a prefix nothing to steer)
+    const flat = await Effect.runPromise(runStageOnce(train, { ...steps, learningRate: 1e-12 }, { base, data, validation: unwired }, join(root, "flat")))
+    expect(flat.value.learning?.verdict).toBe("not-learning")
+    expect(flat.value.learning!.note).toContain("did not fall")
+    expect(flat.ctx.metrics.learning).toEqual(flat.value.learning)
+    expect(flat.ctx.logs.some((l) => l.level === "warn" && String(l.message).startsWith("not learning"))).toBe(true)
+  })
+
   it("resumes exactly after an interrupt (same prefix as an uninterrupted run)", async () => {
     const { root, base, data } = fixture("glm1")
     const full = await Effect.runPromise(runStageOnce(train, config, { base, data, validation: unwired }, join(root, "full")))
@@ -93,13 +106,23 @@ describe("ptuning-v2.train stage", () => {
     expect(resumed.value.training.resumedFromStep).toBe(meta.step)
     const a = readSafetensors(join(full.dir, "model", "prefix_encoder.safetensors"))
     const b = readSafetensors(join(resumed.dir, "model", "prefix_encoder.safetensors"))
-    for (const [n, t] of a) {
-      const u = b.get(n)!.data
-      let m = 0
-      for (let i = 0; i < t.data.length; i++) m = Math.max(m, Math.abs(t.data[i]! - u[i]!))
-      expect(m).toBeLessThanOrEqual(1e-6)
-    }
+    // exact: the same bits
+    expect([...b.keys()]).toEqual([...a.keys()])
+    for (const [n, t] of a) expectBitwiseEqual(b.get(n)!.data, t.data, n)
+    expect(resumed.value.training.lossCurve).toHaveLength(16)
     expect(resumed.value.training.lossCurve).toEqual(full.value.training.lossCurve)
+  })
+
+  it("refuses prefixInit \"activations\" with a projection, naming the field", async () => {
+    const { root, base, data } = fixture("glm1")
+    const r = await Effect.runPromise(
+      Effect.either(runStageOnce(train, { ...config, prefixProjection: true, prefixInit: "activations" as const }, { base, data, validation: unwired }, join(root, "bad")))
+    )
+    expect(r._tag).toBe("Left")
+    if (r._tag === "Left") {
+      expect(r.left._tag).toBe("InputError")
+      expect((r.left as any).location).toContain("prefixInit")
+    }
   })
 
   it("rejects an unsupported prefix hidden size with the field named", async () => {

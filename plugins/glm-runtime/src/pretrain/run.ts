@@ -37,6 +37,8 @@ export interface RunTrainingInput {
   readonly train: ReadonlyArray<TokenExample>
   readonly validation: ReadonlyArray<TokenExample>
   readonly options: TrainingOptions
+  /** starting values of (some of) the trainable tensors instead of the program's own; a checkpoint wins */
+  readonly initial?: Readonly<Record<string, Float32Array>>
 }
 
 /** Refuse at once a training that cannot fit the chosen backend; record the estimate otherwise. */
@@ -68,6 +70,7 @@ export const runTraining = (input: RunTrainingInput): Effect.Effect<TrainResult,
         validation: input.validation,
         config: toTrainerConfig(options),
         checkpoint: ctx.checkpoint,
+        ...(input.initial ? { initial: { ...(yield* Effect.promise(() => engine.initial())), ...input.initial } } : {}),
         onStep: (s) =>
           Effect.gen(function* () {
             yield* ctx.progress.report(s.step, s.totalSteps, "steps", { loss: s.loss, lr: s.lr })
