@@ -130,10 +130,14 @@ export const inferenceMemoryRefusal = (e: InferenceMemoryEstimate, budget: Memor
       `${formatBytes(budget.maxBindingBytes)} per tensor, and the GLM runtime does not split its weights yet; choose another backend (--backend, ZAOJI_BACKEND)`
     )
   }
-  const parts = `weights ${formatBytes(e.weightsBytes)}, key/value cache ${formatBytes(e.kvCacheBytes)}, activations ${formatBytes(e.activationsBytes)} and logits ${formatBytes(e.logitsBytes)} at batch ${e.batch} × up to ${e.length} tokens`
+  // what stays for the whole evaluation: the weights and a full key/value cache. Activations and
+  // logits depend on the prompts actually met (the full context is rarely used) and last one layer
+  // or one batch, so they are reported but do not refuse.
+  const resident = e.weightsBytes + e.kvCacheBytes
+  const parts = `weights ${formatBytes(e.weightsBytes)} and a key/value cache of ${formatBytes(e.kvCacheBytes)} at batch ${e.batch} × ${e.length} tokens`
   const change = `lower batchSize (now ${e.batch}), or choose a backend with more memory (--backend, ZAOJI_BACKEND)`
-  if (budget.deviceBytes !== undefined && e.deviceBytes > budget.deviceBytes * DEVICE_HEADROOM) {
-    return `this evaluation needs about ${formatBytes(e.deviceBytes)} on ${backend} (${parts}), but ${backend} has ${formatBytes(budget.deviceBytes)} (${budget.source}); ${change}`
+  if (budget.deviceBytes !== undefined && resident > budget.deviceBytes * DEVICE_HEADROOM) {
+    return `this evaluation needs at least ${formatBytes(resident)} on ${backend} (${parts}), but ${backend} has ${formatBytes(budget.deviceBytes)} (${budget.source}); ${change}`
   }
   if (e.hostBytes > budget.hostBytes * DEVICE_HEADROOM) {
     return `loading this model needs about ${formatBytes(e.hostBytes)} of host memory but the host has ${formatBytes(budget.hostBytes)}`

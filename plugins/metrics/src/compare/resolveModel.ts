@@ -27,6 +27,9 @@ export interface OpenedModel {
   readonly kind: "glm" | "char-bigram"
 }
 
+/** tokens per row the memory estimate assumes (prompt and answer; ChatGLM2's 32 k context is rarely filled) */
+const EVAL_ESTIMATE_TOKENS = 2048
+
 /** open a model for the scope's lifetime (its tensors are freed when the scope closes) */
 export const openModel = (
   name: string,
@@ -48,11 +51,12 @@ export const openModel = (
       return { lm, truncated: () => 0, kind: "char-bigram" as const }
     }
     const backend = yield* Effect.promise(() => ensureBackend())
-    // refuse at once a model the backend cannot hold at the full context (a folder that cannot be
-    // read is reported by the loader below)
+    // refuse at once a model the backend cannot hold with its key/value cache (a folder that cannot
+    // be read is reported by the loader below)
     const cfg = yield* Effect.option(Effect.try(() => readModelConfig(resolveModelFolder(folder).baseDir)))
     if (cfg._tag === "Some") {
-      const length = cfg.value.zaoji_arch === "glm1" ? cfg.value.max_sequence_length : cfg.value.seq_length
+      const context = cfg.value.zaoji_arch === "glm1" ? cfg.value.max_sequence_length : cfg.value.seq_length
+      const length = Math.min(context, EVAL_ESTIMATE_TOKENS)
       const refusal = inferenceMemoryRefusal(estimateInferenceMemory(cfg.value, batchSize, length), memoryBudget(backendInfo()), backend)
       if (refusal !== undefined) return yield* Effect.fail(new PermanentError({ message: `model "${name}": ${refusal}` }))
     }
