@@ -44,7 +44,7 @@ if (wanted("metrics")) {
 const log = (l: string) => console.error(l)
 if (wanted("runtime")) section("GLM runtime, small preset", formatRuntimeTable(await benchRuntime({ quick, torch, threadedThreads, log })), true)
 if (wanted("training"))
-  section("training, small preset", formatTrainingBench(await benchTraining({ minSeconds: quick ? 3 : 10, torch, threadedThreads, onResult: log })), true)
+  section("training, small preset", formatTrainingBench(await benchTraining({ minSeconds: quick ? 3 : 10, rounds: quick ? 1 : 2, torch, threadedThreads, onResult: log })), true)
 
 mkdirSync("bench-results", { recursive: true })
 writeFileSync("bench-results/latest.md", out.join("\n"))
