@@ -149,9 +149,9 @@ describe("kg.generate-qa (llm) against a local OpenAI-compatible server", () => 
   })
 
   describe("privacy guard for record-derived (sensitive) input", () => {
-    // an IPv4-mapped address reaches the local server but is not a loopback name to the guard,
-    // so it stands in for a remote endpoint without leaving the machine
-    const remoteLike = () => `http://[::ffff:127.0.0.1]:${server.port}/v1`
+    // the guard takes 0.0.0.0 for what it is, not loopback; Linux still connects it to the local
+    // server, so it stands in for a remote endpoint without leaving the machine
+    const remoteLike = () => `http://0.0.0.0:${server.port}/v1`
 
     it("refuses a non-loopback endpoint that the workflow does not allow, sending nothing", async () => {
       const r = await Effect.runPromise(Effect.either(runStageOnce(generateQa, config({}, remoteLike()), { kg: kgInput(true) }, tempDir())))

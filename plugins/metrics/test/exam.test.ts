@@ -1,6 +1,6 @@
 import { Effect, Schema } from "effect"
 import { ExamQuestion, readRows } from "@zaoji/data"
-import { hasShared, sharedPath } from "@zaoji/testing"
+import { hasShared, sharedPath, sharedSuiteTitle } from "@zaoji/testing"
 import { describe, expect, it } from "vitest"
 import {
   bootstrapMeanCi,
@@ -115,7 +115,7 @@ describe("exam scoring with a model whose log-likelihoods are known", () => {
   })
 })
 
-describe.skipIf(!hasShared)("exam data set layout", () => {
+describe.skipIf(!hasShared)(sharedSuiteTitle("exam data set layout"), () => {
   it("every dev question decodes and yields a prompt over its 4 or 5 options", async () => {
     const res = await Effect.runPromise(readRows(sharedPath("data", "exam", "dev.jsonl"), ExamQuestion))
     expect(res.bad).toBe(0)

@@ -25,7 +25,7 @@ const GIVE: Record<string, Record<string, number>> = {
   bob: { base: 4, stage1: 5, stage2: 8 }
 }
 
-describe.skipIf(!hasChromium)("rating page in headless chromium", () => {
+describe.skipIf(!hasChromium)(`rating page in headless chromium${hasChromium ? "" : ` (${CHROMIUM} not found: skipped; install Debian's chromium)`}`, () => {
   let fx: Fixture
   let server: RatingServer
   let context: BrowserContext

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs"
-import { hasShared, sharedPath } from "@zaoji/testing"
+import { hasShared, sharedPath, sharedSuiteTitle } from "@zaoji/testing"
 import { describe, expect, it } from "vitest"
 import {
   chatglmAggregate,
@@ -34,7 +34,7 @@ const PCT = 1e-4
 const close = (got: number, want: number, tol: number, what: string) =>
   expect(Math.abs(got - want), `${what}: got ${got}, want ${want}`).toBeLessThanOrEqual(tol)
 
-describe.skipIf(!hasShared)("text metrics equal the golden fixtures", () => {
+describe.skipIf(!hasShared)(sharedSuiteTitle("text metrics equal the golden fixtures"), () => {
   const { cases, expected } = hasShared ? load() : { cases: [] as Array<Case>, expected: {} as any }
 
   it("has 65 cases in the order of expected.json", () => {

@@ -4,7 +4,7 @@ import { join } from "node:path"
 import { Effect, Either } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { runStageOnce } from "@zaoji/core"
-import { type LlmServer, hasShared, repoRoot, sharedPath, startLlmServer } from "@zaoji/testing"
+import { type LlmServer, hasShared, repoRoot, sharedPath, startLlmServer, sharedSuiteTitle } from "@zaoji/testing"
 import { processStage } from "../src/index.js"
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "zaoji-records-"))
@@ -124,7 +124,7 @@ describe("privacy guard: LLM rewriting of record-derived pairs", () => {
   })
 })
 
-describe.skipIf(!hasShared)("records.process on the real annotated narrative records", () => {
+describe.skipIf(!hasShared)(sharedSuiteTitle("records.process on the real annotated narrative records"), () => {
   it("selects by category, builds pairs from the narrative and scrubs dates", async () => {
     const out = await Effect.runPromise(
       runStageOnce(
