@@ -10,11 +10,9 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as tf from "@tensorflow/tfjs"
-import { Effect } from "effect"
 import { createGlmProgram, decodeGlmConfig, forward, fromPeftName, glmProgramModule, mergeLoraInto, type GlmConfig } from "@zaoji/glm-runtime"
 import { readSafetensors, suiteTitle, useSuiteBackend, writeSafetensors } from "@zaoji/tensor"
-import { acquireEngine, train, trainerDefaults } from "@zaoji/training"
-import { expectAllClose } from "@zaoji/testing"
+import { expectAllClose, trainGoldenAdamwSteps } from "@zaoji/testing"
 
 type Arch = "glm1" | "glm2"
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures")
@@ -66,30 +64,7 @@ describe(suiteTitle("LoRA golden fixtures"), () => {
       const { dir, cases, args, batch } = setup(arch)
       const a = cases.adamw
       const examples = batch.inputIds.map((ids, i) => ({ inputIds: ids, labels: batch.labels[i]! }))
-      const result = await Effect.runPromise(
-        Effect.scoped(
-          Effect.gen(function* () {
-            const engine = yield* acquireEngine({ spec: { module: glmProgramModule, args }, workers: 1, padId: 0 })
-            return yield* train({
-              engine,
-              train: examples,
-              validation: examples,
-              config: {
-                ...trainerDefaults,
-                batchSize: 2,
-                steps: a.steps,
-                lr: a.lr,
-                schedule: "constant",
-                warmupSteps: 0,
-                maxGradNorm: 0,
-                shuffle: false,
-                checkpointEvery: 0,
-                adamw: { beta1: a.betas[0], beta2: a.betas[1], eps: a.eps, weightDecay: a.weight_decay }
-              }
-            })
-          })
-        )
-      )
+      const result = await trainGoldenAdamwSteps({ module: glmProgramModule, args }, examples, a)
       expectAllClose(result.lossCurve.map((r) => r.loss), a.losses_before_each_step, { rtol: 1e-5 }, { what: "losses before each step" })
       expectAllClose([result.finalEvalLoss!], [a.loss_after], { rtol: 1e-5 }, { what: "loss after 3 steps" })
       const want = peft(dir, a.params_after)

@@ -6,11 +6,10 @@
 import { beforeAll, describe, expect, it } from "vitest"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { Effect } from "effect"
 import { createGlmProgram, glmProgramModule } from "@zaoji/glm-runtime"
 import { readSafetensors, suiteTitle, useSuiteBackend } from "@zaoji/tensor"
-import { expectAllClose, expectClose, hasShared, sharedPath, sharedSuiteTitle } from "@zaoji/testing"
-import { acquireEngine, norm, train, trainerDefaults } from "@zaoji/training"
+import { expectAllClose, expectClose, hasShared, sharedPath, sharedSuiteTitle, trainGoldenAdamwSteps } from "@zaoji/testing"
+import { norm } from "@zaoji/training"
 import { prefixTensorNames, prefixTensorShapes } from "../src/index.js"
 
 type Arch = "glm1" | "glm2"
@@ -78,30 +77,7 @@ describe.skipIf(!hasShared)(sharedSuiteTitle(suiteTitle("P-Tuning v2 golden trai
       it(`${arch} ${set} prefix_noproj: 3 AdamW steps through the trainer`, async () => {
         const { args, examples, ref, cases } = setup(arch, sharp, "prefix_noproj")
         const a = ref.adamw
-        const result = await Effect.runPromise(
-          Effect.scoped(
-            Effect.gen(function* () {
-              const engine = yield* acquireEngine({ spec: { module: glmProgramModule, args }, workers: 1, padId: 0 })
-              return yield* train({
-                engine,
-                train: examples,
-                validation: examples,
-                config: {
-                  ...trainerDefaults,
-                  batchSize: 2,
-                  steps: a.steps,
-                  lr: a.lr,
-                  schedule: "constant",
-                  warmupSteps: 0,
-                  maxGradNorm: 0,
-                  shuffle: false,
-                  checkpointEvery: 0,
-                  adamw: { beta1: a.betas[0], beta2: a.betas[1], eps: a.eps, weightDecay: a.weight_decay }
-                }
-              })
-            })
-          )
-        )
+        const result = await trainGoldenAdamwSteps({ module: glmProgramModule, args }, examples, a)
         // one loss per step, each the loss before that step's update
         expect(result.lossCurve).toHaveLength(a.steps)
         expectAllClose(result.lossCurve.map((r) => r.loss), a.losses_before_each_step, { rtol: 1e-5 }, { what: "losses before each step" })

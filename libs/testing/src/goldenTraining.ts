@@ -1,0 +1,48 @@
+/**
+ * The golden fixtures' "three AdamW steps" case, run through the real trainer the way the PyTorch
+ * reference ran it. The freeze, P-Tuning v2 and LoRA golden suites all check this case; the trainer
+ * settings that make it comparable (one worker, batch 2, constant learning rate, no warm-up, no
+ * clipping, no shuffling, no checkpoints) are stated once here.
+ */
+import { Effect } from "effect"
+import { acquireEngine, train, trainerDefaults, type ProgramSpec, type TokenExample, type TrainResult } from "@zaoji/training"
+
+/** the `adamw` block of a golden case, as the reference wrote it */
+export interface GoldenAdamwCase {
+  readonly steps: number
+  readonly lr: number
+  readonly betas: ReadonlyArray<number>
+  readonly eps: number
+  readonly weight_decay: number
+}
+
+/** trains `examples` (validated on themselves) for the case's steps with its AdamW settings */
+export const trainGoldenAdamwSteps = (
+  spec: ProgramSpec,
+  examples: ReadonlyArray<TokenExample>,
+  a: GoldenAdamwCase
+): Promise<TrainResult> =>
+  Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const engine = yield* acquireEngine({ spec, workers: 1, padId: 0 })
+        return yield* train({
+          engine,
+          train: examples,
+          validation: examples,
+          config: {
+            ...trainerDefaults,
+            batchSize: 2,
+            steps: a.steps,
+            lr: a.lr,
+            schedule: "constant",
+            warmupSteps: 0,
+            maxGradNorm: 0,
+            shuffle: false,
+            checkpointEvery: 0,
+            adamw: { beta1: a.betas[0]!, beta2: a.betas[1]!, eps: a.eps, weightDecay: a.weight_decay }
+          }
+        })
+      })
+    )
+  )
