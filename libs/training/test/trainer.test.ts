@@ -79,6 +79,33 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
+/**
+ * Trains into the checkpoint folder `dir` and interrupts the run right after step `step` completes,
+ * as a kill would: what the resume tests continue from.
+ */
+const interruptAfterStep = (config: TrainerConfig, workers: number, dir: string, step: number) =>
+  Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const engine = yield* acquireEngine({ spec, workers, padId: 0 })
+        const ctx = makeTestStageContext(dir)
+        const reached = yield* Deferred.make<void>()
+        const fiber = yield* Effect.fork(
+          train({
+            engine,
+            train: train32,
+            validation: val8,
+            config,
+            checkpoint: ctx.checkpoint,
+            onStep: (i) => (i.step === step ? Deferred.succeed(reached, undefined) : Effect.void)
+          })
+        )
+        yield* Deferred.await(reached)
+        yield* Fiber.interrupt(fiber)
+      })
+    )
+  )
+
 describe("trainer", () => {
   it("lowers the loss, records a loss curve and leaks no tensors across steps", async () => {
     const { result, counts } = await Effect.runPromise(run(cfg({ steps: 30 }), 1, { validation: val8 }))
@@ -166,27 +193,7 @@ describe("trainer", () => {
     const full = await Effect.runPromise(run(config, 1, { validation: val8 }))
     const dir = tmp()
     // first attempt: interrupted right after step 8 completes (a checkpoint exists from step 6)
-    await Effect.runPromise(
-      Effect.scoped(
-        Effect.gen(function* () {
-          const engine = yield* acquireEngine({ spec, workers: 1, padId: 0 })
-          const ctx = makeTestStageContext(dir)
-          const reached = yield* Deferred.make<void>()
-          const fiber = yield* Effect.fork(
-            train({
-              engine,
-              train: train32,
-              validation: val8,
-              config,
-              checkpoint: ctx.checkpoint,
-              onStep: (i) => (i.step === 8 ? Deferred.succeed(reached, undefined) : Effect.void)
-            })
-          )
-          yield* Deferred.await(reached)
-          yield* Fiber.interrupt(fiber)
-        })
-      )
-    )
+    await interruptAfterStep(config, 1, dir, 8)
     const resumed = await Effect.runPromise(run(config, 1, { dir, validation: val8 }))
     expect(resumed.result.resumedFromStep).toBeGreaterThanOrEqual(8)
     expect(resumed.result.resumedFromStep).toBeLessThan(20)
@@ -211,27 +218,7 @@ describe("trainer", () => {
     const full = await Effect.runPromise(run(config, 2, { validation: val8 }))
     const single = await Effect.runPromise(run(config, 1, { validation: val8 }))
     const dir = tmp()
-    await Effect.runPromise(
-      Effect.scoped(
-        Effect.gen(function* () {
-          const engine = yield* acquireEngine({ spec, workers: 2, padId: 0 })
-          const ctx = makeTestStageContext(dir)
-          const reached = yield* Deferred.make<void>()
-          const fiber = yield* Effect.fork(
-            train({
-              engine,
-              train: train32,
-              validation: val8,
-              config,
-              checkpoint: ctx.checkpoint,
-              onStep: (i) => (i.step === 8 ? Deferred.succeed(reached, undefined) : Effect.void)
-            })
-          )
-          yield* Deferred.await(reached)
-          yield* Fiber.interrupt(fiber)
-        })
-      )
-    )
+    await interruptAfterStep(config, 2, dir, 8)
     const resumed = await Effect.runPromise(run(config, 2, { dir, validation: val8 }))
     expect(resumed.result.workers).toBe(2)
     expect(resumed.result.resumedFromStep).toBeGreaterThanOrEqual(8)
