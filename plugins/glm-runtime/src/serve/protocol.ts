@@ -2,7 +2,8 @@
  * The OpenAI chat-completions wire format: the request Schema (with precise field errors) and the
  * response / stream-chunk objects.
  */
-import { Either, ParseResult, Schema } from "effect"
+import { decodeBody } from "@zaoji/http"
+import { type Either, Schema } from "effect"
 import type { ChatCompletion } from "../chat/engine.js"
 import type { ChatMessage } from "../tokenizer/types.js"
 
@@ -34,14 +35,7 @@ export const ChatCompletionRequest = Schema.Struct({
 export type ChatCompletionRequest = typeof ChatCompletionRequest.Type
 
 /** Decode a request body; the error names each bad field by its path. */
-export const decodeChatRequest = (body: unknown): Either.Either<ChatCompletionRequest, string> =>
-  Schema.decodeUnknownEither(ChatCompletionRequest, { errors: "all", onExcessProperty: "ignore" })(body).pipe(
-    Either.mapLeft((e) =>
-      ParseResult.ArrayFormatter.formatErrorSync(e)
-        .map((i) => `${i.path.length === 0 ? "body" : i.path.join(".")}: ${i.message}`)
-        .join("; ")
-    )
-  )
+export const decodeChatRequest = (body: unknown): Either.Either<ChatCompletionRequest, string> => decodeBody(ChatCompletionRequest, body)
 
 /** OpenAI roles → ours ("developer" is the newer name of "system"; tool results are observations) */
 export const toChatMessages = (req: ChatCompletionRequest): ChatMessage[] =>
