@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run in place (no build step): register tsx's loader, then import the entry.
+// The CLI is TypeScript run in place: register tsx's loader, then import the entry.
 import { register as registerHook } from "node:module"
 import { register } from "tsx/esm/api"
 
 register()
 registerHook(new URL("./outsideWorkflows.mjs", import.meta.url))
-await import(new URL("../src/main.ts", import.meta.url).href)
+const { main } = await import(new URL("../src/main.ts", import.meta.url).href)
+await main()

@@ -3,14 +3,13 @@ import { NodeContext } from "@effect/platform-node"
 import { toolVersion } from "@zaoji/core"
 import { Effect, Exit, Fiber } from "effect"
 import { outcomeOf, type Outcome } from "./exitCode.js"
-import { loadCommands } from "./registry.js"
+import { commands } from "./registry.js"
 
 /**
  * Run the CLI with `argv` (as process.argv) and resolve with the outcome; user mistakes are one
  * paragraph on stderr, never a stack trace. Ctrl-C interrupts the run so scopes release cleanly.
  */
 export const runCli = async (argv: ReadonlyArray<string>): Promise<Outcome> => {
-  const commands = await loadCommands()
   const root = Command.make("zaoji").pipe(
     Command.withDescription("Zaoji (造极): declarative, resumable workflows for specialising GLM models"),
     Command.withSubcommands(commands as [any, ...any[]])

@@ -5,15 +5,11 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Args } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { resolveArtifactTarget } from "./artifactTarget.js"
 import { UsageError } from "./usage.js"
 
-/** the MODEL argument of chat, serve and export */
-export const modelArgument = Args.text({ name: "MODEL" }).pipe(
-  Args.withDescription("a model folder, a model stage's artifact folder, or a stage id / artifact key")
-)
+export { modelArgument } from "./options.js"
 
 const isModelFolder = (dir: string): boolean =>
   fs.existsSync(path.join(dir, "config.json")) || fs.existsSync(path.join(dir, "zaoji-model.json"))

@@ -1,27 +1,29 @@
 /**
- * The command registry: every file in ./commands default-exports one @effect/cli Command, so a new
- * command (chat, serve, export, rate, …) is one new file. Commands should import heavy modules
- * (models, tfjs) lazily inside their handler so that `zaoji plan` stays fast.
+ * The command registry: every command is a descriptor in ./commands (name, options, help — built on
+ * every start, so it imports only @effect/cli and ./options.ts) whose handler in ./handlers is
+ * imported when that command runs (see lazy.ts). Adding a command is one descriptor, one handler
+ * module and one line below; the list is written out (not read from the folder) so that the build
+ * can bundle it.
  */
 import type { Command } from "@effect/cli"
-import * as fs from "node:fs"
-import * as path from "node:path"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import chat from "./commands/chat.js"
+import exportCommand from "./commands/export.js"
+import gc from "./commands/gc.js"
+import inspect from "./commands/inspect.js"
+import newCommand from "./commands/new.js"
+import plan from "./commands/plan.js"
+import rate from "./commands/rate.js"
+import rateReport from "./commands/rate-report.js"
+import report from "./commands/report.js"
+import run from "./commands/run.js"
+import runs from "./commands/runs.js"
+import serve from "./commands/serve.js"
+import status from "./commands/status.js"
 
-export type AnyCommand = Command.Command<string, any, any, any>
+export type AnyCommand = Command.Command<any, any, any, any>
 
-const commandsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "commands")
+/** in the order `zaoji --help` lists them */
+export const commands: ReadonlyArray<AnyCommand> = [chat, exportCommand, gc, inspect, newCommand, plan, rateReport, rate, report, run, runs, serve, status]
 
-export const loadCommands = async (): Promise<ReadonlyArray<AnyCommand>> => {
-  const files = fs
-    .readdirSync(commandsDir)
-    .filter((f) => /\.(ts|mts|js|mjs)$/.test(f) && !/\.(test|d)\.[mc]?[tj]s$/.test(f))
-    .sort()
-  const out: AnyCommand[] = []
-  for (const f of files) {
-    const mod = (await import(pathToFileURL(path.join(commandsDir, f)).href)) as { default?: AnyCommand }
-    if (!mod.default) throw new Error(`tools/cli/src/commands/${f} has no default export (expected an @effect/cli Command)`)
-    out.push(mod.default)
-  }
-  return out
-}
+/** kept for callers of the earlier (folder-reading) registry */
+export const loadCommands = async (): Promise<ReadonlyArray<AnyCommand>> => commands

@@ -10,7 +10,7 @@ import { initWeights, presetConfig, saveModelFolder, saveTokenizer, trainTokeniz
 import { ensureBackend } from "@zaoji/tensor"
 import OpenAI from "openai"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { servedModelName } from "../src/commands/serve.js"
+import { servedModelName } from "../src/handlers/serve.js"
 import { cli } from "./cliInProcess.js"
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "zaoji-serve-cli-"))

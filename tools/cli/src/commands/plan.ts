@@ -1,39 +1,19 @@
 import { Args, Command, Options } from "@effect/cli"
-import { loadWorkflowFile, planWorkflow } from "@zaoji/core"
-import { Effect, Option } from "effect"
-import { printLine } from "../print.js"
-import { jsonOption, storeOption } from "../storeOption.js"
+import { lazyHandler } from "../lazy.js"
+import { jsonOption, storeOption } from "../options.js"
 
 const stageList = (name: string) => Options.text(name).pipe(Options.repeated)
 
-export default Command.make(
-  "plan",
-  {
-    workflow: Args.file({ name: "WORKFLOW", exists: "yes" }),
-    store: storeOption,
-    set: stageList("set"),
-    from: stageList("from"),
-    only: stageList("only"),
-    force: stageList("force"),
-    json: jsonOption
-  },
-  (a) =>
-    Effect.gen(function* () {
-      const { workflow, baseDir } = yield* loadWorkflowFile(a.workflow)
-      const rows = yield* planWorkflow({
-        workflow, baseDir, storeDir: Option.getOrUndefined(a.store), set: a.set, from: a.from, only: a.only, force: a.force
-      })
-      if (a.json) {
-        for (const r of rows) yield* printLine(JSON.stringify({ type: "plan", ...r }))
-        return
-      }
-      const w = Math.max(5, ...rows.map((r) => r.stage.length))
-      const p = Math.max(6, ...rows.map((r) => r.plugin.length))
-      yield* printLine(`${"STAGE".padEnd(w)}  ${"PLUGIN".padEnd(p)}  ${"ACTION".padEnd(6)}  KEY       WHY`)
-      for (const r of rows) {
-        yield* printLine(`${r.stage.padEnd(w)}  ${r.plugin.padEnd(p)}  ${r.action.padEnd(6)}  ${r.key.slice(0, 8)}  ${r.reason}`)
-      }
-      const n = (a: string) => rows.filter((r) => r.action === a).length
-      yield* printLine(`\n${n("run")} to run, ${n("cached")} cached${n("skip") ? `, ${n("skip")} not selected` : ""}`)
-    })
-).pipe(Command.withDescription("show, for every stage, whether it is cached or will run, and why"))
+const config = {
+  workflow: Args.file({ name: "WORKFLOW", exists: "yes" }),
+  store: storeOption,
+  set: stageList("set"),
+  from: stageList("from"),
+  only: stageList("only"),
+  force: stageList("force"),
+  json: jsonOption
+}
+
+export type PlanArgs = Command.Command.ParseConfig<typeof config>
+
+export default Command.make("plan", config, lazyHandler(() => import("../handlers/plan.js"))).pipe(Command.withDescription("show, for every stage, whether it is cached or will run, and why"))

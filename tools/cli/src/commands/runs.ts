@@ -1,40 +1,14 @@
 import { Command, Options } from "@effect/cli"
-import { Journal } from "@zaoji/core"
-import { Effect } from "effect"
-import { printLine } from "../print.js"
-import { duration, liveStatus, withStore } from "../storeAccess.js"
-import { jsonOption, resolveStore, storeOption, workflowOption } from "../storeOption.js"
+import { lazyHandler } from "../lazy.js"
+import { jsonOption, storeOption, workflowOption } from "../options.js"
 
-export default Command.make(
-  "runs",
-  {
-    store: storeOption,
-    workflow: workflowOption,
-    limit: Options.integer("limit").pipe(Options.withDefault(20)),
-    json: jsonOption
-  },
-  (a) =>
-    Effect.gen(function* () {
-      const storeDir = yield* resolveStore(a.store, a.workflow)
-      yield* withStore(
-        storeDir,
-        Effect.gen(function* () {
-          const journal = yield* Journal
-          const runs = yield* journal.runs(a.limit)
-          for (const r of runs) {
-            const stages = yield* journal.stages(r.id)
-            const count = (s: string) => stages.filter((x) => x.status === s).length
-            const status = liveStatus(storeDir, r)
-            if (a.json) {
-              yield* printLine(JSON.stringify({ ...r, status, ran: count("done"), cached: count("cached"), failed: count("failed") }))
-            } else {
-              yield* printLine(
-                `${r.id}  ${r.workflow.padEnd(16)}  ${status.padEnd(11)}  ${duration(r.startedAt, r.endedAt).padStart(7)}  ` +
-                  `${count("done")} ran, ${count("cached")} cached${count("failed") ? `, ${count("failed")} failed` : ""}`
-              )
-            }
-          }
-        })
-      )
-    })
-).pipe(Command.withDescription("list the runs recorded in a store's journal, newest first"))
+const config = {
+  store: storeOption,
+  workflow: workflowOption,
+  limit: Options.integer("limit").pipe(Options.withDefault(20)),
+  json: jsonOption
+}
+
+export type RunsArgs = Command.Command.ParseConfig<typeof config>
+
+export default Command.make("runs", config, lazyHandler(() => import("../handlers/runs.js"))).pipe(Command.withDescription("list the runs recorded in a store's journal, newest first"))

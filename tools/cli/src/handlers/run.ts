@@ -1,0 +1,36 @@
+import { redactArgv, runWorkflow } from "@zaoji/core"
+import { Effect, Option } from "effect"
+import { pickRenderer } from "../progressRenderer.js"
+import { reportLines } from "../reportSummary.js"
+import { learningWarnings } from "../learningWarnings.js"
+import { applyBackendOption } from "../storeOption.js"
+import { loadWorkflow } from "../typescriptLoader.js"
+import type { RunArgs } from "../commands/run.js"
+
+export default (a: RunArgs) =>
+  Effect.gen(function* () {
+    yield* applyBackendOption(a.backend)
+    const { workflow, file, baseDir } = yield* loadWorkflow(a.workflow)
+    const renderer = pickRenderer(a.json)
+    const summary = yield* runWorkflow({
+      workflow,
+      baseDir,
+      workflowFile: file,
+      storeDir: Option.getOrUndefined(a.store),
+      set: a.set,
+      from: a.from,
+      only: a.only,
+      force: a.force,
+      concurrency: Option.getOrUndefined(a.concurrency),
+      onEvent: renderer.onEvent,
+      command: ["zaoji", "run", ...redactArgv(process.argv.slice(3))].join(" ")
+    }).pipe(Effect.ensuring(Effect.sync(() => renderer.close())))
+    for (const line of learningWarnings(summary)) process.stderr.write(`${line}\n`)
+    if (!a.json) {
+      const by = (s: string) => summary.stages.filter((x) => x.status === s).length
+      process.stderr.write(
+        `${workflow.name}: ${by("done")} ran, ${by("cached")} cached, ${summary.stages.length} stages (run ${summary.runId}, store ${summary.store})\n`
+      )
+      for (const line of reportLines(summary)) process.stdout.write(`${line}\n`)
+    }
+  })
