@@ -5,8 +5,7 @@
  * so a test can prove that nothing was sent twice. Control is in-process (the returned object) or
  * over HTTP (`/__control/*`) when it runs as a child process (llmServerMain.ts).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import { HttpError, json, route, startHttpServer, type Request } from "@zaoji/http"
 
 export interface ChatMessage {
   readonly role: string
@@ -107,25 +106,16 @@ export const defaultHandler: ChatHandler = (req) => {
   return `收到：${text}`
 }
 
-const readBody = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    req.on("error", reject)
-  })
+/** the `type` OpenAI gives each error status */
+const errorType = (status: number): string => (status === 429 ? "rate_limit_error" : status >= 500 ? "server_error" : "invalid_request_error")
 
-const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-  res.writeHead(status, { "content-type": "application/json", ...headers })
-  res.end(JSON.stringify(body))
-}
-
-export const startLlmServer = (options: LlmServerOptions = {}): Promise<LlmServer> => {
+export const startLlmServer = async (options: LlmServerOptions = {}): Promise<LlmServer> => {
   let handler: ChatHandler = options.handler ?? defaultHandler
   const pending: Array<Fault> = []
   const matching: Array<{ needle: string; left: number; fault: Fault }> = []
   const requests: Array<RecordedRequest> = []
-  const sockets = new Set<Socket>()
+  /** the record of each request being answered (control requests have none) */
+  const recordOf = new WeakMap<Request["raw"], RecordedRequest>()
   let completionId = 0
   let inFlight = 0
   let maxInFlight = 0
@@ -140,53 +130,64 @@ export const startLlmServer = (options: LlmServerOptions = {}): Promise<LlmServe
     return pending.shift()
   }
 
-  const control = async (req: IncomingMessage, res: ServerResponse, path: string) => {
-    if (path === "/__control/requests") return sendJson(res, 200, requests)
-    const body = JSON.parse((await readBody(req)) || "{}") as { count?: number; fault?: Fault; needle?: string }
-    if (path === "/__control/fail" && body.fault) {
-      if (body.needle) matching.push({ needle: body.needle, left: body.count ?? 1, fault: body.fault })
-      else for (let i = 0; i < (body.count ?? 1); i++) pending.push(body.fault)
-      return sendJson(res, 200, { ok: true })
+  /** record every request but the control ones (a body that is not JSON is kept as text), then check the key */
+  const record = async (request: Request): Promise<void> => {
+    if (request.path.startsWith("/__control/")) return
+    const raw = request.method === "POST" ? await request.text() : ""
+    let body: unknown = undefined
+    try {
+      body = raw ? JSON.parse(raw) : undefined
+    } catch {
+      body = raw
     }
-    if (path === "/__control/clear") {
-      requests.length = 0
-      pending.length = 0
-      matching.length = 0
-      return sendJson(res, 200, { ok: true })
+    const rec: RecordedRequest = {
+      seq: requests.length + 1,
+      method: request.method,
+      path: request.path,
+      body,
+      authorization: request.headers.authorization,
+      status: 0,
+      fault: undefined
     }
-    sendJson(res, 404, { error: { message: `unknown control ${path}` } })
+    requests.push(rec)
+    recordOf.set(request.raw, rec)
+    // whatever the kit answers (404, 405, …) is recorded too; the handlers below set theirs first
+    request.response.once("finish", () => {
+      if (rec.status === 0) rec.status = request.response.statusCode
+    })
+    if (options.apiKey !== undefined && request.headers.authorization !== `Bearer ${options.apiKey}`) {
+      rec.status = 401
+      throw new HttpError({ status: 401, message: "invalid api key" })
+    }
   }
 
-  const chat = async (req: IncomingMessage, res: ServerResponse, rec: RecordedRequest) => {
+  const fail = (rec: RecordedRequest, status: number, message: string, headers?: Record<string, string>): never => {
+    rec.status = status
+    throw new HttpError({ status, message, headers })
+  }
+
+  const chat = async (request: Request) => {
+    const rec = recordOf.get(request.raw)!
+    inFlight++
+    maxInFlight = Math.max(maxInFlight, inFlight)
+    request.response.once("close", () => inFlight--)
     const body = rec.body as ChatRequest
-    if (!body || !Array.isArray(body.messages)) {
-      rec.status = 400
-      return sendJson(res, 400, { error: { message: "messages must be an array", type: "invalid_request_error" } })
-    }
+    if (!body || !Array.isArray(body.messages)) return fail(rec, 400, "messages must be an array")
     const f = takeFault(body)
     ;(rec as { fault: Fault["kind"] | undefined }).fault = f?.kind
-    if (f?.kind === "429") {
-      rec.status = 429
-      return sendJson(
-        res,
-        429,
-        { error: { message: "rate limited", type: "rate_limit_error" } },
-        f.retryAfterSeconds !== undefined ? { "retry-after": String(f.retryAfterSeconds) } : {}
-      )
-    }
-    if (f?.kind === "500") {
-      rec.status = 500
-      return sendJson(res, 500, { error: { message: "internal error", type: "server_error" } })
-    }
+    if (f?.kind === "429") return fail(rec, 429, "rate limited", f.retryAfterSeconds !== undefined ? { "retry-after": String(f.retryAfterSeconds) } : undefined)
+    if (f?.kind === "500") return fail(rec, 500, "internal error")
     if (f?.kind === "hang") {
       rec.status = "hang"
       // never answer; the client's timeout (or close()) ends it
       return
     }
+    const res = request.response
     if (f?.kind === "malformed-body") {
       rec.status = 200
       res.writeHead(200, { "content-type": "application/json" })
-      return res.end('{"id": "chatcmpl-broken", "choices": [{"message": ')
+      res.end('{"id": "chatcmpl-broken", "choices": [{"message": ')
+      return
     }
     const result = f?.kind === "malformed-content" ? "这不是JSON {pairs: [" : await handler(body, rec.seq)
     const content = typeof result === "string" ? result : result.content
@@ -207,9 +208,10 @@ export const startLlmServer = (options: LlmServerOptions = {}): Promise<LlmServe
         `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
       res.write(chunk({ role: "assistant", content }, null))
       res.write(chunk({}, "stop"))
-      return res.end("data: [DONE]\n\n")
+      res.end("data: [DONE]\n\n")
+      return
     }
-    sendJson(res, 200, {
+    return json({
       id,
       object: "chat.completion",
       created,
@@ -219,87 +221,63 @@ export const startLlmServer = (options: LlmServerOptions = {}): Promise<LlmServe
     })
   }
 
-  const server = createServer(async (req, res) => {
-    try {
-      const path = (req.url ?? "/").split("?")[0]!
-      if (path.startsWith("/__control/")) return await control(req, res, path)
-      const raw = req.method === "POST" ? await readBody(req) : ""
-      let body: unknown = undefined
-      try {
-        body = raw ? JSON.parse(raw) : undefined
-      } catch {
-        body = raw
-      }
-      const rec: RecordedRequest = {
-        seq: requests.length + 1,
-        method: req.method ?? "GET",
-        path,
-        body,
-        authorization: req.headers.authorization,
-        status: 0,
-        fault: undefined
-      }
-      requests.push(rec)
-      if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
-        rec.status = 401
-        return sendJson(res, 401, { error: { message: "invalid api key", type: "invalid_request_error" } })
-      }
-      if (req.method === "GET" && path === "/v1/models") {
-        rec.status = 200
-        return sendJson(res, 200, { object: "list", data: [{ id: "local-model", object: "model", created: 0, owned_by: "zaoji" }] })
-      }
-      if (req.method === "POST" && path === "/v1/chat/completions") {
-        inFlight++
-        maxInFlight = Math.max(maxInFlight, inFlight)
-        res.once("close", () => inFlight--)
-        return await chat(req, res, rec)
-      }
-      rec.status = 404
-      sendJson(res, 404, { error: { message: `no route ${req.method} ${path}` } })
-    } catch (e) {
-      if (!res.headersSent) sendJson(res, 500, { error: { message: String((e as Error)?.message ?? e) } })
-    }
-  })
-  server.on("connection", (s) => {
-    sockets.add(s)
-    s.on("close", () => sockets.delete(s))
-  })
+  const controlFail = async (request: Request) => {
+    const body = (await request.json({})) as { count?: number; fault?: Fault; needle?: string }
+    if (!body.fault) throw new HttpError({ status: 400, message: "fault: expected an object like {\"kind\": \"500\"}" })
+    if (body.needle) matching.push({ needle: body.needle, left: body.count ?? 1, fault: body.fault })
+    else for (let i = 0; i < (body.count ?? 1); i++) pending.push(body.fault)
+    return json({ ok: true })
+  }
 
-  return new Promise((resolve, reject) => {
-    server.once("error", reject)
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      const port = (server.address() as AddressInfo).port
-      resolve({
-        baseURL: `http://127.0.0.1:${port}/v1`,
-        port,
-        requests,
-        maxInFlight: () => maxInFlight,
-        chatRequests: () => requests.filter((r) => r.path === "/v1/chat/completions"),
-        setHandler: (h) => {
-          handler = h
-        },
-        failNext: (count, fault) => {
-          for (let i = 0; i < count; i++) pending.push(fault)
-        },
-        failMatching: (needle, count, fault) => {
-          matching.push({ needle, left: count, fault })
-        },
-        clearRequests: () => {
-          requests.length = 0
-        },
-        reset: () => {
-          requests.length = 0
-          maxInFlight = 0
-          pending.length = 0
-          matching.length = 0
-          handler = options.handler ?? defaultHandler
-        },
-        close: () =>
-          new Promise<void>((done) => {
-            for (const s of sockets) s.destroy()
-            server.close(() => done())
-          })
+  const server = await startHttpServer({
+    port: options.port ?? 0,
+    // prompts of long tests can be large; the limit only guards against a runaway client
+    maxBodyBytes: 64 << 20,
+    // tests reach it under other names on purpose (e.g. 0.0.0.0, to exercise the privacy guard)
+    checkHost: false,
+    before: record,
+    errorBody: (e) => ({ error: { message: e.message, type: errorType(e.status) } }),
+    routes: [
+      route("GET", "/v1/models", (request) => {
+        recordOf.get(request.raw)!.status = 200
+        return json({ object: "list", data: [{ id: "local-model", object: "model", created: 0, owned_by: "zaoji" }] })
+      }),
+      route("POST", "/v1/chat/completions", chat),
+      route("GET", "/__control/requests", () => json(requests)),
+      route("POST", "/__control/fail", controlFail),
+      route("POST", "/__control/clear", () => {
+        requests.length = 0
+        pending.length = 0
+        matching.length = 0
+        return json({ ok: true })
       })
-    })
+    ]
   })
+  return {
+    baseURL: `${server.url}/v1`,
+    port: server.port,
+    requests,
+    maxInFlight: () => maxInFlight,
+    chatRequests: () => requests.filter((r) => r.path === "/v1/chat/completions"),
+    setHandler: (h) => {
+      handler = h
+    },
+    failNext: (count, fault) => {
+      for (let i = 0; i < count; i++) pending.push(fault)
+    },
+    failMatching: (needle, count, fault) => {
+      matching.push({ needle, left: count, fault })
+    },
+    clearRequests: () => {
+      requests.length = 0
+    },
+    reset: () => {
+      requests.length = 0
+      maxInFlight = 0
+      pending.length = 0
+      matching.length = 0
+      handler = options.handler ?? defaultHandler
+    },
+    close: server.close
+  }
 }
