@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { rmSync, readFileSync } from "node:fs"
 import { request } from "node:http"
 import { join } from "node:path"
@@ -37,6 +38,23 @@ describe("rating server API", () => {
     // no external resources: every src/href is absent
     expect(html).not.toMatch(/\s(src|href)=/)
     expect(readFileSync(join(fx.kitDir, "kit.json"), "utf8")).not.toContain("stage2")
+  })
+
+  it("allows exactly the page's one script, by its hash: no inline-script allowance, no eval", async () => {
+    const { server } = await setup()
+    const res = await fetch(server.url)
+    const csp = res.headers.get("content-security-policy")!
+    const html = await res.text()
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!)
+    expect(scripts).toHaveLength(1)
+    const hash = createHash("sha256").update(scripts[0]!, "utf8").digest("base64")
+    expect(/script-src ([^;]*)/.exec(csp)![1]).toBe(`'sha256-${hash}'`)
+    expect(csp).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/)
+    // the kit and token travel as data, which the browser does not run
+    expect(html).toMatch(/<script type="application\/json" id="boot">\{"token":"[0-9a-f]{32}"/)
+    // the bundle is made once per process: a second server serves the same script
+    const second = await setup()
+    expect((await (await fetch(second.server.url)).text()).includes(scripts[0]!)).toBe(true)
   })
 
   it("stores each rating at once, returns it per rater, and validates input", async () => {
