@@ -13,11 +13,11 @@
  *   zaoji run workflows/hepatobiliary.workflow.ts --set base.preset=small --set medglm-h.trainableLayers=5
  */
 import { Workflow } from "@zaoji/core"
-import { pretrain } from "@zaoji/glm-runtime"
+import { FineTuning } from "@zaoji/fine-tuning"
 import { KnowledgeGraph } from "@zaoji/knowledge-graph"
 import { Datasets, Records } from "@zaoji/records"
-import * as PTuningV2 from "@zaoji/ptuning-v2"
-import * as Freeze from "@zaoji/freeze"
+import { PTuningV2 } from "@zaoji/ptuning-v2"
+import { Freeze } from "@zaoji/freeze"
 import { Metrics } from "@zaoji/metrics"
 
 export default Workflow.make(
@@ -25,7 +25,7 @@ export default Workflow.make(
   (w) => {
     // ---- the base model
     const corpus = w.stage("corpus", Datasets.corpus, { source: "data/corpus.txt", split: "line" })
-    const base = w.stage("base", pretrain, { preset: "tiny", arch: "glm1", steps: 400, batchSize: 16, blockLength: 64 }, { corpus })
+    const base = w.stage("base", FineTuning.pretrain, { preset: "tiny", arch: "glm1", steps: 400, batchSize: 16, blockLength: 64 }, { corpus })
 
     // ---- stage 1: general rotation (knowledge-graph QA + general QA, P-Tuning v2)
     const kg = w.stage("kg", KnowledgeGraph.load, { source: "data/kg.jsonl" })

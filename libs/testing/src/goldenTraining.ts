@@ -5,7 +5,7 @@
  * clipping, no shuffling, no checkpoints) are stated once here.
  */
 import { Effect } from "effect"
-import { acquireEngine, train, trainerDefaults, type ProgramSpec, type TokenExample, type TrainResult } from "@zaoji/training"
+import { acquireEngine, train, trainingDefaults, type ProgramSpec, type TokenExample, type TrainResult } from "@zaoji/training"
 
 /** the `adamw` block of a golden case, as the reference wrote it */
 export interface GoldenAdamwCase {
@@ -31,16 +31,17 @@ export const trainGoldenAdamwSteps = (
           train: examples,
           validation: examples,
           config: {
-            ...trainerDefaults,
+            ...trainingDefaults({ learningRate: a.lr }),
             batchSize: 2,
             steps: a.steps,
-            lr: a.lr,
             schedule: "constant",
             warmupSteps: 0,
             maxGradNorm: 0,
             shuffle: false,
             checkpointEvery: 0,
-            adamw: { beta1: a.betas[0]!, beta2: a.betas[1]!, eps: a.eps, weightDecay: a.weight_decay }
+            weightDecay: a.weight_decay,
+            adamBetas: [a.betas[0]!, a.betas[1]!],
+            adamEpsilon: a.eps
           }
         })
       })

@@ -9,51 +9,29 @@
  */
 import { Effect } from "effect"
 import { PermanentError, type Checkpoint } from "@zaoji/core"
-import { adamwStep, defaultAdamW, initAdamWState, type AdamWConfig, type AdamWState } from "./adamw.js"
+import { adamwStep, initAdamWState, type AdamWConfig, type AdamWState } from "./adamw.js"
 import { addGrads, type GradientEngine } from "./engine.js"
 import { clipGlobalNorm, globalNorm } from "./clip.js"
 import { lrAt, type LrScheduleKind } from "./schedule.js"
 import { Rng } from "./rng.js"
 import type { TokenExample } from "./batch.js"
-import { decodeF32Blob, encodeF32Blob } from "./stateCodec.js"
+import { decodeTrainingState, encodeTrainingState, fingerprintExamples, STATE_VERSION, type DataCursor, type DataFingerprint, type TrainingState } from "./trainingState.js"
 import { learningVerdict, type LearningVerdict } from "./learning.js"
+import type { TrainingSettings } from "./settings.js"
 
-export interface TrainerConfig {
-  readonly batchSize: number
-  readonly gradientAccumulation: number
-  /** number of optimizer steps; when absent, `epochs` passes over the training set */
-  readonly steps?: number
-  readonly epochs?: number
-  readonly lr: number
-  readonly schedule: LrScheduleKind
-  readonly warmupSteps: number
-  readonly adamw?: AdamWConfig
-  /** global-norm clipping threshold; 0 disables clipping */
-  readonly maxGradNorm: number
-  /** evaluation loss on the validation split every K optimizer steps; 0 = only at the end */
-  readonly evalEvery: number
-  /** stop after this many evaluations without improvement; 0 disables early stopping */
-  readonly earlyStoppingPatience: number
-  readonly earlyStoppingMinDelta: number
-  readonly seed: number
-  readonly shuffle: boolean
-  /** save a checkpoint every K optimizer steps (and always on interrupt); 0 = only on interrupt */
-  readonly checkpointEvery: number
+/**
+ * What the trainer reads: the training settings (one Schema, see settings.ts) and the few knobs
+ * that are no stage setting — the golden fixtures' reference runs and the trainer's own tests set
+ * them; stages keep their defaults.
+ */
+export interface TrainerConfig extends TrainingSettings {
+  /** reshuffle the data order every epoch (default true) */
+  readonly shuffle?: boolean
+  /** AdamW's β1, β2 and ε (default torch's: 0.9, 0.999, 1e-8) */
+  readonly adamBetas?: readonly [number, number]
+  readonly adamEpsilon?: number
   /** examples per evaluation batch (default: batchSize) */
   readonly evalBatchSize?: number
-}
-
-export const trainerDefaults = {
-  gradientAccumulation: 1,
-  schedule: "linear" as LrScheduleKind,
-  warmupSteps: 0,
-  maxGradNorm: 1.0,
-  evalEvery: 0,
-  earlyStoppingPatience: 0,
-  earlyStoppingMinDelta: 0,
-  seed: 42,
-  shuffle: true,
-  checkpointEvery: 50
 }
 
 export interface StepRecord {
@@ -98,6 +76,11 @@ export interface TrainResult {
   readonly peakTensorBytes: number
   /** whether the loss fell beyond noise (first vs last window); undefined for too short a curve */
   readonly learning: LearningVerdict | undefined
+  /**
+   * the state after the last step (its weights, AdamW moments, step and data cursor), which a later
+   * run continues from; after early stopping these are the last step's weights, not the best ones
+   */
+  readonly state: TrainingState
 }
 
 export interface TrainInput {
@@ -108,19 +91,17 @@ export interface TrainInput {
   readonly checkpoint?: Checkpoint
   /** starting values of the trainable tensors (default: the engine's program's initial values) */
   readonly initial?: Record<string, Float32Array>
+  /**
+   * a finished run's state to continue: weights, AdamW state and step carry on, and this run's
+   * steps (`steps`, or `epochs` over `train`) come on top; an interrupted run's checkpoint wins
+   */
+  readonly continueFrom?: TrainingState
   readonly onStep?: (info: StepInfo) => Effect.Effect<void>
-}
-
-interface Cursor {
-  epoch: number
-  pos: number
-  order: number[]
-  rngState: number
 }
 
 interface LoopState {
   step: number
-  cursor: Cursor
+  cursor: DataCursor
   params: Record<string, Float32Array>
   adam: AdamWState
   lossCurve: StepRecord[]
@@ -131,76 +112,98 @@ interface LoopState {
   stoppedEarly: boolean
 }
 
-const META_VERSION = 1
 
-const newEpoch = (n: number, rng: Rng, epoch: number, shuffle: boolean): Cursor => {
+const newEpoch = (n: number, rng: Rng, epoch: number, shuffle: boolean): DataCursor => {
   const order = Array.from({ length: n }, (_, i) => i)
   if (shuffle) rng.shuffle(order)
   return { epoch, pos: 0, order, rngState: rng.getState() }
 }
 
 /** Take the next micro-batch from the data order, starting a new (reshuffled) epoch when needed. */
-const takeBatch = (c: Cursor, n: number, size: number, shuffle: boolean): { ids: number[]; next: Cursor } => {
+const takeBatch = (c: DataCursor, n: number, size: number, shuffle: boolean): { ids: number[]; next: DataCursor } => {
   let cur = c
   if (cur.pos >= n) cur = newEpoch(n, Rng.fromState(cur.rngState), cur.epoch + 1, shuffle)
   const ids = cur.order.slice(cur.pos, cur.pos + size)
   return { ids, next: { ...cur, pos: cur.pos + ids.length } }
 }
 
-export const stepsFor = (cfg: TrainerConfig, trainSize: number): number => {
+export const stepsFor = (cfg: Pick<TrainingSettings, "steps" | "epochs" | "batchSize" | "gradientAccumulation">, trainSize: number): number => {
   if (cfg.steps !== undefined) return cfg.steps
   const perEpoch = Math.ceil(trainSize / (cfg.batchSize * cfg.gradientAccumulation))
-  return Math.max(1, Math.round((cfg.epochs ?? 1) * perEpoch))
+  return Math.max(1, Math.round(cfg.epochs * perEpoch))
 }
 
-const shapesOf = (engine: GradientEngine) => Object.fromEntries(engine.trainable.map((s) => [s.name, s.shape]))
+const adamwOf = (cfg: TrainerConfig): AdamWConfig => ({
+  beta1: cfg.adamBetas?.[0] ?? 0.9,
+  beta2: cfg.adamBetas?.[1] ?? 0.999,
+  eps: cfg.adamEpsilon ?? 1e-8,
+  weightDecay: cfg.weightDecay
+})
 
-const snapshot = (st: LoopState, engine: GradientEngine, totalSteps: number) => {
-  const shapes = shapesOf(engine)
-  const blobs: Record<string, Uint8Array> = {
-    "trainable.safetensors": encodeF32Blob(st.params, shapes),
-    "adam_m.safetensors": encodeF32Blob(st.adam.m, shapes),
-    "adam_v.safetensors": encodeF32Blob(st.adam.v, shapes)
-  }
-  if (st.bestParams) blobs["best.safetensors"] = encodeF32Blob(st.bestParams, shapes)
-  const meta = {
-    version: META_VERSION,
+/** The loop state as a training state (a checkpoint, or the finished run's saved state). */
+const stateOf = (st: LoopState, engine: GradientEngine, run: { startStep: number; totalSteps: number; data: DataFingerprint }): TrainingState => ({
+  meta: {
+    version: STATE_VERSION,
     step: st.step,
-    totalSteps,
-    trainable: engine.trainable.map((s) => ({ name: s.name, shape: s.shape })),
+    startStep: run.startStep,
+    totalSteps: run.totalSteps,
+    trainable: engine.trainable.map((s) => ({ name: s.name, shape: [...s.shape] })),
     cursor: st.cursor,
     adamStep: st.adam.step,
     lossCurve: st.lossCurve,
     evalCurve: st.evalCurve,
     best: st.best ?? null,
     badEvals: st.badEvals,
-    stoppedEarly: st.stoppedEarly
-  }
-  return { meta, blobs }
+    stoppedEarly: st.stoppedEarly,
+    data: run.data
+  },
+  params: st.params,
+  adam: st.adam,
+  bestParams: st.bestParams
+})
+
+/** a saved state must hold exactly this run's trainable tensors */
+const checkTrainable = (state: TrainingState, engine: GradientEngine, what: string): void => {
+  const want = JSON.stringify(engine.trainable.map((s) => [s.name, [...s.shape]]))
+  const have = JSON.stringify(state.meta.trainable.map((s) => [s.name, [...s.shape]]))
+  if (want !== have) throw new Error(`${what} holds different trainable tensors than this run`)
 }
 
-const restore = (saved: { meta: unknown; blobs: Readonly<Record<string, Uint8Array>> }, engine: GradientEngine): LoopState => {
-  const m = saved.meta as any
-  if (m?.version !== META_VERSION) throw new Error(`checkpoint format ${m?.version} is not ${META_VERSION}`)
-  const want = JSON.stringify(engine.trainable.map((s) => [s.name, [...s.shape]]))
-  const have = JSON.stringify((m.trainable as Array<{ name: string; shape: number[] }>).map((s) => [s.name, s.shape]))
-  if (want !== have) throw new Error("checkpoint holds different trainable tensors than this run")
-  const blob = (name: string) => {
-    const b = saved.blobs[name]
-    if (b === undefined) throw new Error(`checkpoint lacks ${name}`)
-    return decodeF32Blob(b, `checkpoint ${name}`)
-  }
+const copyOf = (r: Readonly<Record<string, Float32Array>>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.slice()]))
+
+/** an interrupted run's checkpoint: the loop continues exactly where it stopped */
+const resumeFrom = (state: TrainingState): LoopState => ({
+  step: state.meta.step,
+  cursor: state.meta.cursor,
+  params: state.params,
+  adam: state.adam,
+  lossCurve: [...state.meta.lossCurve],
+  evalCurve: [...state.meta.evalCurve],
+  best: state.meta.best ?? undefined,
+  bestParams: state.bestParams,
+  badEvals: state.meta.badEvals,
+  stoppedEarly: state.meta.stoppedEarly
+})
+
+/**
+ * A finished run's state that this run continues: its weights, AdamW moments and step. On the same
+ * data the data order goes on where it stood (the next epoch draws from the saved RNG state, as the
+ * uninterrupted run would); on other data a new epoch over that data starts from the saved RNG
+ * state. Curves and early stopping start afresh: they describe this run.
+ */
+const continueLoop = (state: TrainingState, data: DataFingerprint, n: number, shuffle: boolean): LoopState => {
+  const sameData = state.meta.data !== undefined && state.meta.data.sha256 === data.sha256
   return {
-    step: m.step,
-    cursor: m.cursor,
-    params: blob("trainable.safetensors"),
-    adam: { step: m.adamStep, m: blob("adam_m.safetensors"), v: blob("adam_v.safetensors") },
-    lossCurve: m.lossCurve,
-    evalCurve: m.evalCurve,
-    best: m.best ?? undefined,
-    bestParams: saved.blobs["best.safetensors"] ? blob("best.safetensors") : undefined,
-    badEvals: m.badEvals,
-    stoppedEarly: m.stoppedEarly
+    step: state.meta.step,
+    cursor: sameData ? { ...state.meta.cursor, order: [...state.meta.cursor.order] } : newEpoch(n, Rng.fromState(state.meta.cursor.rngState), state.meta.cursor.epoch + 1, shuffle),
+    params: copyOf(state.params),
+    adam: { step: state.adam.step, m: copyOf(state.adam.m), v: copyOf(state.adam.v) },
+    lossCurve: [],
+    evalCurve: [],
+    best: undefined,
+    bestParams: undefined,
+    badEvals: 0,
+    stoppedEarly: false
   }
 }
 
@@ -219,17 +222,34 @@ export const train = (input: TrainInput): Effect.Effect<TrainResult, PermanentEr
     const { engine, config: cfg, checkpoint } = input
     const n = input.train.length
     if (n === 0) return yield* Effect.fail(new PermanentError({ message: "training set is empty" }))
-    const totalSteps = stepsFor(cfg, n)
-    const adamCfg = cfg.adamw ?? defaultAdamW
-    const schedule = { kind: cfg.schedule, lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps }
+    const adamCfg = adamwOf(cfg)
+    const shuffle = cfg.shuffle ?? true
     const accum = Math.max(1, cfg.gradientAccumulation)
+    const data = fingerprintExamples(input.train)
+    if (input.continueFrom) {
+      const c = input.continueFrom
+      yield* Effect.try({ try: () => checkTrainable(c, engine, "the training state to continue from"), catch: toFailure("cannot continue") })
+    }
+    // a continuing run adds its own steps to those already taken; the schedule spans them all
+    const startStep = input.continueFrom?.meta.step ?? 0
+    const totalSteps = startStep + stepsFor(cfg, n)
+    const schedule = { kind: cfg.schedule, lr: cfg.learningRate, warmupSteps: cfg.warmupSteps, totalSteps }
 
     const saved = checkpoint ? yield* checkpoint.loadState() : undefined
     let st: LoopState
     let resumedFromStep: number | undefined
     if (saved !== undefined) {
-      st = yield* Effect.try({ try: () => restore(saved, engine), catch: toFailure("cannot resume from checkpoint") })
+      st = yield* Effect.try({
+        try: () => {
+          const state = decodeTrainingState(saved, "checkpoint")
+          checkTrainable(state, engine, "checkpoint")
+          return resumeFrom(state)
+        },
+        catch: toFailure("cannot resume from checkpoint")
+      })
       resumedFromStep = st.step
+    } else if (input.continueFrom) {
+      st = continueLoop(input.continueFrom, data, n, shuffle)
     } else {
       // a copy: the optimizer updates its parameters in place, the caller's arrays stay as given
       const initial = input.initial
@@ -237,7 +257,7 @@ export const train = (input: TrainInput): Effect.Effect<TrainResult, PermanentEr
         : yield* Effect.tryPromise({ try: () => engine.initial(), catch: toFailure("initial values") })
       st = {
         step: 0,
-        cursor: newEpoch(n, new Rng(cfg.seed), 0, cfg.shuffle),
+        cursor: newEpoch(n, new Rng(cfg.seed), 0, shuffle),
         params: initial,
         adam: initAdamWState(initial),
         lossCurve: [],
@@ -256,7 +276,7 @@ export const train = (input: TrainInput): Effect.Effect<TrainResult, PermanentEr
 
     const save = Effect.suspend(() => {
       if (!checkpoint) return Effect.void
-      const { meta, blobs } = snapshot(st, engine, totalSteps)
+      const { meta, blobs } = encodeTrainingState(stateOf(st, engine, { startStep, totalSteps, data }))
       return checkpoint.saveState(meta, blobs)
     })
 
@@ -282,7 +302,7 @@ export const train = (input: TrainInput): Effect.Effect<TrainResult, PermanentEr
       let lossSum = 0
       let count = 0
       for (let a = 0; a < accum; a++) {
-        const { ids, next } = takeBatch(cursor, n, cfg.batchSize, cfg.shuffle)
+        const { ids, next } = takeBatch(cursor, n, cfg.batchSize, shuffle)
         cursor = next
         const examples = ids.map((i) => input.train[i]!)
         const r = await engine.gradients(examples, st.params, version)
@@ -363,6 +383,7 @@ export const train = (input: TrainInput): Effect.Effect<TrainResult, PermanentEr
       steps: st.step,
       totalSteps,
       epochs: st.cursor.epoch + st.cursor.pos / n,
+      state: stateOf(st, engine, { startStep, totalSteps, data }),
       lossCurve: st.lossCurve,
       evalCurve: st.evalCurve,
       finalEvalLoss,

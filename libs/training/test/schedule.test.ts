@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import * as tf from "@tensorflow/tfjs"
-import { resolveWorkers, clipGlobalNorm, epochOrder, globalNorm, lrAt, padBatch, Rng, shardExamples, shiftedTargets, stepsFor, trainerDefaults } from "../src/index.js"
+import { resolveWorkers, clipGlobalNorm, epochOrder, globalNorm, lrAt, padBatch, Rng, shardExamples, shiftedTargets, stepsFor, trainingDefaults } from "../src/index.js"
 
 describe("learning-rate schedules", () => {
   const base = { lr: 1, warmupSteps: 10, totalSteps: 110 }
@@ -78,7 +78,7 @@ describe("clipping and step counts", () => {
     expect(small.a[0]).toBeCloseTo(0.1)
   })
   it("derives the number of steps from epochs, batch size and accumulation", () => {
-    const cfg = { ...trainerDefaults, batchSize: 4, gradientAccumulation: 2, lr: 1e-3, epochs: 3 }
+    const cfg = { ...trainingDefaults({ learningRate: 1e-3 }), batchSize: 4, gradientAccumulation: 2, epochs: 3 }
     expect(stepsFor(cfg, 17)).toBe(9)
     expect(stepsFor({ ...cfg, steps: 5 }, 17)).toBe(5)
   })

@@ -6,7 +6,7 @@ import { Deferred, Effect, Fiber } from "effect"
 import { makeTestStageContext } from "@zaoji/core"
 import { useBackend } from "@zaoji/tensor"
 import { expectAllClose, expectBitwiseEqualTensors } from "@zaoji/testing"
-import { acquireEngine, Rng, train, trainerDefaults, type TokenExample, type TrainerConfig, type TrainResult } from "../src/index.js"
+import { acquireEngine, Rng, train, trainingDefaults, type TokenExample, type TrainerConfig, type TrainResult } from "../src/index.js"
 
 const spec = { module: new URL("./fixtures/bigramProgram.ts", import.meta.url).href, args: { vocab: 40, hidden: 16, seed: 3 } }
 
@@ -25,9 +25,10 @@ const train32 = makeData(32, 1)
 const val8 = makeData(8, 2)
 
 const cfg = (over: Partial<TrainerConfig> = {}): TrainerConfig => ({
-  ...trainerDefaults,
+  ...trainingDefaults({ learningRate: 0.05 }),
+  // the trainer's tests ran with weight decay 0.01 before it became a stage setting (default 0)
+  weightDecay: 0.01,
   batchSize: 4,
-  lr: 0.05,
   steps: 12,
   schedule: "cosine",
   warmupSteps: 2,
@@ -126,7 +127,7 @@ describe("trainer", () => {
   })
 
   it("flags a run whose loss does not fall (learning rate 0) as not learning", async () => {
-    const { result } = await Effect.runPromise(run(cfg({ steps: 30, lr: 0 })))
+    const { result } = await Effect.runPromise(run(cfg({ steps: 30, learningRate: 0 })))
     expect(result.lossCurve).toHaveLength(30)
     expect(result.learning?.verdict).toBe("not-learning")
     expect(result.learning?.note).toContain("did not fall")
@@ -175,7 +176,7 @@ describe("trainer", () => {
 
   it("stops early when the validation loss stops improving and returns the best weights", async () => {
     const { result } = await Effect.runPromise(
-      run(cfg({ lr: 0.5, steps: 200, schedule: "constant", warmupSteps: 0, evalEvery: 2, earlyStoppingPatience: 2 }), 1, {
+      run(cfg({ learningRate: 0.5, steps: 200, schedule: "constant", warmupSteps: 0, evalEvery: 2, earlyStoppingPatience: 2 }), 1, {
         validation: val8
       })
     )

@@ -17,25 +17,21 @@ import { join } from "node:path"
 import { Effect, Schema } from "effect"
 import { InputError, PermanentError, Stage } from "@zaoji/core"
 import { readSafetensorsHeader } from "@zaoji/tensor"
-import { DatasetFile } from "@zaoji/data"
+import { effectiveConfig, isPrefixTensor, ModelArtifact, saveTokenizer } from "@zaoji/glm-runtime"
 import {
   copyAdapterFile,
-  effectiveConfig,
-  isPrefixTensor,
+  fineTuningFields,
   loadStartingTensors,
-  ModelArtifact,
+  openInputModel,
   recordMetrics,
   runTraining,
-  saveTokenizer,
-  openInputModel,
   summarize,
-  supervisedOptionFields,
   supervisedFromInputs,
   tokenizerOfModel,
-  trainingOptionFields,
+  tuningInputs,
   writeAdapterModel,
   writeModelFiles
-} from "@zaoji/glm-runtime"
+} from "@zaoji/fine-tuning"
 import { FreezeSelectionError, freezeTrainable } from "./select.js"
 
 const PosInt = Schema.Int.pipe(Schema.positive())
@@ -43,15 +39,15 @@ const PosInt = Schema.Int.pipe(Schema.positive())
 export const PrefixHandling = Schema.Literal("frozen", "train", "merged")
 
 export const FreezeConfig = Schema.Struct({
-  /** the paper tunes the last 5 layers */
-  trainableLayers: Schema.optionalWith(PosInt, { default: () => 5 }),
-  /** module patterns inside those layers ("mlp", "attention", …); absent = whole layers */
-  trainableModules: Schema.optional(Schema.Array(Schema.NonEmptyString)),
-  trainFinalNorm: Schema.optionalWith(Schema.Boolean, { default: () => false }),
-  prefix: Schema.optionalWith(PrefixHandling, { default: () => "frozen" as const }),
-  learningRate: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { default: () => 1e-4 }),
-  ...supervisedOptionFields,
-  ...trainingOptionFields
+  trainableLayers: Schema.optionalWith(PosInt, { default: () => 5 }).annotations({ description: "the last N layers train (the paper tunes 5)" }),
+  trainableModules: Schema.optional(Schema.Array(Schema.NonEmptyString)).annotations({
+    description: 'module patterns inside those layers ("mlp", "attention", "input_layernorm", …); absent = whole layers'
+  }),
+  trainFinalNorm: Schema.optionalWith(Schema.Boolean, { default: () => false }).annotations({ description: "train the final layer norm too" }),
+  prefix: Schema.optionalWith(PrefixHandling, { default: () => "frozen" as const }).annotations({
+    description: 'what happens to a stage-1 prefix of the input model: "frozen", "train" (with the layers) or "merged" (a standalone model)'
+  }),
+  ...fineTuningFields({ learningRate: 1e-4 })
 })
 export type FreezeConfig = typeof FreezeConfig.Type
 
@@ -64,10 +60,7 @@ export const train = Stage.make({
   version: "2",
   config: FreezeConfig,
   output: ModelArtifact,
-  inputs: Stage.inputsWithOptional<{ model: ModelArtifact; data: DatasetFile; validation: DatasetFile | undefined }>(
-    ["model", "data", "validation"],
-    ["validation"]
-  ),
+  inputs: tuningInputs,
   compute: true,
   run: ({ config, inputs, ctx }) =>
     Effect.gen(function* () {
@@ -105,7 +98,7 @@ export const train = Stage.make({
         padId: tokenizer.special.pad,
         train: data.train,
         validation: data.validation,
-        options: config
+        settings: config
       })
 
       const outModel = join(ctx.outDir, "model")

@@ -5,9 +5,12 @@ import { join, resolve } from "node:path"
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import { artifactOf, runStageOnce, type Artifact } from "@zaoji/core"
-import { type ModelArtifact, decodeGlmConfig, forward, initBaseModel, initTensor, loadModelFolder, prefixWeightShapes, writeAdapterModel } from "@zaoji/glm-runtime"
+import { decodeGlmConfig, forward, loadModelFolder } from "@zaoji/glm-runtime"
+import { tuningFixture } from "@zaoji/fine-tuning/testing"
 import { readSafetensors, readSafetensorsHeader, useBackend } from "@zaoji/tensor"
-import { exportModel, train } from "../src/index.js"
+import { exportModel, Freeze } from "../src/index.js"
+
+const { train } = Freeze
 
 /** an optional input left unwired (the engine passes no artifact for it) */
 const unwired = undefined as never
@@ -19,33 +22,8 @@ const tmp = () => {
   return d
 }
 
-const organs = ["肝", "胆囊", "胆管", "胰腺"]
-const qa = Array.from({ length: 24 }, (_, i) => ({
-  id: `q${i}`,
-  question: `${organs[i % 4]}病怎么治疗？`,
-  answer: `${organs[i % 4]}病可${["手术", "用药", "观察"][i % 3]}。`
-}))
-
-/** base model folder (micro preset: 2 layers), optionally a prefix adapter folder on it, and QA data */
-const fixture = (arch: "glm1" | "glm2", withPrefix: boolean) => {
-  const root = tmp()
-  const baseArt = join(root, "base")
-  const { config } = initBaseModel(join(baseArt, "model"), qa.map((q) => q.question + q.answer), { preset: "micro", arch, seed: 9 })
-  let model: Artifact<ModelArtifact> = artifactOf({ model: "model", arch, method: "pretrain" as const, training: {} as any }, baseArt)
-  if (withPrefix) {
-    const pcfg = decodeGlmConfig({ ...config, pre_seq_len: 4, prefix_projection: false })
-    const shapes = prefixWeightShapes(pcfg)
-    const tensors = new Map(Object.entries(shapes).map(([n, s]) => [n, { shape: s, data: initTensor(pcfg, n, s, 3) }]))
-    const stage1 = join(root, "stage1")
-    writeAdapterModel(join(stage1, "model"), join(baseArt, "model"), { prefix: { tensors, preSeqLen: 4, prefixProjection: false } })
-    model = artifactOf({ model: "model", arch, method: "ptuning-v2" as const, training: {} as any }, stage1)
-  }
-  const dataDir = join(root, "data")
-  mkdirSync(dataDir)
-  writeFileSync(join(dataDir, "qa.jsonl"), qa.map((q) => JSON.stringify(q)).join("\n"))
-  const data = artifactOf({ file: "qa.jsonl", kind: "qa" as const, count: qa.length, sensitive: false }, dataDir)
-  return { root, model, data, baseModelDir: join(baseArt, "model") }
-}
+/** the shared tuning fixture in a fresh temp folder */
+const fixture = (arch: "glm1" | "glm2", withPrefix: boolean) => tuningFixture(tmp(), arch, withPrefix)
 
 const config = { trainableLayers: 1, steps: 12, batchSize: 4, learningRate: 3e-3, workers: 1 as const, validationRatio: 0.2, evalEvery: 6 }
 

@@ -8,6 +8,6 @@ export * from "./load/index.js"
 export * from "./tokenizer/index.js"
 export * from "./chat/index.js"
 export * from "./serve/index.js"
-// Training programs and the glm.pretrain stage
-export * from "./pretrain/index.js"
-export * from "./pretrain/memory.js"
+// What a model-producing stage returns, and memory estimates before a model is loaded
+export * from "./artifact.js"
+export * from "./memory.js"

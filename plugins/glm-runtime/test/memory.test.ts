@@ -10,8 +10,9 @@ import { join } from "node:path"
 import { Effect, Either } from "effect"
 import { artifactOf, runStageOnce } from "@zaoji/core"
 import { memoryBudget, useBackend, type BackendInfo } from "@zaoji/tensor"
-import { decodeGlmConfig, pretrain, presetConfig } from "../src/index.js"
-import { estimateInferenceMemory, estimateTrainingMemory, inferenceMemoryRefusal, trainingMemoryRefusal } from "../src/pretrain/memory.js"
+import { FineTuning } from "@zaoji/fine-tuning"
+import { decodeGlmConfig, presetConfig } from "../src/index.js"
+import { estimateInferenceMemory, estimateTrainingMemory, inferenceMemoryRefusal, trainingMemoryRefusal } from "../src/memory.js"
 import { syntheticQa, writeJsonl } from "./trainingData.js"
 
 /** ChatGLM-6B (glm1) as its config.json describes it */
@@ -114,7 +115,7 @@ describe("a training stage that cannot fit", () => {
     const started = Date.now()
     try {
       const r = await Effect.runPromise(
-        Effect.either(runStageOnce(pretrain, { preset: "micro", steps: 50, batchSize: 4, blockLength: 16, workers: 1 }, { corpus: artifactOf({ file }, data) }, join(dir, "stage"), { stageId: "base" }))
+        Effect.either(runStageOnce(FineTuning.pretrain, { preset: "micro", steps: 50, batchSize: 4, blockLength: 16, workers: 1 }, { corpus: artifactOf({ file }, data) }, join(dir, "stage"), { stageId: "base" }))
       )
       expect(Either.isLeft(r)).toBe(true)
       const message = Either.isLeft(r) ? String((r.left as { message?: string }).message) : ""

@@ -16,7 +16,7 @@ import { ensureBackend, SafetensorsError } from "@zaoji/tensor"
 import { acquireModelFolder } from "../src/load/effect.js"
 import { loadModelFolder, type LoadedModelFolder } from "../src/load/folder.js"
 import { forward } from "../src/model/forward.js"
-import { pretrain } from "../src/pretrain/stage.js"
+import { FineTuning } from "@zaoji/fine-tuning"
 import { syntheticQa, writeJsonl } from "./trainingData.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -137,8 +137,8 @@ describe("base folders with PyTorch .bin weights", () => {
     mkdirSync(data)
     const file = writeJsonl(data, "qa.jsonl", syntheticQa(4))
     const from = join(dir, "model")
-    expect(pretrain.files!({ from } as never)).toEqual([join(from, "config.json"), join(from, "pytorch_model.bin.index.json")])
-    const imported = await Effect.runPromise(runStageOnce(pretrain, { from }, { corpus: artifactOf({ file }, data) }, join(dir, "out")))
+    expect(FineTuning.pretrain.files!({ from } as never)).toEqual([join(from, "config.json"), join(from, "pytorch_model.bin.index.json")])
+    const imported = await Effect.runPromise(runStageOnce(FineTuning.pretrain, { from }, { corpus: artifactOf({ file }, data) }, join(dir, "out")))
     expect(imported.value.method).toBe("import")
     const a = logitsOfFolder(join(imported.dir, imported.value.model))
     expect(Array.from(a)).toEqual(Array.from(logitsOfFolder(torchFolder)))

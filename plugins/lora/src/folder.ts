@@ -5,14 +5,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
-import {
-  LORA_CONFIG_FILE,
-  LORA_WEIGHTS_FILE,
-  writeAdapterModel,
-  writeLoraAdapter,
-  type AdapterRef,
-  type LoraSettings
-} from "@zaoji/glm-runtime"
+import { LORA_CONFIG_FILE, LORA_WEIGHTS_FILE, writeLoraAdapter, type AdapterRef, type LoraSettings } from "@zaoji/glm-runtime"
+import { writeAdapterModel } from "@zaoji/fine-tuning"
 import type { HostTensor } from "@zaoji/tensor"
 
 const copyInto = (fromDir: string, file: string, toDir: string, as: string): void => {

@@ -14,7 +14,6 @@ import { join } from "node:path"
 import { Effect, Schema } from "effect"
 import { InputError, PermanentError, Stage } from "@zaoji/core"
 import { writeSafetensors } from "@zaoji/tensor"
-import { DatasetFile } from "@zaoji/data"
 import {
   effectiveConfig,
   LORA_MODULES,
@@ -22,42 +21,35 @@ import {
   loadModelFolder,
   loraWeightShapes,
   ModelArtifact,
-  openInputModel,
-  recordMetrics,
-  runTraining,
   saveModelFolder,
   saveTokenizer,
-  summarize,
-  supervisedFromInputs,
-  supervisedOptionFields,
-  tokenizerOfModel,
-  trainingOptionFields,
   type GlmConfig
 } from "@zaoji/glm-runtime"
+import { fineTuningFields, openInputModel, recordMetrics, runTraining, summarize, supervisedFromInputs, tokenizerOfModel, tuningInputs } from "@zaoji/fine-tuning"
 import { writeLoraModel } from "./folder.js"
 import { initialAdapter, loraSettings } from "./settings.js"
 
 const PosInt = Schema.Int.pipe(Schema.positive())
 
 export const LoraConfig = Schema.Struct({
-  /** r: the rank of A [r, in] and B [out, r] */
-  rank: Schema.optionalWith(PosInt, { default: () => 8 }),
-  /** α: the update is scaled by α / r (α / √r with `rslora`) */
-  alpha: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { default: () => 16 }),
-  /** dropout on the adapter's input while training (0: off, exact) */
-  dropout: Schema.optionalWith(Schema.Number.pipe(Schema.greaterThanOrEqualTo(0), Schema.lessThan(1)), { default: () => 0 }),
-  /** linears to adapt in each selected layer (PEFT's target_modules) */
+  rank: Schema.optionalWith(PosInt, { default: () => 8 }).annotations({ description: "r: the rank of A [r, in] and B [out, r]" }),
+  alpha: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { default: () => 16 }).annotations({
+    description: "α: the update is scaled by α / r (α / √r with rslora)"
+  }),
+  dropout: Schema.optionalWith(Schema.Number.pipe(Schema.greaterThanOrEqualTo(0), Schema.lessThan(1)), { default: () => 0 }).annotations({
+    description: "dropout on the adapter's input while training (0: off, exact)"
+  }),
   targetModules: Schema.optionalWith(Schema.NonEmptyArray(Schema.Literal(...LORA_MODULES)), {
     default: () => ["query_key_value"] as [(typeof LORA_MODULES)[number]]
+  }).annotations({ description: "linears to adapt in each selected layer (PEFT's target_modules)" }),
+  layers: Schema.optional(Schema.NonEmptyArray(Schema.Int.pipe(Schema.nonNegative()))).annotations({
+    description: "layer indices to adapt (PEFT's layers_to_transform); absent = every layer"
   }),
-  /** layer indices to adapt (PEFT's layers_to_transform); absent = every layer */
-  layers: Schema.optional(Schema.NonEmptyArray(Schema.Int.pipe(Schema.nonNegative()))),
-  rslora: Schema.optionalWith(Schema.Boolean, { default: () => false }),
-  /** write a standalone model with the adapter merged (W + α/r·B A) instead of base + adapter */
-  merge: Schema.optionalWith(Schema.Boolean, { default: () => false }),
-  learningRate: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { default: () => 2e-4 }),
-  ...supervisedOptionFields,
-  ...trainingOptionFields
+  rslora: Schema.optionalWith(Schema.Boolean, { default: () => false }).annotations({ description: "scale by α / √r (rank-stabilised LoRA)" }),
+  merge: Schema.optionalWith(Schema.Boolean, { default: () => false }).annotations({
+    description: "write a standalone model with the adapter merged (W + α/r·B A) instead of base + adapter"
+  }),
+  ...fineTuningFields({ learningRate: 2e-4 })
 })
 export type LoraConfig = typeof LoraConfig.Type
 
@@ -70,10 +62,7 @@ export const train = Stage.make({
   version: "1",
   config: LoraConfig,
   output: ModelArtifact,
-  inputs: Stage.inputsWithOptional<{ model: ModelArtifact; data: DatasetFile; validation: DatasetFile | undefined }>(
-    ["model", "data", "validation"],
-    ["validation"]
-  ),
+  inputs: tuningInputs,
   compute: true,
   run: ({ config, inputs, ctx }) =>
     Effect.gen(function* () {
@@ -113,7 +102,7 @@ export const train = Stage.make({
         padId: tokenizer.special.pad,
         train: data.train,
         validation: data.validation,
-        options: config
+        settings: config
       }).pipe(Effect.ensuring(Effect.sync(() => rmSync(initFile, { force: true }))))
 
       const tensors = new Map(trainable.map((n) => [n, { shape: shapes[n]!, data: result.params[n]! }]))

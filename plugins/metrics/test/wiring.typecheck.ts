@@ -3,7 +3,9 @@
  * model inputs and QA datasets into its dataset inputs; any other output does not.
  */
 import { Workflow } from "@zaoji/core"
-import { pretrain } from "@zaoji/glm-runtime"
+import { FineTuning } from "@zaoji/fine-tuning"
+
+const { pretrain } = FineTuning
 import { Datasets } from "@zaoji/records"
 import { Metrics } from "../src/index.js"
 

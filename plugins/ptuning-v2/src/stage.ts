@@ -11,43 +11,42 @@ import { join } from "node:path"
 import { Effect, Schema } from "effect"
 import { InputError, PermanentError, Stage } from "@zaoji/core"
 import { DatasetFile } from "@zaoji/data"
+import { decodeGlmConfig, dimsOf, ModelArtifact, prefixNames } from "@zaoji/glm-runtime"
 import {
   copyAdapterFile,
-  decodeGlmConfig,
-  dimsOf,
-  ModelArtifact,
+  fineTuningFields,
+  openInputModel,
   recordMetrics,
   runTraining,
-  openInputModel,
-  prefixFromModelFolder,
-  prefixNames,
   summarize,
-  supervisedOptionFields,
   supervisedFromInputs,
   tokenizerOfModel,
-  trainingOptionFields,
   writeAdapterModel
-} from "@zaoji/glm-runtime"
+} from "@zaoji/fine-tuning"
 import { withPrefix, prefixTensorShapes } from "./prefixConfig.js"
+import { prefixFromModelFolder } from "./prefixInit.js"
 
 const PosInt = Schema.Int.pipe(Schema.positive())
 
 export const PTuningConfig = Schema.Struct({
-  preSeqLen: Schema.optionalWith(PosInt, { default: () => 16 }),
-  prefixProjection: Schema.optionalWith(Schema.Boolean, { default: () => false }),
-  /** hidden width of the projection MLP; the runtime (like the official code) uses hidden_size */
-  prefixHiddenSize: Schema.optional(PosInt),
+  preSeqLen: Schema.optionalWith(PosInt, { default: () => 16 }).annotations({ description: "virtual prefix tokens in every layer (pre_seq_len)" }),
+  prefixProjection: Schema.optionalWith(Schema.Boolean, { default: () => false }).annotations({
+    description: "produce the prefix through an MLP (embedding → Linear → Tanh → Linear) instead of a plain embedding"
+  }),
+  prefixHiddenSize: Schema.optional(PosInt).annotations({
+    description: "hidden width of the projection MLP; the runtime (like the official code) uses hidden_size"
+  }),
   /**
-   * How a new prefix starts (no projection): "activations" (default) copies the base's own keys and
-   * values of the first training tokens, so the prefix starts where the base's attention looks;
-   * "normal" is the official N(0, 1) embedding, which a trained base's sharp attention can ignore
-   * entirely (no gradient, no learning). With projection only "normal" (torch's defaults) applies.
+   * Why "activations" is the default: "normal", the official N(0, 1) embedding, can be ignored
+   * entirely by a trained base's sharp attention (no gradient, no learning).
    */
-  prefixInit: Schema.optional(Schema.Literal("activations", "normal")),
-  /** ChatGLM's P-Tuning default */
-  learningRate: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { default: () => 2e-2 }),
-  ...supervisedOptionFields,
-  ...trainingOptionFields
+  prefixInit: Schema.optional(Schema.Literal("activations", "normal")).annotations({
+    description:
+      'how a new prefix starts: "activations" (the default without projection) copies the base\'s own keys and values of the first training tokens; ' +
+      '"normal" is the official N(0, 1) embedding (the only choice with projection)'
+  }),
+  // ChatGLM's P-Tuning default
+  ...fineTuningFields({ learningRate: 2e-2 })
 })
 export type PTuningConfig = typeof PTuningConfig.Type
 
@@ -133,7 +132,7 @@ export const train = Stage.make({
         padId: tokenizer.special.pad,
         train: data.train,
         validation: data.validation,
-        options: config,
+        settings: config,
         ...(initial ? { initial } : {})
       })
       const outModel = join(ctx.outDir, "model")

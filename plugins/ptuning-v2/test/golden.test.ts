@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { createGlmProgram, glmProgramModule } from "@zaoji/glm-runtime"
+import { createGlmProgram, glmProgramModule } from "@zaoji/fine-tuning"
 import { readSafetensors, suiteTitle, useSuiteBackend } from "@zaoji/tensor"
 import { expectAllClose, expectClose, hasShared, sharedPath, sharedSuiteTitle, trainGoldenAdamwSteps } from "@zaoji/testing"
 import { norm } from "@zaoji/training"

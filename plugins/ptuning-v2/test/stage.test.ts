@@ -4,10 +4,13 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Effect, Fiber } from "effect"
 import { artifactOf, runStageOnce, type Artifact } from "@zaoji/core"
-import { initBaseModel, loadModelFolder } from "@zaoji/glm-runtime"
+import { loadModelFolder } from "@zaoji/glm-runtime"
+import { initBaseModel } from "@zaoji/fine-tuning"
 import { readSafetensors, readSafetensorsHeader, useBackend } from "@zaoji/tensor"
 import { expectBitwiseEqual } from "@zaoji/testing"
-import { train } from "../src/index.js"
+import { PTuningV2 } from "../src/index.js"
+
+const { train } = PTuningV2
 
 /** an optional input left unwired (the engine passes no artifact for it) */
 const unwired = undefined as never

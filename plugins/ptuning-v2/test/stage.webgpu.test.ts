@@ -10,9 +10,11 @@ import { join } from "node:path"
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import { artifactOf, runStageOnce } from "@zaoji/core"
-import { initBaseModel } from "@zaoji/glm-runtime"
+import { initBaseModel } from "@zaoji/fine-tuning"
 import { readSafetensors, useBackend, webGpuUnavailable, type BackendInfo } from "@zaoji/tensor"
-import { train } from "../src/index.js"
+import { PTuningV2 } from "../src/index.js"
+
+const { train } = PTuningV2
 
 const unavailable = await webGpuUnavailable()
 const root = mkdtempSync(join(tmpdir(), "zaoji-ptuning-webgpu-"))

@@ -16,19 +16,13 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { artifactOf, runStageOnce, type Artifact } from "@zaoji/core"
-import {
-  buildExamples,
-  createGlmProgram,
-  decodeGlmConfig,
-  dimsOf,
-  loadTokenizer,
-  pretrain,
-  prefixFromModelFolder,
-  prefixNames,
-  type ModelArtifact
-} from "@zaoji/glm-runtime"
+import { decodeGlmConfig, dimsOf, loadTokenizer, prefixNames, type ModelArtifact } from "@zaoji/glm-runtime"
+import { buildExamples, createGlmProgram, FineTuning } from "@zaoji/fine-tuning"
 import { readSafetensors, useBackend, writeSafetensors } from "@zaoji/tensor"
-import { train } from "../src/index.js"
+import { prefixFromModelFolder, PTuningV2 } from "../src/index.js"
+
+const { train } = PTuningV2
+const { pretrain } = FineTuning
 
 const dirs: string[] = []
 const tmp = () => {

@@ -8,10 +8,13 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { artifactOf, runStageOnce } from "@zaoji/core"
-import { buildExamples, initBaseModel, loadTokenizer, prefixFromModelFolder, prefixNames } from "@zaoji/glm-runtime"
+import { loadTokenizer, prefixNames } from "@zaoji/glm-runtime"
+import { buildExamples, initBaseModel } from "@zaoji/fine-tuning"
 import { readSafetensors, useBackend } from "@zaoji/tensor"
 import { expectAllClose } from "@zaoji/testing"
-import { train } from "../src/index.js"
+import { prefixFromModelFolder, PTuningV2 } from "../src/index.js"
+
+const { train } = PTuningV2
 
 const dirs: string[] = []
 const tmp = () => {

@@ -17,7 +17,8 @@
  */
 import { loadavg, cpus } from "node:os"
 import { pathToFileURL } from "node:url"
-import { glmProgramModule, presetConfig, baseWeightShapes, type GlmConfig } from "@zaoji/glm-runtime"
+import { presetConfig, baseWeightShapes, type GlmConfig } from "@zaoji/glm-runtime"
+import { glmProgramModule } from "@zaoji/fine-tuning"
 import { useBackend } from "@zaoji/tensor"
 import { adamwStep, initAdamWState, localEngine, Rng, startWorkerPool, createLocalProgram, type GradientEngine, type TokenExample } from "@zaoji/training"
 import { modelSizes, targetRows, trainStepFlops, type TrainMode } from "./flops.js"

@@ -5,7 +5,9 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { Workflow, runWorkflow } from "@zaoji/core"
-import { pretrain } from "@zaoji/glm-runtime"
+import { FineTuning } from "@zaoji/fine-tuning"
+
+const { pretrain } = FineTuning
 import { Datasets } from "@zaoji/records"
 import { repoRoot } from "@zaoji/testing"
 import { learningWarnings } from "../src/learningWarnings.js"

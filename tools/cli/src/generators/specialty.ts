@@ -61,8 +61,8 @@ const stage2Values = (m: Stage2Method): Record<string, string> => {
     stage2HeaderExtra: both ? " *   medglm-h-lora  the same, with LoRA (low-rank adapters on every layer's linears) in place of\n *                  freeze tuning: the report compares the two side by side\n" : "",
     stage2SetExample: m === "lora" ? "medglm-h.rank=16" : "medglm-h.trainableLayers=5",
     stage2Imports: [
-      ...(m !== "lora" ? ['import * as Freeze from "@zaoji/freeze"'] : []),
-      ...(m !== "freeze" ? ['import * as Lora from "@zaoji/lora"'] : [])
+      ...(m !== "lora" ? ['import { Freeze } from "@zaoji/freeze"'] : []),
+      ...(m !== "freeze" ? ['import { Lora } from "@zaoji/lora"'] : [])
     ].map((l) => `${l}\n`).join(""),
     stage2Stages: (m === "lora" ? loraStage("medglm-h", "stage2") : freezeStage("medglm-h", "stage2")) + (both ? loraStage("medglm-h-lora", "stage2Lora") : ""),
     evalStage: both ? 'Metrics.compareModels(["base", "stage1", "stage2", "stage2Lora"])' : "Metrics.compare",

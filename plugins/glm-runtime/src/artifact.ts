@@ -1,5 +1,5 @@
 /**
- * What a model-producing stage (glm.pretrain, ptuning-v2.train, freeze.train) returns: a model
+ * What a model-producing stage (glm.pretrain, ptuning-v2.train, freeze.train, lora.train) returns: a model
  * folder inside its artifact (loadable with `loadModelFolder(join(artifact.dir, value.model))`) and
  * a summary of the training run. The full loss curve also goes into the stage manifest's metrics.
  */

@@ -3,8 +3,7 @@
  * chat format, with the official P-Tuning scripts' layout (see `buildTrainingExample`) and
  * truncation to max source/target lengths, counted so a stage can report how much was cut.
  */
-import { buildGenerationInput, buildTrainingExample, promptText } from "../chat/prompt.js"
-import type { ChatFormat, Tokenizer, TrainingExample } from "../tokenizer/types.js"
+import { buildGenerationInput, buildTrainingExample, promptText, type ChatFormat, type Tokenizer, type TrainingExample } from "@zaoji/glm-runtime"
 
 export interface SupervisedPair {
   readonly question: string

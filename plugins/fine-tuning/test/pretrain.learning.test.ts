@@ -9,7 +9,7 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { artifactOf, runStageOnce } from "@zaoji/core"
 import { useBackend } from "@zaoji/tensor"
-import { pretrain } from "../src/index.js"
+import { FineTuning } from "../src/index.js"
 
 const dirs: string[] = []
 const tmp = () => {
@@ -39,7 +39,7 @@ afterAll(() => {
 describe("glm.pretrain learning verdict", () => {
   it("a normal tiny run is learning, in the output and the manifest metrics", async () => {
     const { root, corpus } = corpusArtifact()
-    const out = await Effect.runPromise(runStageOnce(pretrain, settings, { corpus }, join(root, "stage")))
+    const out = await Effect.runPromise(runStageOnce(FineTuning.pretrain, settings, { corpus }, join(root, "stage")))
     expect(out.value.training.lossCurve).toHaveLength(30)
     expect(out.value.learning?.verdict, out.value.learning?.note).toBe("learning")
     expect(out.value.learning?.window).toBe(3)
@@ -50,7 +50,7 @@ describe("glm.pretrain learning verdict", () => {
 
   it("a vanishing learning rate is not learning, and the stage warns", async () => {
     const { root, corpus } = corpusArtifact()
-    const out = await Effect.runPromise(runStageOnce(pretrain, { ...settings, learningRate: 1e-12 }, { corpus }, join(root, "stage")))
+    const out = await Effect.runPromise(runStageOnce(FineTuning.pretrain, { ...settings, learningRate: 1e-12 }, { corpus }, join(root, "stage")))
     expect(out.value.learning?.verdict).toBe("not-learning")
     expect(out.ctx.metrics.learning).toEqual(out.value.learning)
     expect(out.ctx.logs.some((l) => l.level === "warn" && l.message.startsWith("not learning"))).toBe(true)

@@ -10,11 +10,8 @@ import { existsSync, statSync, symlinkSync } from "node:fs"
 import { isAbsolute, join, resolve } from "node:path"
 import { Effect } from "effect"
 import { InputError, type StageContext } from "@zaoji/core"
-import { baseWeightsFile, EXPECTED_WEIGHTS } from "../load/folder.js"
-import { decodeGlmConfig } from "../model/config.js"
-import { tokenizerFilesIn } from "../tokenizer/folder.js"
-import type { ModelArtifact } from "./artifact.js"
-import { describeModelFolder } from "./adapters.js"
+import { baseWeightsFile, decodeGlmConfig, EXPECTED_WEIGHTS, tokenizerFilesIn, type ModelArtifact } from "@zaoji/glm-runtime"
+import { describeModelFolder } from "../adapters.js"
 
 /**
  * the files of an imported base that identify it (for the cache key): the config and, when the

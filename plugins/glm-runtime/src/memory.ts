@@ -9,9 +9,9 @@
  * and gradient. It is an estimate, meant to be within a small factor and on the high side.
  */
 import { formatBytes, type MemoryBudget } from "@zaoji/tensor"
-import { dimsOf } from "../model/config.js"
-import { baseWeightShapes, prefixWeightShapes } from "../model/names.js"
-import type { GlmConfig } from "../model/types.js"
+import { dimsOf } from "./model/config.js"
+import { baseWeightShapes, prefixWeightShapes } from "./model/names.js"
+import type { GlmConfig } from "./model/types.js"
 
 const F32 = 4
 /** hidden-sized and FFN-sized tensors the tape keeps per token and layer (norms, q/k/v, residuals; FFN in/out/activation) */

@@ -7,32 +7,29 @@
 import { join } from "node:path"
 import { Effect, Schema } from "effect"
 import { InputError, PermanentError, Stage } from "@zaoji/core"
-import { baseWeightShapes } from "../model/names.js"
-import { ModelArtifact } from "./artifact.js"
+import { baseWeightShapes, ModelArtifact } from "@zaoji/glm-runtime"
+import { stepsSetting, trainingFields } from "@zaoji/training"
 import { importKeyFiles, importModel } from "./importModel.js"
 import { initBaseModel, writeModelFiles } from "./baseModel.js"
 import { corpusBlocks, readCorpus } from "./corpus.js"
-import { trainingOptionFields } from "./options.js"
-import { recordMetrics, runTraining, summarize } from "./run.js"
-import { holdOut } from "./supervised.js"
+import { recordMetrics, runTraining, summarize } from "../run.js"
+import { holdOut } from "../supervised.js"
 
 const PosInt = Schema.Int.pipe(Schema.positive())
 
 export const PretrainConfig = Schema.Struct({
-  /** an existing model folder (e.g. a real ChatGLM3-6B checkpoint) to use as the base instead of training one */
-  from: Schema.optional(Schema.NonEmptyString),
-  preset: Schema.optionalWith(Schema.Literal("micro", "tiny", "small"), { default: () => "tiny" as const }),
-  arch: Schema.optionalWith(Schema.Literal("glm1", "glm2"), { default: () => "glm1" as const }),
-  /** chat format recorded in the tokenizer (default: glm1 for glm1, glm2 for glm2) */
-  chatFormat: Schema.optional(Schema.Literal("glm1", "glm2", "glm3")),
-  vocabSize: Schema.optional(PosInt),
-  /** ids per training block */
-  blockLength: Schema.optionalWith(PosInt, { default: () => 64 }),
-  learningRate: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { default: () => 3e-3 }),
-  ...trainingOptionFields,
-  steps: Schema.optionalWith(PosInt, { default: () => 300 }),
-  warmupSteps: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 20 }),
-  schedule: Schema.optionalWith(Schema.Literal("constant", "linear", "cosine"), { default: () => "cosine" as const })
+  from: Schema.optional(Schema.NonEmptyString).annotations({
+    description: "an existing model folder (e.g. a real ChatGLM3-6B checkpoint) to use as the base instead of training one"
+  }),
+  preset: Schema.optionalWith(Schema.Literal("micro", "tiny", "small"), { default: () => "tiny" as const }).annotations({ description: "model size of the base trained here" }),
+  arch: Schema.optionalWith(Schema.Literal("glm1", "glm2"), { default: () => "glm1" as const }).annotations({ description: "ChatGLM-6B (glm1) or ChatGLM2/3-6B (glm2) architecture" }),
+  chatFormat: Schema.optional(Schema.Literal("glm1", "glm2", "glm3")).annotations({
+    description: "chat format recorded in the tokenizer (default: glm1 for glm1, glm2 for glm2)"
+  }),
+  vocabSize: Schema.optional(PosInt).annotations({ description: "tokenizer vocabulary (default: the preset's)" }),
+  blockLength: Schema.optionalWith(PosInt, { default: () => 64 }).annotations({ description: "ids per training block" }),
+  ...trainingFields({ learningRate: 3e-3, warmupSteps: 20, schedule: "cosine" }),
+  steps: stepsSetting.withDefault(300)
 })
 export type PretrainConfig = typeof PretrainConfig.Type
 
@@ -42,6 +39,7 @@ export interface CorpusInput {
 }
 
 export const pretrain = Stage.make({
+  // the name predates the fine-tuning package: kept, because it is part of every cache key built on a base
   name: "glm.pretrain",
   // 2: the artifact and the manifest metrics carry the learning verdict
   version: "2",
@@ -76,7 +74,7 @@ export const pretrain = Stage.make({
         padId: tokenizer.special.pad,
         train: split.train,
         validation: split.validation,
-        options: config
+        settings: config
       })
       yield* Effect.try({
         try: () => writeModelFiles(outModel, cfg, new Map(trainable.map((n) => [n, { shape: shapes[n]!, data: result.params[n]! }]))),

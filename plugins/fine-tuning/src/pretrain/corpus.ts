@@ -6,8 +6,7 @@
 import { readFileSync } from "node:fs"
 import { InputError } from "@zaoji/core"
 import { Rng, type TokenExample } from "@zaoji/training"
-import { buildTrainingExample } from "../chat/prompt.js"
-import type { Tokenizer } from "../tokenizer/types.js"
+import { buildTrainingExample, type Tokenizer } from "@zaoji/glm-runtime"
 
 const stringsOf = (v: unknown, key: string, out: string[]): void => {
   if (typeof v === "string") {

@@ -5,14 +5,20 @@
 import { join } from "node:path"
 import { writeFileAtomic, writeSafetensors } from "@zaoji/tensor"
 import { mkdirSync } from "node:fs"
-import { presetConfig, type PresetName } from "../model/presets.js"
-import { baseWeightShapes } from "../model/names.js"
-import type { GlmArch, GlmConfig } from "../model/types.js"
-import { saveTokenizer } from "../tokenizer/folder.js"
-import { trainTokenizer } from "../tokenizer/trained.js"
-import type { ChatFormat, Tokenizer } from "../tokenizer/types.js"
-import { CONFIG_FILE, WEIGHTS_FILE } from "../load/folder.js"
-import { initTensor } from "./init.js"
+import {
+  baseWeightShapes,
+  CONFIG_FILE,
+  presetConfig,
+  saveTokenizer,
+  trainTokenizer,
+  WEIGHTS_FILE,
+  type ChatFormat,
+  type GlmArch,
+  type GlmConfig,
+  type PresetName,
+  type Tokenizer
+} from "@zaoji/glm-runtime"
+import { initTensor } from "../init.js"
 
 export interface BaseModelSpec {
   readonly preset: "micro" | "tiny" | "small"

@@ -8,10 +8,8 @@ import { Effect } from "effect"
 import { InputError } from "@zaoji/core"
 import { QaPair, readRows } from "@zaoji/data"
 import { Rng, type TokenExample } from "@zaoji/training"
-import { decodeGlmConfig } from "../model/config.js"
-import { loadTokenizer, tokenizerFilesIn } from "../tokenizer/folder.js"
+import { decodeGlmConfig, loadTokenizer, tokenizerFilesIn, type ChatFormat, type Tokenizer } from "@zaoji/glm-runtime"
 import { describeModelFolder } from "./adapters.js"
-import type { ChatFormat, Tokenizer } from "../tokenizer/types.js"
 import { buildExamples, type ExampleLimits, type SupervisedPair, type TruncationStats } from "./examples.js"
 
 export const readQaPairs = (file: string): Effect.Effect<SupervisedPair[], InputError> =>

@@ -5,14 +5,16 @@
  */
 import { Effect } from "effect"
 import { PermanentError, type StageContext } from "@zaoji/core"
-import { acquireEngine, resolveWorkers, stepsFor, train, type TokenExample, type TrainResult } from "@zaoji/training"
+import { acquireEngine, resolveWorkers, stepsFor, train, type TokenExample, type TrainingSettings, type TrainingState, type TrainResult } from "@zaoji/training"
 import { backendInfo, ensureBackend, memoryBudget } from "@zaoji/tensor"
-import { baseWeightShapes } from "../model/names.js"
-import { estimateTrainingMemory, trainingMemoryRefusal } from "./memory.js"
-import type { GlmConfig } from "../model/types.js"
-import type { LearningVerdict, TrainingSummary } from "./artifact.js"
-import type { TrainingOptions } from "./options.js"
-import { toTrainerConfig } from "./options.js"
+import {
+  baseWeightShapes,
+  estimateTrainingMemory,
+  trainingMemoryRefusal,
+  type GlmConfig,
+  type LearningVerdict,
+  type TrainingSummary
+} from "@zaoji/glm-runtime"
 import type { GlmProgramArgs } from "./program.js"
 import { glmProgramModule } from "./programModule.js"
 import type { TruncationStats } from "./examples.js"
@@ -24,7 +26,7 @@ export const matmulParams = (cfg: GlmConfig): number =>
     .reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0)
 
 /** Rough training cost of one optimizer step (6·N FLOP per token). */
-export const gflopPerStep = (cfg: GlmConfig, examples: ReadonlyArray<TokenExample>, o: TrainingOptions): number => {
+export const gflopPerStep = (cfg: GlmConfig, examples: ReadonlyArray<TokenExample>, o: Pick<TrainingSettings, "batchSize" | "gradientAccumulation">): number => {
   const avgLen = examples.reduce((a, e) => a + e.inputIds.length, 0) / Math.max(1, examples.length)
   return (6 * matmulParams(cfg) * avgLen * o.batchSize * o.gradientAccumulation) / 1e9
 }
@@ -36,9 +38,11 @@ export interface RunTrainingInput {
   readonly padId: number
   readonly train: ReadonlyArray<TokenExample>
   readonly validation: ReadonlyArray<TokenExample>
-  readonly options: TrainingOptions
+  readonly settings: TrainingSettings
   /** starting values of (some of) the trainable tensors instead of the program's own; a checkpoint wins */
   readonly initial?: Readonly<Record<string, Float32Array>>
+  /** a finished run's state to continue (see `continueFrom`); a checkpoint wins */
+  readonly continueFrom?: TrainingState
 }
 
 /** Refuse at once a training that cannot fit the chosen backend; record the estimate otherwise. */
@@ -49,7 +53,7 @@ const checkMemory = (input: RunTrainingInput): Effect.Effect<void, PermanentErro
       catch: (e) => new PermanentError({ message: `no TensorFlow.js backend: ${e instanceof Error ? e.message : String(e)}`, cause: e })
     })
     const length = input.train.reduce((m, e) => Math.max(m, e.inputIds.length), 1)
-    const estimate = estimateTrainingMemory(input.config, input.program.trainable, input.options.batchSize, length)
+    const estimate = estimateTrainingMemory(input.config, input.program.trainable, input.settings.batchSize, length)
     yield* input.ctx.metric("memory_estimate", estimate)
     const refusal = trainingMemoryRefusal(estimate, memoryBudget(backendInfo()), backend)
     if (refusal !== undefined) return yield* Effect.fail(new PermanentError({ message: `${input.ctx.stageId}: ${refusal}` }))
@@ -58,9 +62,9 @@ const checkMemory = (input: RunTrainingInput): Effect.Effect<void, PermanentErro
 export const runTraining = (input: RunTrainingInput): Effect.Effect<TrainResult, PermanentError> =>
   Effect.scoped(
     Effect.gen(function* () {
-      const { ctx, options } = input
-      const totalSteps = stepsFor(toTrainerConfig(options), input.train.length)
-      const workers = resolveWorkers(options.workers, gflopPerStep(input.config, input.train, options), options.batchSize, totalSteps)
+      const { ctx, settings } = input
+      const totalSteps = stepsFor(settings, input.train.length)
+      const workers = resolveWorkers(settings.workers, gflopPerStep(input.config, input.train, settings), settings.batchSize, totalSteps)
       yield* ctx.log("info", "training", { workers, examples: input.train.length, validation: input.validation.length })
       yield* checkMemory(input)
       const engine = yield* acquireEngine({ spec: { module: glmProgramModule, args: input.program }, workers, padId: input.padId })
@@ -68,9 +72,10 @@ export const runTraining = (input: RunTrainingInput): Effect.Effect<TrainResult,
         engine,
         train: input.train,
         validation: input.validation,
-        config: toTrainerConfig(options),
+        config: settings,
         checkpoint: ctx.checkpoint,
         ...(input.initial ? { initial: { ...(yield* Effect.promise(() => engine.initial())), ...input.initial } } : {}),
+        ...(input.continueFrom ? { continueFrom: input.continueFrom } : {}),
         onStep: (s) =>
           Effect.gen(function* () {
             yield* ctx.progress.report(s.step, s.totalSteps, "steps", { loss: s.loss, lr: s.lr })

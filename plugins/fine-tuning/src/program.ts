@@ -10,14 +10,23 @@
 import * as tf from "@tensorflow/tfjs"
 import { embeddingLookup, linear, readSafetensors } from "@zaoji/tensor"
 import { makeTfProgram, shiftedTargets, weightedCrossEntropySum, type TrainProgram } from "@zaoji/training"
-import { decodeGlmConfig, dimsOf } from "../model/config.js"
-import { forward } from "../model/forward.js"
-import { baseWeightShapes, glm1Names, glm2Names, isIgnorableTensor, isPrefixTensor, prefixWeightShapes } from "../model/names.js"
-import { loraWeightShapes } from "../model/lora.js"
-import { prefixEncoder } from "../model/prefix.js"
-import type { GlmConfig, WeightMap } from "../model/types.js"
+import {
+  baseWeightShapes,
+  decodeGlmConfig,
+  dimsOf,
+  forward,
+  glm1Names,
+  glm2Names,
+  isIgnorableTensor,
+  isPrefixTensor,
+  loadModelFolder,
+  loraWeightShapes,
+  prefixEncoder,
+  prefixWeightShapes,
+  type GlmConfig,
+  type WeightMap
+} from "@zaoji/glm-runtime"
 import { initTensor } from "./init.js"
-import { loadModelFolder } from "../load/folder.js"
 
 export interface GlmProgramArgs {
   /** a model folder (base + adapters, as `loadModelFolder` reads it) giving config and weights */

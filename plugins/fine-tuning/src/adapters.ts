@@ -6,8 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs"
 import { join, relative, resolve } from "node:path"
 import { writeFileAtomic, writeSafetensors, type HostTensor } from "@zaoji/tensor"
-import { DELTA_FILE, MANIFEST_FILE, PREFIX_FILE, resolveModelFolder } from "../load/folder.js"
-import { decodeManifest, type AdapterRef } from "../load/manifest.js"
+import { decodeManifest, DELTA_FILE, MANIFEST_FILE, PREFIX_FILE, resolveModelFolder, type AdapterRef } from "@zaoji/glm-runtime"
 
 export interface AdapterOutput {
   readonly prefix?: { readonly tensors: ReadonlyMap<string, HostTensor>; readonly preSeqLen: number; readonly prefixProjection: boolean }

@@ -16,10 +16,7 @@
  * keys carry the rotary embedding of their position (prefix keys are used as stored).
  */
 import * as tf from "@tensorflow/tfjs"
-import { dimsOf } from "../model/config.js"
-import { disposeCache, forward } from "../model/forward.js"
-import type { GlmConfig, WeightMap } from "../model/types.js"
-import { loadModelFolder } from "../load/folder.js"
+import { dimsOf, disposeCache, forward, loadModelFolder, type GlmConfig, type WeightMap } from "@zaoji/glm-runtime"
 
 export interface PrefixSource {
   readonly inputIds: ReadonlyArray<number>

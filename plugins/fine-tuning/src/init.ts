@@ -4,8 +4,7 @@
  * every resumed run starts from the same values.
  */
 import { Rng } from "@zaoji/training"
-import { isPrefixTensor, prefixNames, prefixWeightShapes } from "../model/names.js"
-import type { GlmConfig } from "../model/types.js"
+import { isPrefixTensor, prefixNames, prefixWeightShapes, type GlmConfig } from "@zaoji/glm-runtime"
 
 const nameHash = (s: string): number => {
   let h = 2166136261
