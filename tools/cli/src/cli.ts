@@ -1,9 +1,10 @@
 import { Command } from "@effect/cli"
-import { NodeContext } from "@effect/platform-node"
-import { toolVersion } from "@zaoji/core"
+// the module itself, not the package index: that would load an HTTP client and server on every start
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Exit, Fiber } from "effect"
 import { outcomeOf, type Outcome } from "./exitCode.js"
 import { commands } from "./registry.js"
+import { toolVersion } from "./toolVersion.js"
 
 /**
  * Run the CLI with `argv` (as process.argv) and resolve with the outcome; user mistakes are one
@@ -14,7 +15,7 @@ export const runCli = async (argv: ReadonlyArray<string>): Promise<Outcome> => {
     Command.withDescription("Zaoji (造极): declarative, resumable workflows for specialising GLM models"),
     Command.withSubcommands(commands as [any, ...any[]])
   )
-  const cli = Command.run(root, { name: "zaoji", version: toolVersion })
+  const cli = Command.run(root, { name: "zaoji", version: toolVersion() })
   const fiber = Effect.runFork(cli(argv).pipe(Effect.provide(NodeContext.layer)) as Effect.Effect<void, unknown>)
   let interrupts = 0
   const onSigint = () => {

@@ -2,7 +2,7 @@ import { defaultStoreDir } from "@zaoji/core"
 import { Effect, Option } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { loadWorkflow } from "./typescriptLoader.js"
+import { loadWorkflow } from "./workflowFile.js"
 import { UsageError } from "./usage.js"
 
 export { backendOption, jsonOption, storeOption, workflowOption } from "./options.js"

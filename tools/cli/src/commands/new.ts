@@ -1,5 +1,5 @@
 import { Args, Command, Options } from "@effect/cli"
-import { STAGE2_METHODS } from "../generators/specialty.js"
+import { STAGE2_METHODS } from "../generators/stage2Methods.js"
 import { lazyHandler } from "../lazy.js"
 
 const specialtyConfig = {

@@ -5,7 +5,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { withStore } from "../storeAccess.js"
 import { resolveStore } from "../storeOption.js"
-import { loadWorkflow } from "../typescriptLoader.js"
+import { loadWorkflow } from "../workflowFile.js"
 import type { GcArgs } from "../commands/gc.js"
 
 const sizeOf = (p: string): number => {

@@ -1,7 +1,7 @@
 import { planWorkflow } from "@zaoji/core"
 import { Effect, Option } from "effect"
 import { printLine } from "../print.js"
-import { loadWorkflow } from "../typescriptLoader.js"
+import { loadWorkflow } from "../workflowFile.js"
 import type { PlanArgs } from "../commands/plan.js"
 
 export default (a: PlanArgs) =>

@@ -4,7 +4,7 @@ import { pickRenderer } from "../progressRenderer.js"
 import { reportLines } from "../reportSummary.js"
 import { learningWarnings } from "../learningWarnings.js"
 import { applyBackendOption } from "../storeOption.js"
-import { loadWorkflow } from "../typescriptLoader.js"
+import { loadWorkflow } from "../workflowFile.js"
 import type { RunArgs } from "../commands/run.js"
 
 export default (a: RunArgs) =>
