@@ -6,6 +6,7 @@
  * allows exactly one script, by its SHA-256 hash, and no eval.
  */
 import { createHash } from "node:crypto"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { BOOT_ELEMENT_ID, type RatingPageBoot } from "./page/boot.js"
 
@@ -46,7 +47,8 @@ export const ratingPageHtml = (page: RatingPageAssets, boot: RatingPageBoot): st
 
 let assets: Promise<RatingPageAssets> | undefined
 
-const entry = (file: string): string => fileURLToPath(new URL(`./page/${file}`, import.meta.url))
+const pageDir = fileURLToPath(new URL("./page/", import.meta.url))
+const entry = (file: string): string => join(pageDir, file)
 
 const bundle = async (): Promise<RatingPageAssets> => {
   // loaded here, not at the top: only `zaoji rate` needs the bundler
@@ -55,8 +57,10 @@ const bundle = async (): Promise<RatingPageAssets> => {
     entryPoints: [entry("ratingPage.ts"), entry("ratingPage.css")],
     bundle: true,
     write: false,
+    // paths in the bundle's comments are relative to the page folder, whatever the working directory
+    absWorkingDir: pageDir,
     // outputs stay in memory; their names only must not be those of the inputs
-    outdir: "page",
+    outdir: ".",
     entryNames: "[name].bundle",
     format: "iife",
     platform: "browser",
