@@ -48,27 +48,6 @@ export interface RatingServer {
   readonly close: () => Promise<void>
 }
 
-/** a 400 naming the field and what was expected */
-const invalid = (message: string): HttpError => new HttpError({ status: 400, message })
-
-const str = (body: any, field: string, maxLength = 20_000): string => {
-  const v = body?.[field]
-  if (typeof v !== "string") throw invalid(`${field}: expected a string`)
-  if (v.length > maxLength) throw invalid(`${field}: longer than ${maxLength} characters`)
-  return v
-}
-const raterOf = (body: any): string => {
-  const r = str(body, "rater", 100).trim()
-  if (r === "") throw invalid("rater: expected a non-empty name")
-  return r
-}
-const scoreOrNull = (body: any, field: string): number | null => {
-  const v = body?.[field]
-  if (v === null || v === undefined) return null
-  if (typeof v !== "number") throw invalid(`${field}: expected a number or null`)
-  return v
-}
-
 export const startRatingServer = async (options: RatingServerOptions): Promise<RatingServer> => {
   const kitPath = join(options.kitDir, KIT_FILE)
   const kit = readJsonFile(kitPath, Kit, "blind kit (kit.json)")
@@ -88,9 +67,11 @@ export const startRatingServer = async (options: RatingServerOptions): Promise<R
   }
 
   /** the JSON body of a write: only with the page's token (a custom header, so cross-site forms cannot send it) */
-  const writeBody = async (request: Request): Promise<any> => {
+  const writeBody = async (request: Request): Promise<Body> => {
     if (request.headers["x-zaoji-token"] !== token) throw new HttpError({ status: 403, message: "missing or wrong page token (reload the page)" })
-    return request.json({})
+    const body = await request.json({})
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalid("body: expected a JSON object")
+    return body as Body
   }
 
   const showPage = () => text(html, "text/html; charset=utf-8")
@@ -118,7 +99,7 @@ export const startRatingServer = async (options: RatingServerOptions): Promise<R
       const body = await writeBody(request)
       const rater = raterOf(body)
       const dialogueId = str(body, "dialogueId", 500)
-      const turn = body?.turn
+      const turn = body.turn
       const turns = dialogues.get(dialogueId)?.turns.length ?? (dialogueId.startsWith("live-") ? liveTurnsOf(rater, dialogueId).turns.length : undefined)
       if (turns === undefined) throw invalid(`no conversation "${dialogueId}" in this kit`)
       if (typeof turn !== "number" || !Number.isInteger(turn) || turn < 0 || turn >= turns) throw invalid(`turn: expected an integer from 0 to ${turns - 1}`)
@@ -183,3 +164,29 @@ export const ratingServer = (options: RatingServerOptions) =>
     }),
     (s) => Effect.promise(() => s.close())
   )
+
+// internal
+
+/** a 400 naming the field and what was expected */
+const invalid = (message: string): HttpError => new HttpError({ status: 400, message })
+
+/** a write's JSON body: an object whose fields the helpers below check one by one */
+type Body = Readonly<Record<string, unknown>>
+
+const str = (body: Body, field: string, maxLength = 20_000): string => {
+  const v = body[field]
+  if (typeof v !== "string") throw invalid(`${field}: expected a string`)
+  if (v.length > maxLength) throw invalid(`${field}: longer than ${maxLength} characters`)
+  return v
+}
+const raterOf = (body: Body): string => {
+  const r = str(body, "rater", 100).trim()
+  if (r === "") throw invalid("rater: expected a non-empty name")
+  return r
+}
+const scoreOrNull = (body: Body, field: string): number | null => {
+  const v = body[field]
+  if (v === null || v === undefined) return null
+  if (typeof v !== "number") throw invalid(`${field}: expected a number or null`)
+  return v
+}
