@@ -194,6 +194,54 @@ describe("engine: validation", () => {
   })
 })
 
+describe("engine: rules between fields and wiring", () => {
+  // a stage whose text comes from its config or from an optional input, not both; `repeat` > 1 needs `separator`
+  const joiner = Stage.make({
+    name: "toy.joiner",
+    version: "1",
+    config: Schema.Struct({ text: Schema.optional(Schema.String), repeat: Schema.Int, separator: Schema.optional(Schema.String), file: Schema.String }).pipe(
+      Schema.filter((c) => (c.repeat > 1 && c.separator === undefined ? [{ path: ["separator"], message: `repeat is ${c.repeat}: give a separator` }] : []))
+    ),
+    output: Schema.Struct({ text: Schema.String }),
+    inputs: Stage.inputsWithOptional<{ src: { file: string; chars: number } | undefined }>(["src"], ["src"]),
+    files: (c) => [c.file],
+    checkWiring: ({ config, wired }) =>
+      config.text !== undefined && wired.includes("src")
+        ? [{ field: "text", message: "text and the src input are both given: one of them" }]
+        : config.text === undefined && !wired.includes("src")
+          ? [{ field: "text", message: "expected text or a wired src input, got neither" }]
+          : [],
+    run: ({ config, inputs }) =>
+      Effect.sync(() => ({ text: Array(config.repeat).fill(config.text ?? fs.readFileSync(path.join(inputs.src!.dir, inputs.src!.value!.file), "utf8")).join(config.separator ?? "") }))
+  })
+
+  it("are reported with the decoding problems, naming stage and field, before any file is read or stage runs", async () => {
+    const dir = setup()
+    const wf = Workflow.make("rules", (w) => {
+      const a = w.stage("a", source, { text: "hello", file: "input.txt" })
+      w.stage("both", joiner, { text: "x", repeat: 1, file: "absent.txt" }, { src: a })
+      w.stage("neither", joiner, { repeat: 1, file: "input.txt" })
+      w.stage("sep", joiner, { repeat: 2, file: "input.txt" }, { src: a })
+    })
+    const r = await run({ workflow: wf, baseDir: dir })
+    const err = failureOf(r.exit)
+    expect(err._tag).toBe("WorkflowInvalid")
+    expect(err.message).toContain("both.text: text and the src input are both given: one of them")
+    // the rule is decided from the config: the file it names does not even exist
+    expect(err.message).toContain('both.file: input file "absent.txt" does not exist')
+    expect(err.message).toContain("neither.text: expected text or a wired src input, got neither")
+    expect(err.message).toContain("sep.separator: repeat is 2: give a separator")
+    expect(err.message).toMatch(/has 4 problems/)
+    expect(r.events).toEqual([])
+
+    const fixed = Workflow.make("rules", (w) => {
+      const a = w.stage("a", source, { text: "hello", file: "input.txt" })
+      w.stage("sep", joiner, { repeat: 2, separator: "+", file: "input.txt" }, { src: a })
+    })
+    expect((await run({ workflow: fixed, baseDir: dir })).statuses).toEqual({ a: "done", sep: "done" })
+  })
+})
+
 describe("engine: input checks", () => {
   // reads its file only at the end, like an evaluation stage; its check reads it up front
   const lateReader = Stage.make({

@@ -59,11 +59,41 @@ export interface StageDef<
    * hours of earlier stages. Keep it to reading and decoding: no heavy work, no side effects.
    */
   readonly check?: (args: { readonly config: Config; readonly baseDir: string }) => Effect.Effect<void, InputError>
+  /**
+   * Rules that tie the config to which (optional) inputs are wired — "a set comes from a file or
+   * from an input, not both". Checked with the config decoding, before anything runs or any file is
+   * read; each problem names its config field (or `inputs`). Rules on the config alone belong in its
+   * Schema (`Schema.filter`).
+   */
+  readonly checkWiring?: (args: { readonly config: Config; readonly wired: ReadonlyArray<keyof Inputs & string> }) => ReadonlyArray<WiringIssue>
+  /**
+   * Config fields naming a finished artifact this stage builds on, as a stage id of the workflow
+   * or a store key (e.g. `continueFrom`), each with what that artifact must be. The engine resolves
+   * them before anything runs and hands each artifact to `run` as the input of the same name, so
+   * its key joins the cache key and the manifest's inputs (see artifactRefs.ts).
+   */
+  readonly artifactRefs?: Readonly<Partial<Record<keyof Inputs & string, ArtifactRefRule>>>
   readonly run: (args: {
     readonly config: Config
     readonly inputs: { readonly [K in keyof Inputs]: Artifact<Inputs[K]> }
     readonly ctx: StageContext
   }) => Effect.Effect<Output, StageFailure, R>
+}
+
+/** What an artifact named by a reference field must be, besides an artifact of the same stage type. */
+export interface ArtifactRefRule {
+  /** inputs it must have been built from too, e.g. the same base model */
+  readonly sameInputs: ReadonlyArray<string>
+  /** files its folder must hold, e.g. a saved training state */
+  readonly files: ReadonlyArray<string>
+  /** what to say when such a file is missing */
+  readonly missingFiles?: string
+}
+
+/** A config field (dotted path, or `inputs`) and what is wrong with it given the wiring. */
+export interface WiringIssue {
+  readonly field: string
+  readonly message: string
 }
 
 export type AnyStageDef = StageDef<string, any, any, any, any, any, any>
@@ -97,6 +127,8 @@ export const make = <
   readonly retry?: Partial<RetryPolicy>
   readonly files?: (config: Config) => ReadonlyArray<string>
   readonly check?: StageDef<Name, Config, ConfigEncoded, Inputs, Output, OutputEncoded, R>["check"]
+  readonly checkWiring?: StageDef<Name, Config, ConfigEncoded, Inputs, Output, OutputEncoded, R>["checkWiring"]
+  readonly artifactRefs?: StageDef<Name, Config, ConfigEncoded, Inputs, Output, OutputEncoded, R>["artifactRefs"]
   readonly run: StageDef<Name, Config, ConfigEncoded, Inputs, Output, OutputEncoded, R>["run"]
 }): StageDef<Name, Config, ConfigEncoded, Inputs, Output, OutputEncoded, R> => ({
   _tag: "StageDef",
@@ -110,6 +142,8 @@ export const make = <
   retry: def.retry,
   files: def.files,
   check: def.check,
+  checkWiring: def.checkWiring,
+  artifactRefs: def.artifactRefs,
   run: def.run
 })
 

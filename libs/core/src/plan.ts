@@ -9,6 +9,7 @@ import * as path from "node:path"
 import { canonicalJson, hashPath, sha256 } from "./canonical.js"
 import { applyOverrides, decodeConfig, parseOverride, type Issue, type Override } from "./configDecode.js"
 import { WorkflowInvalid } from "./engineErrors.js"
+import { checkExternalRefs, wireArtifactRefs, type StoreView } from "./artifactRefs.js"
 import { redact } from "./redact.js"
 import type { Manifest } from "./store.js"
 import type { StageNode, Workflow } from "./Workflow.js"
@@ -21,6 +22,8 @@ export interface ResolvedStage {
   readonly files: Readonly<Record<string, string>>
   /** input name → upstream stage id */
   readonly deps: Readonly<Record<string, string>>
+  /** input name → store key: artifacts outside the workflow that reference fields name */
+  readonly external: Readonly<Record<string, string>>
   readonly key: string
 }
 
@@ -79,7 +82,9 @@ export const resolveWorkflow = (
   baseDir: string,
   setArgs: ReadonlyArray<string> = [],
   selection: Selection = {},
-  hashFile: (absolutePath: string) => string = hashPath
+  hashFile: (absolutePath: string) => string = hashPath,
+  /** the store, where reference fields (e.g. `continueFrom`) may name artifacts by key */
+  store?: StoreView
 ): Either.Either<ResolvedWorkflow, WorkflowInvalid> => {
   const issues: Issue[] = [...workflow.buildIssues]
   const nodes = new Map<string, StageNode>()
@@ -99,6 +104,11 @@ export const resolveWorkflow = (
       if (!nodes.has(id)) issues.push({ stage: id, field: "", message: `--${flag} names an unknown stage id (stages: ${known()})` })
     }
   }
+
+  // reference fields become inputs: edges to stages of the workflow, or store keys
+  const refs = wireArtifactRefs(nodes, (n) => applyOverrides(n.config, overrides.filter((o) => o.stage === n.id)))
+  issues.push(...refs.issues)
+  const inputsOf = (n: StageNode): Readonly<Record<string, string>> => ({ ...n.inputs, ...refs.edges.get(n.id) })
 
   // wiring
   for (const n of nodes.values()) {
@@ -120,13 +130,13 @@ export const resolveWorkflow = (
   // cycles (Kahn's algorithm; what is left over lies on or behind a cycle)
   const order: string[] = []
   const indegree = new Map<string, number>()
-  for (const n of nodes.values()) indegree.set(n.id, Object.values(n.inputs).filter((u) => nodes.has(u)).length)
+  for (const n of nodes.values()) indegree.set(n.id, Object.values(inputsOf(n)).filter((u) => nodes.has(u)).length)
   const queue = [...nodes.values()].filter((n) => indegree.get(n.id) === 0).map((n) => n.id)
   while (queue.length > 0) {
     const id = queue.shift()!
     order.push(id)
     for (const m of nodes.values()) {
-      const c = Object.values(m.inputs).filter((u) => u === id).length
+      const c = Object.values(inputsOf(m)).filter((u) => u === id).length
       if (c > 0) {
         indegree.set(m.id, indegree.get(m.id)! - c)
         if (indegree.get(m.id) === 0) queue.push(m.id)
@@ -182,6 +192,7 @@ export const resolveWorkflow = (
         issues.push({ stage: n.id, field, message: `input file "${p}" cannot be read: ${(e as Error).message}` })
       }
     }
+    for (const w of n.def.checkWiring?.({ config: res.right, wired: Object.keys(n.inputs) }) ?? []) issues.push({ stage: n.id, field: w.field, message: w.message })
     decoded.set(n.id, { config: res.right, keyConfig, files })
   }
 
@@ -193,12 +204,16 @@ export const resolveWorkflow = (
     const n = nodes.get(id)!
     const d = decoded.get(id)!
     const inputKeys: Record<string, string> = {}
-    for (const [name, upstream] of Object.entries(n.inputs)) inputKeys[name] = byId.get(upstream)!.key
+    for (const [name, upstream] of Object.entries(inputsOf(n))) inputKeys[name] = byId.get(upstream)!.key
+    const external = refs.external.get(id) ?? {}
+    issues.push(...checkExternalRefs(n, external, inputKeys, store))
+    Object.assign(inputKeys, external)
     const key = computeKey({ plugin: n.def.name, version: n.def.version, keyConfig: d.keyConfig, inputs: inputKeys, files: d.files })
-    const s: ResolvedStage = { node: n, config: d.config, keyConfig: d.keyConfig, files: d.files, deps: n.inputs, key }
+    const s: ResolvedStage = { node: n, config: d.config, keyConfig: d.keyConfig, files: d.files, deps: inputsOf(n), external, key }
     stages.push(s)
     byId.set(id, s)
   }
+  if (issues.length > 0) return Either.left(new WorkflowInvalid({ workflow: workflow.name, issues }))
   return Either.right({ workflow, baseDir, stages, byId })
 }
 

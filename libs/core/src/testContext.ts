@@ -63,8 +63,9 @@ export interface RunOnceResult<O> extends Artifact<O> {
 }
 
 /**
- * Run one stage outside a workflow: decode the (encoded) config exactly as the engine does, run the
- * stage in a test context under `dir`, and round-trip the output through its Schema as the store would.
+ * Run one stage outside a workflow: decode the (encoded) config and check it against the given inputs
+ * (`checkWiring`) exactly as the engine does, run the stage in a test context under `dir`, and
+ * round-trip the output through its Schema as the store would.
  */
 export const runStageOnce = <Name extends string, C, CE, I extends Record<string, unknown>, O, OE, R>(
   def: StageDef<Name, C, CE, I, O, OE, R>,
@@ -78,6 +79,12 @@ export const runStageOnce = <Name extends string, C, CE, I extends Record<string
     const decoded = decodeConfig(opts.stageId ?? "test", def.config, config)
     if (Either.isLeft(decoded)) {
       return yield* Effect.fail(new InputError({ message: decoded.left.map(formatIssue).join("\n") }))
+    }
+    const wired = Object.entries(inputs as Record<string, unknown>).filter(([, a]) => a !== undefined).map(([name]) => name)
+    const wiring = def.checkWiring?.({ config: decoded.right, wired: wired as ReadonlyArray<keyof I & string> }) ?? []
+    if (wiring.length > 0) {
+      const stage = opts.stageId ?? "test"
+      return yield* Effect.fail(new InputError({ message: wiring.map((w) => formatIssue({ stage, ...w })).join("\n") }))
     }
     const ctx = makeTestStageContext(dir, opts)
     const out = yield* def.run({ config: decoded.right, inputs: inputs as { readonly [K in keyof I]: Artifact<I[K]> }, ctx })

@@ -77,9 +77,6 @@ export { barChart, lineChart, type Bar, type Curve } from "./report/svg.js"
 export { modelLineage, lossCurves, type ModelLineage, type DatasetLineage } from "./report/lineage.js"
 export { METRIC_DEFINITIONS } from "./report/definitions.js"
 
-// human evaluation kit
-export * from "./human/index.js"
-
 import { compare, compareModels } from "./compare/stage.js"
 import { blindKit } from "./human/blindKitStage.js"
 /** the plugin's stages, for `w.stage("eval", Metrics.compare, …)` */

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Exit } from "effect"
-import { artifactOf, runStageOnce } from "@zaoji/core"
+import { Effect, Either, Exit, Schema } from "effect"
+import { artifactOf, resolveWorkflow, runStageOnce, Stage, Workflow } from "@zaoji/core"
 import { describe, expect, it } from "vitest"
 import { compare, compareModels, qaMetrics } from "../src/index.js"
 import { bigramArtifact, examRows, generalRows, plantedTexts, qaRows, writeDataSets } from "./compareFixtures.js"
@@ -314,5 +314,69 @@ describe("training-loss curves for the report", () => {
     mkdirSync(dir, { recursive: true })
     writeFileSync(join(dir, "manifest.json"), JSON.stringify({ metrics: { loss_curve: [{ step: 5, loss: 1.5 }], final_train_loss: 1.5 } }))
     expect(lossCurves(artifactOf(value, dir))).toEqual([{ name: "loss_curve", points: [{ step: 5, loss: 1.5 }] }])
+  })
+})
+
+describe("metrics.compare configuration rules fail when the workflow is planned, before any file is read", () => {
+  // a model stage and a QA dataset stage to wire; nothing here runs
+  const model = Stage.make({ name: "test.model", version: "1", config: Schema.Struct({}), output: Schema.Unknown, inputs: Stage.inputs(), run: () => Effect.succeed({}) })
+  const qaData = Stage.make({ name: "test.qa", version: "1", config: Schema.Struct({}), output: Schema.Unknown, inputs: Stage.inputs(), run: () => Effect.succeed({}) })
+  const plan = (config: unknown, inputs: ReadonlyArray<"base" | "stage1" | "stage2" | "heldOut" | "generalQa"> = ["base"]) => {
+    const baseDir = mkdtempSync(join(tmpdir(), "compare-plan-"))
+    const wf = Workflow.make("plan", (w) => {
+      const handles: Record<string, unknown> = {}
+      for (const name of inputs) handles[name] = w.stage(`up-${name}`, name === "heldOut" || name === "generalQa" ? qaData : model, {})
+      w.stage("eval", compare, config as any, handles as any)
+    })
+    const res = resolveWorkflow(wf, baseDir)
+    if (Either.isRight(res)) return []
+    // none of the named files exists: a rule reported beside "does not exist" was decided without reading any
+    return res.left.issues.filter((i) => i.stage === "eval" && !/does not exist/.test(i.message)).map((i) => `${i.field}: ${i.message}`)
+  }
+
+  it("config alone: shots without examples, a gate on an unconfigured or unmeasured general exam, a subjective set nobody scores", () => {
+    expect(plan({ exam: { file: "exam.jsonl", shots: 2 } })).toEqual([
+      "exam.examples: shots is 2 but no examples file is given (k-shot examples come from a separate split)"
+    ])
+    expect(plan({ exam: { file: "exam.jsonl" }, gate: { metric: "acc" } })).toEqual([
+      'gate.metric: "acc" is a metric of the general set, which is not configured (general.file)'
+    ])
+    expect(plan({ general: { file: "general.jsonl", methods: ["generate"] }, gate: { metric: "acc_norm" } })).toEqual([
+      'gate.metric: "acc_norm" is measured by the general set\'s loglik method, which general.methods (generate) leaves out'
+    ])
+    expect(plan({ subjective: { file: "subjective.jsonl" } })).toEqual([
+      "subjective: give a judge endpoint (subjective.judge) or human scores (subjective.humanScores) for every model"
+    ])
+  })
+
+  it("model names: the gate reference and human scores must name model inputs of the stage", () => {
+    expect(plan({ general: { file: "general.jsonl" }, gate: { reference: "nobody" } })).toEqual([
+      'gate.reference: "nobody" is not a model input (model inputs: base, stage1, stage2)'
+    ])
+    expect(plan({ subjective: { file: "s.jsonl", humanScores: { base: "b.csv", someone: "x.csv" } } })).toEqual([
+      'subjective.humanScores.someone: "someone" is not a model input (model inputs: base, stage1, stage2)'
+    ])
+  })
+
+  it("config and wiring: at least one set, one source per QA set, a gate and human scores on wired models", () => {
+    expect(plan({})).toEqual([": configure at least one of exam, qa, general, generalQa, subjective (or wire heldOut / generalQa)"])
+    expect(plan({}, ["base", "heldOut"])).toEqual([])
+    expect(plan({ qa: { file: "qa.jsonl" } }, ["base", "heldOut"])).toEqual([
+      'qa.file: qa.file ("qa.jsonl") and the heldOut input are both given; a set comes from one of them: remove qa.file or leave heldOut unwired'
+    ])
+    expect(plan({ generalQa: { limit: 5 } })).toEqual(["generalQa: expected a file (generalQa.file) or a wired generalQa input, got neither"])
+    expect(plan({ qa: { file: "qa.jsonl" }, gate: { metric: "general_qa.sacrebleu_zh" } })).toEqual([
+      'gate.metric: "general_qa.sacrebleu_zh" is a metric of the generalQa set, which is not configured (generalQa.file or a wired generalQa input)'
+    ])
+    expect(plan({ gate: { metric: "general_qa.sacrebleu_zh" } }, ["base", "generalQa"])).toEqual([])
+    expect(plan({ general: { file: "general.jsonl" }, gate: { reference: "stage2" } }, ["base", "stage1"])).toEqual([
+      'gate.reference: "stage2" is not a wired model input (wired: base, stage1)'
+    ])
+    expect(plan({ subjective: { file: "s.jsonl", humanScores: { base: "b.csv" } } }, ["base", "stage1"])).toEqual([
+      "subjective: give a judge endpoint or human scores for every model (no human scores for stage1)"
+    ])
+    expect(plan({ subjective: { file: "s.jsonl", humanScores: { stage2: "c.csv", base: "b.csv" } } }, ["base"])).toEqual([
+      'subjective.humanScores: "stage2" is not a wired model input (wired: base)'
+    ])
   })
 })

@@ -1,10 +1,14 @@
-/** Configuration of `metrics.compare` (paths are relative to the workflow folder). */
+/**
+ * Configuration of `metrics.compare` (paths are relative to the workflow folder). Rules between
+ * fields are part of the Schema, so a wrong combination fails when the workflow is checked, before
+ * any file is read or any model trained: `CompareConfig` holds the rules on the config alone,
+ * `compareConfigFor(models)` adds those on the stage's model input names. Rules that also depend on
+ * which inputs are wired are the stage's `checkWiring` (wiring.ts).
+ */
 import { Schema } from "effect"
+import { NonNegInt, PosInt } from "@zaoji/core"
 import { LlmEndpoint } from "@zaoji/knowledge-graph"
 import { LEAKAGE_DEFAULTS, LeakageConfig } from "../leakage/check.js"
-
-const PosInt = Schema.Int.pipe(Schema.positive())
-const NonNegInt = Schema.Int.pipe(Schema.nonNegative())
 
 /** an exam-style (single-choice) set: the specialty exam or a general-ability set */
 export const ExamSetConfig = Schema.Struct({
@@ -70,7 +74,7 @@ export const GateConfig = Schema.Struct({
   mode: Schema.optionalWith(Schema.Literal("fail", "flag"), { default: () => "flag" as const })
 })
 
-export const CompareConfig = Schema.Struct({
+const CompareFields = Schema.Struct({
   title: Schema.optionalWith(Schema.String, { default: () => "Model comparison" }),
   exam: Schema.optional(ExamSetConfig),
   /** the specialty held-out QA set (or the `heldOut` input) */
@@ -102,5 +106,56 @@ export const CompareConfig = Schema.Struct({
    */
   leakage: Schema.optionalWith(LeakageConfig, { default: () => LEAKAGE_DEFAULTS })
 })
+
+/** The comparison's settings, with the rules between its fields. */
+export const CompareConfig = CompareFields.pipe(Schema.filter((c) => [...examplesForShots(c), ...gateOnGeneralExam(c), ...subjectiveScorer(c)]))
 export type CompareConfig = typeof CompareConfig.Type
 export type CompareConfigEncoded = typeof CompareConfig.Encoded
+
+/** `CompareConfig` for a stage whose model inputs are `models`: the names the config refers to must be among them. */
+export const compareConfigFor = (models: ReadonlyArray<string>) =>
+  CompareConfig.pipe(Schema.filter((c) => [...gateReferenceIsModel(c, models), ...humanScoresAreModels(c, models)]))
+
+/** the set a gate metric is measured on: the short names are the general exam's */
+export const gateSet = (metric: string): "general" | "generalQa" => (metric.startsWith("general_qa.") ? "generalQa" : "general")
+
+// internal
+
+type Fields = typeof CompareFields.Type
+
+/** k-shot examples come from a separate split, so `shots` > 0 needs `examples` */
+const examplesForShots = (c: Fields): Array<Schema.FilterIssue> =>
+  (["exam", "general"] as const).flatMap((role) => {
+    const e = c[role]
+    return e !== undefined && e.shots > 0 && e.examples === undefined
+      ? [{ path: [role, "examples"], message: `shots is ${e.shots} but no examples file is given (k-shot examples come from a separate split)` }]
+      : []
+  })
+
+/** a gate on the general exam needs that set, measured by the method the metric comes from */
+const gateOnGeneralExam = (c: Fields): Array<Schema.FilterIssue> => {
+  if (c.gate === undefined || gateSet(c.gate.metric) !== "general") return []
+  const metric = c.gate.metric
+  if (c.general === undefined)
+    return [{ path: ["gate", "metric"], message: `"${metric}" is a metric of the general set, which is not configured (general.file)` }]
+  const method = metric === "generate.acc" ? "generate" : "loglik"
+  return c.general.methods.includes(method)
+    ? []
+    : [{ path: ["gate", "metric"], message: `"${metric}" is measured by the general set's ${method} method, which general.methods (${c.general.methods.join(", ")}) leaves out` }]
+}
+
+/** subjective answers are scored by a judge or by people: one of the two must be given */
+const subjectiveScorer = (c: Fields): Array<Schema.FilterIssue> =>
+  c.subjective !== undefined && c.subjective.judge === undefined && Object.keys(c.subjective.humanScores ?? {}).length === 0
+    ? [{ path: ["subjective"], message: "give a judge endpoint (subjective.judge) or human scores (subjective.humanScores) for every model" }]
+    : []
+
+const gateReferenceIsModel = (c: Fields, models: ReadonlyArray<string>): Array<Schema.FilterIssue> =>
+  c.gate?.reference !== undefined && !models.includes(c.gate.reference)
+    ? [{ path: ["gate", "reference"], message: `"${c.gate.reference}" is not a model input (model inputs: ${models.join(", ")})` }]
+    : []
+
+const humanScoresAreModels = (c: Fields, models: ReadonlyArray<string>): Array<Schema.FilterIssue> =>
+  Object.keys(c.subjective?.humanScores ?? {})
+    .filter((m) => !models.includes(m))
+    .map((m) => ({ path: ["subjective", "humanScores", m], message: `"${m}" is not a model input (model inputs: ${models.join(", ")})` }))
