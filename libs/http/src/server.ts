@@ -111,8 +111,9 @@ const handle = (state: State, req: IncomingMessage, res: ServerResponse): void =
   })
   res.on("finish", () => options.log?.(`${method} ${path} ${res.statusCode}`))
   for (const [k, v] of Object.entries(options.headers ?? {})) res.setHeader(k, v)
-  const request = makeRequest(state, req, res, method, path, abort.signal)
-  dispatch(state, request).then(
+  const url = parseTarget(req.url)
+  const request = makeRequest(state, req, res, method, path, url ?? new URL("http://localhost/"), abort.signal)
+  ;(url === undefined ? Promise.reject(badTarget(req.url)) : dispatch(state, request)).then(
     (reply) => {
       if (reply !== undefined) send(res, reply)
     },
@@ -143,13 +144,33 @@ const dispatch = async (state: State, request: Request) => {
   return hit.route.handle({ ...request, params: decodeParams(hit.params) })
 }
 
-const makeRequest = (state: State, req: IncomingMessage, res: ServerResponse, method: string, path: string, signal: AbortSignal): Request => {
+/** the request target as a URL, or undefined when it is not one (e.g. an absolute-form `http://[x`) */
+const parseTarget = (target: string | undefined): URL | undefined => {
+  try {
+    return new URL(target ?? "/", "http://localhost")
+  } catch {
+    return undefined
+  }
+}
+
+const badTarget = (target: string | undefined): HttpError =>
+  new HttpError({ status: 400, message: `malformed request target ${JSON.stringify(target ?? "")}`, code: "invalid_path" })
+
+const makeRequest = (
+  state: State,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  path: string,
+  url: URL,
+  signal: AbortSignal
+): Request => {
   let body: Promise<string> | undefined
   const text = () => (body ??= readText(req, state.options.maxBodyBytes ?? 1 << 20))
   const parsed = async (empty?: unknown) => parseJson(await text(), empty)
   return {
     method,
-    url: new URL(req.url ?? "/", "http://localhost"),
+    url,
     path,
     params: {},
     headers: req.headers,

@@ -61,6 +61,10 @@ describe("routing", () => {
     expect([wrong.status, wrong.headers.allow]).toEqual([405, "GET, DELETE"])
     const bad = await raw(s, "GET", "/items/%E0%A4%A")
     expect([bad.status, JSON.parse(bad.body).error]).toEqual([400, 'malformed percent-escape in id "%E0%A4%A"'])
+    // a request target that is no URL at all is the client's mistake, not a crash
+    const target = await raw(s, "GET", "http://[bad/items/1")
+    expect([target.status, JSON.parse(target.body).error]).toEqual([400, 'malformed request target "http://[bad/items/1"'])
+    expect((await raw(s, "GET", "/items/1")).status).toBe(200)
     expect(log).toContain("POST /items/1 405")
   })
 })

@@ -65,7 +65,7 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
   if (refusal !== undefined) throw new ServerOptionsError(refusal)
   const created = Math.floor(Date.now() / 1000)
   const modelObject = { id: engine.modelId, object: "model", created, owned_by: "zaoji" }
-  const server = await startHttpServer({
+  return startHttpServer({
     host,
     port: options.port ?? 8000,
     // the API key guards a non-loopback bind; behind it, names are the operator's business
@@ -92,7 +92,6 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
     mapError: (e) =>
       e instanceof ChatInputError ? new HttpError({ status: 400, message: e.message, code: "invalid_messages", param: "messages" }) : undefined
   })
-  return server
 }
 
 /**
