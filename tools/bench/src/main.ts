@@ -1,13 +1,15 @@
 /**
  * `npm run bench [-- SUITE…] [--quick] [--no-torch] [--no-threaded]`: every benchmark of the project,
  * printed as tables (and written to bench-results/latest.md). Suites: engine, metrics, runtime,
- * training (default: all). The runtime and training suites run the PyTorch reference doing the same
+ * training, cli (default: all). The cli suite times whole `zaoji` processes from the build against
+ * the sources under tsx. The runtime and training suites run the PyTorch reference doing the same
  * work in the same invocation and print ratios; `--no-threaded` skips the threaded-WASM measurements.
  * PyTorch is looked for once, before any suite: when it is missing the install command is printed (or,
  * on a terminal, offered) and the suites run without the reference.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { cpus } from "node:os"
+import { benchCli, formatCliBench } from "./cli.js"
 import { benchEngine, formatTable } from "./engine.js"
 import { benchMetrics } from "./metrics.js"
 import { benchRuntime, formatRuntimeTable } from "./runtime.js"
@@ -19,7 +21,7 @@ const quick = args.includes("--quick")
 const threadedThreads = args.includes("--no-threaded") ? 0 : 2
 const suites = args.filter((a) => !a.startsWith("--"))
 const wanted = (s: string) => suites.length === 0 || suites.includes(s)
-const known = ["engine", "metrics", "runtime", "training"]
+const known = ["engine", "metrics", "runtime", "training", "cli"]
 const unknown = suites.filter((s) => !known.includes(s))
 if (unknown.length > 0) {
   console.error(`unknown benchmark suite ${unknown.join(", ")}: expected any of ${known.join(", ")}`)
@@ -45,6 +47,8 @@ const log = (l: string) => console.error(l)
 if (wanted("runtime")) section("GLM runtime, small preset", formatRuntimeTable(await benchRuntime({ quick, torch, threadedThreads, log })), true)
 if (wanted("training"))
   section("training, small preset", formatTrainingBench(await benchTraining({ minSeconds: quick ? 3 : 10, rounds: quick ? 1 : 2, torch, threadedThreads, onResult: log })), true)
+
+if (wanted("cli")) section("CLI start-up (whole processes: the build vs the sources under tsx)", formatCliBench(await benchCli({ runs: quick ? 3 : 7, log })), true)
 
 mkdirSync("bench-results", { recursive: true })
 writeFileSync("bench-results/latest.md", out.join("\n"))

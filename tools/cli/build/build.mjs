@@ -44,6 +44,7 @@ const NOT_ENTRIES = new Set(["@zaoji/cli", "@zaoji/testing", "@zaoji/bench"])
 /** Build into `outDir` (replacing what is there) and return the manifest written. */
 export const buildCli = async ({ outDir = defaultOutDir } = {}) => {
   const staging = `${outDir}.building-${process.pid}`
+  fs.mkdirSync(path.dirname(outDir), { recursive: true })
   fs.rmSync(staging, { recursive: true, force: true })
   const entries = entryPoints()
   const result = await esbuild.build({
@@ -54,7 +55,9 @@ export const buildCli = async ({ outDir = defaultOutDir } = {}) => {
     format: "esm",
     platform: "node",
     target: "node20",
-    sourcemap: "linked",
+    // maps written beside the chunks but not linked from them: once tsx is registered Node reads
+    // every linked map at load time, which costs more than planning a workflow
+    sourcemap: "external",
     metafile: true,
     logLevel: "silent",
     external: EXTERNAL,
@@ -80,9 +83,13 @@ export const buildCli = async ({ outDir = defaultOutDir } = {}) => {
   }
   fs.writeFileSync(path.join(staging, MANIFEST), JSON.stringify(manifest, null, 1))
   // what went where (for `npx esbuild-visualizer`-style analysis of start-up cost)
-  fs.writeFileSync(path.join(staging, "meta.json"), JSON.stringify(result.metafile))
-  fs.rmSync(outDir, { recursive: true, force: true })
+  fs.writeFileSync(path.join(staging, "meta.json"), JSON.stringify(result.metafile).replaceAll(path.relative(repoRoot, staging), path.relative(repoRoot, outDir)))
+  // swapped in by two renames: a `zaoji` starting meanwhile finds either build whole, or none
+  // (and then runs the sources)
+  const old = `${outDir}.old-${process.pid}`
+  if (fs.existsSync(outDir)) fs.renameSync(outDir, old)
   fs.renameSync(staging, outDir)
+  fs.rmSync(old, { recursive: true, force: true })
   return manifest
 }
 
