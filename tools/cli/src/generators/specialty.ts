@@ -11,6 +11,7 @@ import { renderTemplate } from "./render.js"
 import { repoRoot, sampleDataDir, sampleDataFiles } from "./locations.js"
 import { GeneratorRefused } from "./refused.js"
 import { stagingDir } from "./staging.js"
+import type { Stage2Method } from "./stage2Methods.js"
 
 export interface SpecialtyOptions {
   readonly name: string
@@ -22,8 +23,7 @@ export interface SpecialtyOptions {
   readonly stage2?: Stage2Method
 }
 
-export const STAGE2_METHODS = ["freeze", "lora", "both"] as const
-export type Stage2Method = (typeof STAGE2_METHODS)[number]
+export { STAGE2_METHODS, type Stage2Method } from "./stage2Methods.js"
 
 const freezeStage = (id: string, handle: string) =>
   `    const ${handle} = w.stage(
