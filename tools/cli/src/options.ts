@@ -33,3 +33,9 @@ export const backendOption = Options.choice("backend", ["tensorflow-gpu", "webgp
 export const modelArgument = Args.text({ name: "MODEL" }).pipe(
   Args.withDescription("a model folder, a model stage's artifact folder, or a stage id / artifact key")
 )
+
+/** `--cluster URL`: run on (or report on) a cluster of runners coordinated through this PostgreSQL database */
+export const clusterOption = Options.text("cluster").pipe(
+  Options.withDescription("postgres://USER@HOST:PORT/DB of a runner cluster (see `zaoji runner`); without it everything runs here"),
+  Options.optional
+)

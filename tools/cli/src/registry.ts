@@ -16,6 +16,7 @@ import rate from "./commands/rate.js"
 import rateReport from "./commands/rate-report.js"
 import report from "./commands/report.js"
 import run from "./commands/run.js"
+import runner from "./commands/runner.js"
 import runs from "./commands/runs.js"
 import serve from "./commands/serve.js"
 import status from "./commands/status.js"
@@ -23,7 +24,7 @@ import status from "./commands/status.js"
 export type AnyCommand = Command.Command<any, any, any, any>
 
 /** in the order `zaoji --help` lists them */
-export const commands: ReadonlyArray<AnyCommand> = [chat, exportCommand, gc, inspect, newCommand, plan, rateReport, rate, report, run, runs, serve, status]
+export const commands: ReadonlyArray<AnyCommand> = [chat, exportCommand, gc, inspect, newCommand, plan, rateReport, rate, report, run, runner, runs, serve, status]
 
 /** kept for callers of the earlier (folder-reading) registry */
 export const loadCommands = async (): Promise<ReadonlyArray<AnyCommand>> => commands

@@ -1,6 +1,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import { lazyHandler } from "../lazy.js"
-import { backendOption, jsonOption, storeOption } from "../options.js"
+import { backendOption, clusterOption, jsonOption, storeOption } from "../options.js"
 
 const stageList = (name: string, what: string) =>
   Options.text(name).pipe(Options.withDescription(what), Options.repeated)
@@ -14,7 +14,8 @@ const config = {
   force: stageList("force", "re-run this stage even if it is cached"),
   concurrency: Options.integer("concurrency").pipe(Options.withDescription("max stages at once"), Options.optional),
   json: jsonOption,
-  backend: backendOption
+  backend: backendOption,
+  cluster: clusterOption
 }
 
 export type RunArgs = Command.Command.ParseConfig<typeof config>

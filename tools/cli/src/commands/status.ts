@@ -1,12 +1,13 @@
 import { Command, Options } from "@effect/cli"
 import { lazyHandler } from "../lazy.js"
-import { jsonOption, storeOption, workflowOption } from "../options.js"
+import { clusterOption, jsonOption, storeOption, workflowOption } from "../options.js"
 
 const config = {
   store: storeOption,
   workflow: workflowOption,
   run: Options.text("run").pipe(Options.withDescription("a run id (default: the latest run)"), Options.optional),
-  json: jsonOption
+  json: jsonOption,
+  cluster: clusterOption
 }
 
 export type StatusArgs = Command.Command.ParseConfig<typeof config>

@@ -7,12 +7,20 @@ import { applyBackendOption } from "../storeOption.js"
 import { loadWorkflow } from "../workflowFile.js"
 import type { RunArgs } from "../commands/run.js"
 
+/** `--cluster`: the cluster package is loaded only when asked for (the embedded run needs no database) */
+const submitOnCluster = (url: string, o: Omit<import("@zaoji/cluster").SubmitOptions, "url">) =>
+  Effect.flatMap(Effect.promise(() => import("@zaoji/cluster")), (m) => m.submitWorkflow({ url, ...o }))
+
 export default (a: RunArgs) =>
   Effect.gen(function* () {
     yield* applyBackendOption(a.backend)
     const { workflow, file, baseDir } = yield* loadWorkflow(a.workflow)
     const renderer = pickRenderer(a.json)
-    const summary = yield* runWorkflow({
+    const cluster = Option.getOrUndefined(a.cluster)
+    const command = ["zaoji", "run", ...redactArgv(process.argv.slice(3))].join(" ")
+    const summary = yield* (cluster !== undefined
+      ? submitOnCluster(cluster, { workflow, baseDir, workflowFile: file, storeDir: Option.getOrUndefined(a.store), set: a.set, from: a.from, only: a.only, force: a.force, onEvent: renderer.onEvent })
+      : runWorkflow({
       workflow,
       baseDir,
       workflowFile: file,
@@ -23,8 +31,8 @@ export default (a: RunArgs) =>
       force: a.force,
       concurrency: Option.getOrUndefined(a.concurrency),
       onEvent: renderer.onEvent,
-      command: ["zaoji", "run", ...redactArgv(process.argv.slice(3))].join(" ")
-    }).pipe(Effect.ensuring(Effect.sync(() => renderer.close())))
+      command
+    })).pipe(Effect.ensuring(Effect.sync(() => renderer.close())))
     for (const line of learningWarnings(summary)) process.stderr.write(`${line}\n`)
     if (!a.json) {
       const by = (s: string) => summary.stages.filter((x) => x.status === s).length

@@ -8,6 +8,7 @@ import type { StatusArgs } from "../commands/status.js"
 
 export default (a: StatusArgs) =>
   Effect.gen(function* () {
+    if (Option.isSome(a.cluster)) return yield* clusterStatus(a.cluster.value, a)
     const storeDir = yield* resolveStore(a.store, a.workflow)
     yield* withStore(
       storeDir,
@@ -33,4 +34,15 @@ export default (a: StatusArgs) =>
         }
       })
     )
+  })
+
+// internal
+
+/** `--cluster`: runners, their tags, and where each stage of a submission ran */
+const clusterStatus = (url: string, a: StatusArgs) =>
+  Effect.gen(function* () {
+    const { clusterStatus, statusLines } = yield* Effect.promise(() => import("@zaoji/cluster"))
+    const st = yield* clusterStatus(url, Option.getOrUndefined(a.run))
+    if (a.json) return yield* printLine(JSON.stringify(st))
+    for (const line of statusLines(st)) yield* printLine(line)
   })

@@ -1,0 +1,39 @@
+/**
+ * The cluster's PostgreSQL connection: one `PgClient` layer from a `postgres://` URL, and the
+ * migrations of Zaoji's own tables (journal, runners, submissions, placements), run under a
+ * transaction-scoped advisory lock so that several processes starting at once do not race on
+ * `CREATE TABLE IF NOT EXISTS` (which is not safe against itself in PostgreSQL).
+ */
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Layer, Redacted } from "effect"
+
+/** A `PgClient` (and `SqlClient`) for the cluster URL; a bad URL or a server that does not answer dies with a clear message. */
+export const pgLayer = (url: string): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient> =>
+  PgClient.layer({ url: Redacted.make(url), idleTimeout: "60 seconds", connectTimeout: "10 seconds", onnotice: () => {} } as PgClient.PgClientConfig).pipe(
+    Layer.mapError((e) => new Error(`cannot reach the cluster database at ${redactUrl(url)}: ${e.message}`)),
+    Layer.orDie
+  )
+
+/** Run `statements` once per database, whoever comes first; later callers find the tables there. */
+export const migrate = (statements: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.withTransaction(
+      Effect.gen(function* () {
+        yield* sql.unsafe(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`)
+        for (const s of statements) yield* sql.unsafe(s)
+      })
+    )
+  }).pipe(Effect.orDie)
+
+/** A URL with its password replaced, for messages. */
+export const redactUrl = (url: string): string => url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@")
+
+/** A stage key (hex) as the 63-bit number PostgreSQL's advisory locks take. */
+export const lockNumber = (key: string): string => BigInt(`0x${key.slice(0, 15)}`).toString()
+
+// internal
+
+/** arbitrary, fixed: "zaoji" in ASCII */
+const MIGRATION_LOCK = 0x7a616f6a69

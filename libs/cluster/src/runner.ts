@@ -1,0 +1,73 @@
+/**
+ * A runner: one process that serves stage requests from the cluster. It joins @effect/cluster over
+ * PostgreSQL (runner and message storage, shard locks) with a socket server other processes reach it
+ * on, serves the `StageExecution` entity for the shard groups its tags allow, runs at most `slots`
+ * stages at once, and writes a heartbeat with its tags for `zaoji status --cluster`.
+ */
+import { RunnerAddress } from "@effect/cluster"
+import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
+import { Journal } from "@zaoji/core"
+import { Effect, Layer, Option, Schedule } from "effect"
+import * as os from "node:os"
+import { executeStage, type StageHost } from "./executeStage.js"
+import { pgLayer } from "./pg.js"
+import { pgJournalLayer } from "./pgJournal.js"
+import { Placements, placementsLayer } from "./placements.js"
+import { clusterSharding, heartbeatEvery } from "./settings.js"
+import { groupsOfTags, StageExecution } from "./StageEntity.js"
+
+export interface RunnerOptions extends Omit<StageHost, "runnerId"> {
+  /** `postgres://user@host:port/db` */
+  readonly url: string
+  /** e.g. `["gpu", "mem=80G"]`: a `gpu` tag lets the runner take stages that declare the device */
+  readonly tags: ReadonlyArray<string>
+  /** stages run at once on this runner */
+  readonly slots: number
+  /** the address other processes reach this runner on */
+  readonly host: string
+  readonly port: number
+  /** called once the runner has joined the cluster */
+  readonly onReady?: (runnerId: string) => void
+}
+
+/** Run until interrupted (Ctrl-C): join, serve, heartbeat; on the way out mark the runner stopped. */
+export const runRunner = (o: RunnerOptions): Effect.Effect<never> => {
+  const runnerId = `${o.host}:${o.port}`
+  const host: StageHost = { runnerId, loadWorkflow: o.loadWorkflow, ...(o.onEvent ? { onEvent: o.onEvent } : {}) }
+  const cluster = NodeClusterSocket.layer({
+    storage: "sql",
+    shardingConfig: {
+      ...clusterSharding,
+      runnerAddress: Option.some(RunnerAddress.make(o.host, o.port)),
+      assignedShardGroups: groupsOfTags(o.tags)
+    }
+  })
+  const entity = StageExecution.toLayer(
+    Effect.gen(function* () {
+      const slots = yield* Effect.makeSemaphore(Math.max(1, o.slots))
+      const ctx = yield* Effect.context<Placements | Journal>()
+      return {
+        Run: (request) => slots.withPermits(1)(executeStage(request.payload, host)).pipe(Effect.provide(ctx))
+      }
+    }),
+    { concurrency: 1 }
+  )
+  const presence = Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const placements = yield* Placements
+      yield* placements.registerRunner({
+        id: runnerId, host: os.hostname(), pid: process.pid, address: runnerId, tags: o.tags, slots: o.slots, startedAt: new Date().toISOString()
+      })
+      yield* Effect.addFinalizer(() => placements.runnerStopped(runnerId).pipe(Effect.timeout("2 seconds"), Effect.ignore))
+      yield* placements.heartbeat(runnerId).pipe(Effect.repeat(Schedule.spaced(heartbeatEvery)), Effect.ignore, Effect.forkScoped)
+      yield* Effect.sync(() => o.onReady?.(runnerId))
+    })
+  )
+  return Layer.launch(
+    Layer.mergeAll(entity, presence).pipe(
+      Layer.provide(cluster),
+      Layer.provide(Layer.mergeAll(placementsLayer, pgJournalLayer)),
+      Layer.provide(pgLayer(o.url))
+    )
+  ).pipe(Effect.orDie) as Effect.Effect<never>
+}
