@@ -34,7 +34,7 @@ export const isLocalEndpoint = (url: string): boolean => {
 }
 
 /** Endpoint allow-list check: exact URL prefix match against what the workflow explicitly allows. */
-export const endpointAllowed = (allowed: ReadonlyArray<string>) => (url: string): boolean =>
+const endpointAllowed = (allowed: ReadonlyArray<string>) => (url: string): boolean =>
   isLocalEndpoint(url) || allowed.some((a) => url === a || url.startsWith(a.endsWith("/") ? a : `${a}/`))
 
 export interface StageContextParts {

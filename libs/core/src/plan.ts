@@ -223,14 +223,14 @@ export type Decision =
   | { readonly action: "skip"; readonly reason: string }
 
 /** Every stage downstream of the given ids (inclusive). */
-export const descendants = (rw: ResolvedWorkflow, ids: ReadonlyArray<string>): Set<string> => {
+const descendants = (rw: ResolvedWorkflow, ids: ReadonlyArray<string>): Set<string> => {
   const out = new Set(ids)
   for (const s of rw.stages) if (Object.values(s.deps).some((d) => out.has(d))) out.add(s.node.id)
   return out
 }
 
 /** Explain, field by field, what changed since the artifact a stage id last produced. */
-export const whatChanged = (s: ResolvedStage, previous: Manifest | undefined): string => {
+const whatChanged = (s: ResolvedStage, previous: Manifest | undefined): string => {
   if (!previous) return "never built with this configuration"
   const diffs: string[] = []
   if (previous.stage.version !== s.node.def.version) diffs.push(`stage version ${previous.stage.version} → ${s.node.def.version}`)

@@ -56,12 +56,10 @@ const fmtShape = (shape: ReadonlyArray<number>): string => `[${shape.join(", ")}
 
 let stageLabel = "tensor work"
 
-/** Name the work now running on the GPU (a workflow stage, a test case): every GpuError says it. */
-export const setGpuStage = (label: string): void => {
-  stageLabel = label
-}
-
-/** Run `fn` with `label` as the GPU stage name, restoring the previous one afterwards. */
+/**
+ * Run `fn` with `label` naming the work on the GPU (a workflow stage, a test case): every GpuError
+ * says it; the previous name is restored afterwards.
+ */
 export const withGpuStage = async <A>(label: string, fn: () => A | Promise<A>): Promise<A> => {
   const previous = stageLabel
   stageLabel = label

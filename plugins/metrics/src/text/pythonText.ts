@@ -52,6 +52,3 @@ export const pyStrip = (s: string): string => {
   while (start < s.length && wsAt(s, start)) start++
   return pyRstrip(s.slice(start))
 }
-
-/** Python `list(s)`: Unicode code points (not UTF-16 units) */
-export const codePoints = (s: string): Array<string> => Array.from(s)
