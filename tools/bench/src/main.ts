@@ -17,6 +17,8 @@ import { benchTraining, formatTrainingBench } from "./training.js"
 import { findTorchPython } from "./torchPython.js"
 
 const args = process.argv.slice(2)
+// `gpu` is a command of its own (packing or running the GPU device check, see gpu/command.ts), never part of "all"
+if (args[0] === "gpu") process.exit(await (await import("./gpu/command.js")).gpuCommand(args.slice(1)))
 const quick = args.includes("--quick")
 const threadedThreads = args.includes("--no-threaded") ? 0 : 2
 const suites = args.filter((a) => !a.startsWith("--"))
