@@ -33,7 +33,13 @@ export interface RunnerOptions extends Omit<StageHost, "runnerId"> {
 /** Run until interrupted (Ctrl-C): join, serve, heartbeat; on the way out mark the runner stopped. */
 export const runRunner = (o: RunnerOptions): Effect.Effect<never> => {
   const runnerId = `${o.host}:${o.port}`
-  const host: StageHost = { runnerId, loadWorkflow: o.loadWorkflow, ...(o.onEvent ? { onEvent: o.onEvent } : {}) }
+  // one load at a time: the first load may register the TypeScript loader, which later loads must wait for
+  const loading = Effect.unsafeMakeSemaphore(1)
+  const host: StageHost = {
+    runnerId,
+    loadWorkflow: (file) => loading.withPermits(1)(o.loadWorkflow(file)),
+    ...(o.onEvent ? { onEvent: o.onEvent } : {})
+  }
   const cluster = NodeClusterSocket.layer({
     storage: "sql",
     shardingConfig: {
