@@ -4,6 +4,7 @@ import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { InputError } from "./errors.js"
 import { isWorkflow, type Workflow } from "./Workflow.js"
+import { errorMessage } from "./errorMessage.js"
 
 /**
  * Import a `*.workflow.ts` file (the process must be able to import TypeScript, e.g. under tsx) and
@@ -46,7 +47,7 @@ export const loadWorkflowFile = (file: string): Effect.Effect<{ workflow: Workfl
   })
 
 const firstLine = (e: unknown): string => {
-  const msg = e instanceof Error ? e.message : String(e)
+  const msg = errorMessage(e)
   return msg.split("\n").slice(0, 3).join(" ").trim()
 }
 

@@ -13,6 +13,7 @@ import { checkExternalRefs, wireArtifactRefs, type StoreView } from "./artifactR
 import { redact } from "./redact.js"
 import type { Manifest } from "./store.js"
 import type { StageNode, Workflow } from "./Workflow.js"
+import { errorMessage } from "./errorMessage.js"
 
 export interface ResolvedStage {
   readonly node: StageNode
@@ -177,7 +178,7 @@ export const resolveWorkflow = (
     try {
       paths = n.def.files?.(res.right) ?? []
     } catch (e) {
-      issues.push({ stage: n.id, field: "", message: `could not list the stage's input files: ${(e as Error).message}` })
+      issues.push({ stage: n.id, field: "", message: `could not list the stage's input files: ${errorMessage(e)}` })
     }
     for (const p of paths) {
       const abs = path.resolve(baseDir, p)
@@ -189,7 +190,7 @@ export const resolveWorkflow = (
       try {
         files[p] = hashFile(abs)
       } catch (e) {
-        issues.push({ stage: n.id, field, message: `input file "${p}" cannot be read: ${(e as Error).message}` })
+        issues.push({ stage: n.id, field, message: `input file "${p}" cannot be read: ${errorMessage(e)}` })
       }
     }
     for (const w of n.def.checkWiring?.({ config: res.right, wired: Object.keys(n.inputs) }) ?? []) issues.push({ stage: n.id, field: w.field, message: w.message })

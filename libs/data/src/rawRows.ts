@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises"
 import { extname } from "node:path"
 import { parse as parseCsv } from "csv-parse"
 import { Effect, Option, Stream } from "effect"
-import { InputError } from "@zaoji/core"
+import { errorMessage, InputError } from "@zaoji/core"
 import { openError, streamLines } from "./lines.js"
 import type { RowError } from "./rowErrors.js"
 
@@ -95,7 +95,7 @@ export const jsonArrayRows = (file: string): Stream.Stream<RawRow, InputError> =
         try {
           JSON.parse(body)
         } catch (e) {
-          const m = /position (\d+)/.exec(String((e as Error).message))
+          const m = /position (\d+)/.exec(errorMessage(e))
           if (m) where = body.slice(0, Number(m[1])).split("\n").length
         }
         return yield* Effect.fail(

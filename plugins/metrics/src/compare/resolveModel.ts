@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Scope } from "effect"
-import { type Artifact, InputError, PermanentError, type StageFailure } from "@zaoji/core"
+import { errorMessage, type Artifact, InputError, PermanentError, type StageFailure } from "@zaoji/core"
 import { estimateInferenceMemory, inferenceMemoryRefusal, loadModelFolder, loadTokenizer, readModelConfig, resolveModelFolder } from "@zaoji/glm-runtime"
 import { backendInfo, ensureBackend, memoryBudget } from "@zaoji/tensor"
 import { CHAR_BIGRAM_FILE, charBigramFromFile } from "../model/charNgramLm.js"
@@ -46,7 +46,7 @@ export const openModel = (
     if (existsSync(bigram)) {
       const lm = yield* Effect.try({
         try: () => charBigramFromFile(JSON.parse(readFileSync(bigram, "utf8")), name),
-        catch: (e) => new InputError({ message: `${bigram}: not a char-bigram model file (${(e as Error).message})`, location: bigram })
+        catch: (e) => new InputError({ message: `${bigram}: not a char-bigram model file (${errorMessage(e)})`, location: bigram })
       })
       return { lm, truncated: () => 0, kind: "char-bigram" as const }
     }
@@ -63,7 +63,7 @@ export const openModel = (
     const loaded = yield* Effect.acquireRelease(
       Effect.try({
         try: () => loadModelFolder(folder),
-        catch: (e) => new InputError({ message: `model "${name}": ${(e as Error).message}`, location: `inputs.${name}` })
+        catch: (e) => new InputError({ message: `model "${name}": ${errorMessage(e)}`, location: `inputs.${name}` })
       }),
       (l) => Effect.sync(() => l.model.dispose())
     )
@@ -71,7 +71,7 @@ export const openModel = (
       return yield* Effect.fail(new InputError({ message: `model "${name}": no tokenizer files in ${folder} or its base folder`, location: `inputs.${name}` }))
     const tokenizer = yield* Effect.try({
       try: () => loadTokenizer(loaded.tokenizerDir!),
-      catch: (e) => new InputError({ message: `model "${name}": ${(e as Error).message}`, location: `inputs.${name}` })
+      catch: (e) => new InputError({ message: `model "${name}": ${errorMessage(e)}`, location: `inputs.${name}` })
     })
     const lm = glmLanguageModel(name, loaded.model, tokenizer, { seed })
     return { lm, truncated: lm.truncated, kind: "glm" as const }

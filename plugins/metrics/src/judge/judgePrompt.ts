@@ -6,6 +6,7 @@
  */
 import { Either, Schema } from "effect"
 import type { SubjectiveItem } from "./scoreRate.js"
+import { errorMessage } from "@zaoji/core"
 
 /** bump when the wording changes: cached judgements are keyed by it */
 export const JUDGE_PROMPT_VERSION = "1"
@@ -43,7 +44,7 @@ export const parseJudgeReply = (content: string): JudgeVerdict | Error => {
   try {
     raw = JSON.parse(content.slice(start, end + 1))
   } catch (e) {
-    return new Error(`judge reply is not valid JSON (${(e as Error).message})`)
+    return new Error(`judge reply is not valid JSON (${errorMessage(e)})`)
   }
   const r = Schema.decodeUnknownEither(JudgeVerdict)(raw)
   return Either.isRight(r)
