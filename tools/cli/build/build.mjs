@@ -64,7 +64,7 @@ export const buildCli = async ({ outDir = defaultOutDir } = {}) => {
     chunkNames: "chunk-[hash]",
     // bundled CommonJS calls require() for Node's own modules; an ES module has none of its own
     banner: { js: 'import { createRequire as __zaojiCreateRequire } from "node:module"; const require = __zaojiCreateRequire(import.meta.url);' },
-    plugins: [sourceLocations(staging)]
+    plugins: [sourceLocations(staging), parsersOnDemand]
   })
   // installed packages are covered by npm's record of the install, not file by file
   const inputs = Object.keys(result.metafile.inputs)
@@ -148,6 +148,27 @@ const sourceLocations = (outDir) => ({
     })
   }
 })
+
+/**
+ * @effect/cli imports YAML, TOML and INI parsers at the top of the module behind `Options.fileParse`
+ * (which no zaoji command uses); bundled as they are, every start would load and initialise them.
+ * Each is replaced by a module whose `parse` loads the real package from node_modules when called.
+ */
+const parsersOnDemand = {
+  name: "parsers-on-demand",
+  setup(build) {
+    build.onResolve({ filter: /^(yaml|toml|ini)$/ }, (args) =>
+      args.importer.includes(`${path.sep}@effect${path.sep}cli${path.sep}`) ? { path: args.path, namespace: "parser-on-demand" } : undefined
+    )
+    build.onLoad({ filter: /.*/, namespace: "parser-on-demand" }, (args) => ({
+      contents: [
+        'import { createRequire } from "node:module"',
+        `export const parse = (text) => createRequire(import.meta.url)(${JSON.stringify(args.path)}).parse(text)`
+      ].join("\n"),
+      loader: "js"
+    }))
+  }
+}
 
 if (process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url) {
   const outDir = process.argv[2] ? path.resolve(process.argv[2]) : defaultOutDir
