@@ -11,6 +11,7 @@ import type { ResolvedStage } from "./plan.js"
 import { redact } from "./redact.js"
 import type { Artifact } from "./Stage.js"
 import type { Manifest } from "./store.js"
+import { storedRefInputs } from "./artifactRefs.js"
 
 /** How the value was made, for its manifest. */
 export interface Provenance {
@@ -51,7 +52,10 @@ const manifestOf = (run: EngineRun, s: ResolvedStage, output: unknown, made: Pro
   workflow: run.rw.workflow.name,
   stage: { id: s.node.id, plugin: s.node.def.name, version: s.node.def.version },
   config: s.keyConfig,
-  inputs: Object.fromEntries(Object.entries(s.deps).map(([name, dep]) => [name, { stage: dep, key: run.rw.byId.get(dep)!.key }])),
+  inputs: {
+    ...Object.fromEntries(Object.entries(s.deps).map(([name, dep]) => [name, { stage: dep, key: run.rw.byId.get(dep)!.key }])),
+    ...storedRefInputs(run.store, s.external, s.node.def.output).lineage
+  },
   files: s.files,
   output,
   metrics: redact(made.metrics),

@@ -19,6 +19,7 @@ import { finishRun, startRun, summaryOf, type EngineRun } from "./engineRun.js"
 import { Journal, sqliteJournalLayer } from "./journal.js"
 import { acquireStoreLock } from "./lock.js"
 import { fileHashCache } from "./hashCache.js"
+import { fsStoreView } from "./artifactRefs.js"
 import { decide, resolveWorkflow, type Decision, type ResolvedStage, type ResolvedWorkflow, type Selection } from "./plan.js"
 import { redactString } from "./redact.js"
 import { runStage } from "./runStage.js"
@@ -133,7 +134,7 @@ const storeLayer = (storeDir: string) => Layer.merge(fsStoreLayer(storeDir), sql
 const resolveWithHashCache = (opts: Pick<RunOptions, "workflow" | "baseDir" | "set"> & Selection, storeDir: string) =>
   Effect.sync(() => {
     const hashes = fileHashCache(storeDir)
-    const rw = resolveWorkflow(opts.workflow, opts.baseDir, opts.set, opts, hashes.hash)
+    const rw = resolveWorkflow(opts.workflow, opts.baseDir, opts.set, opts, hashes.hash, fsStoreView(storeDir))
     if (Either.isRight(rw)) hashes.save()
     return rw
   }).pipe(Effect.flatMap((rw) => rw))

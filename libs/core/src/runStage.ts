@@ -14,6 +14,7 @@ import { resolvePolicy, retrySchedule } from "./retry.js"
 import type { Artifact } from "./Stage.js"
 import { stageReport, type StageReport } from "./stageReport.js"
 import { loadArtifact } from "./storedArtifact.js"
+import { storedRefInputs } from "./artifactRefs.js"
 
 export const runStage = (run: EngineRun, s: ResolvedStage): Effect.Effect<Artifact<unknown>, void> =>
   Effect.gen(function* () {
@@ -45,6 +46,8 @@ const awaitInputs = (run: EngineRun, s: ResolvedStage, report: StageReport) =>
       }
       inputs[name] = got.right
     }
+    // artifacts that reference fields name by store key (checked when the workflow was planned)
+    Object.assign(inputs, storedRefInputs(run.store, s.external, s.node.def.output).inputs)
     return inputs
   })
 

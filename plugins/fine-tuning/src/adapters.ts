@@ -4,14 +4,27 @@
  * the same depth, so the path stays valid when the engine moves the artifact into the store).
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs"
-import { join, relative, resolve } from "node:path"
+import { dirname, join, relative, resolve } from "node:path"
 import { writeFileAtomic, writeSafetensors, type HostTensor } from "@zaoji/tensor"
-import { decodeManifest, DELTA_FILE, MANIFEST_FILE, PREFIX_FILE, resolveModelFolder, type AdapterRef } from "@zaoji/glm-runtime"
+import {
+  decodeManifest,
+  DELTA_FILE,
+  LORA_CONFIG_FILE,
+  LORA_WEIGHTS_FILE,
+  MANIFEST_FILE,
+  PREFIX_FILE,
+  resolveModelFolder,
+  type AdapterRef
+} from "@zaoji/glm-runtime"
 
 export interface AdapterOutput {
   readonly prefix?: { readonly tensors: ReadonlyMap<string, HostTensor>; readonly preSeqLen: number; readonly prefixProjection: boolean }
   readonly delta?: ReadonlyMap<string, HostTensor>
-  /** adapters whose files were already copied into the output folder (listed after the new ones) */
+  /**
+   * adapters whose files were already copied into the output folder (`carryAdapters`), kept in their
+   * order between a new prefix and a new delta: adapters apply in manifest order, and a new delta
+   * holds the final values of its tensors (an input LoRA's merge included), so it must come last
+   */
   readonly carried?: ReadonlyArray<AdapterRef>
 }
 
@@ -23,11 +36,11 @@ export const writeAdapterModel = (outDir: string, baseDir: string, out: AdapterO
     writeSafetensors(join(outDir, PREFIX_FILE), out.prefix.tensors)
     adapters.push({ type: "prefix", file: PREFIX_FILE, pre_seq_len: out.prefix.preSeqLen, prefix_projection: out.prefix.prefixProjection })
   }
+  for (const a of out.carried ?? []) adapters.push({ ...a })
   if (out.delta && out.delta.size > 0) {
     writeSafetensors(join(outDir, DELTA_FILE), out.delta, { metadata: { zaoji_delta_mode: "replace" } })
     adapters.push({ type: "delta", file: DELTA_FILE, mode: "replace" })
   }
-  for (const a of out.carried ?? []) adapters.push({ ...a })
   const manifest = { base: relative(resolve(outDir), resolve(baseDir)) || ".", adapters }
   // manifest last: a folder without it is not a model that builds on the base
   writeFileAtomic(join(outDir, MANIFEST_FILE), [Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)])
@@ -41,10 +54,27 @@ export const describeModelFolder = (dir: string): { baseDir: string; adapters: R
   return { baseDir, adapters: manifest?.adapters ?? [], rawBaseConfig }
 }
 
-/** Copy a file of an input model folder (e.g. its prefix adapter) into an output folder. */
-export const copyAdapterFile = (fromDir: string, file: string, toDir: string): void => {
+/** Copy a file of an input model folder (e.g. its prefix adapter) into an output folder, under `as`. */
+export const copyAdapterFile = (fromDir: string, file: string, toDir: string, as: string = file): void => {
   const src = join(fromDir, file)
   if (!existsSync(src)) throw new Error(`${src}: adapter file listed in ${MANIFEST_FILE} is missing`)
-  mkdirSync(toDir, { recursive: true })
-  copyFileSync(src, join(toDir, file))
+  mkdirSync(dirname(join(toDir, as)), { recursive: true })
+  copyFileSync(src, join(toDir, as))
 }
+
+/**
+ * Copy the given adapters of an input model folder into an output folder and return their entries
+ * there. A LoRA adapter moves into a subfolder of its own (`lora-<i>/`, PEFT's file names), so it
+ * never collides with a new PEFT adapter at the folder's top.
+ */
+export const carryAdapters = (modelDir: string, adapters: ReadonlyArray<AdapterRef>, outDir: string): AdapterRef[] =>
+  adapters.map((a, i) => {
+    if (a.type !== "lora") {
+      copyAdapterFile(modelDir, a.file, outDir)
+      return a
+    }
+    const sub = `lora-${i}`
+    copyAdapterFile(modelDir, a.file, outDir, join(sub, LORA_WEIGHTS_FILE))
+    copyAdapterFile(modelDir, a.config, outDir, join(sub, LORA_CONFIG_FILE))
+    return { type: "lora", file: join(sub, LORA_WEIGHTS_FILE), config: join(sub, LORA_CONFIG_FILE) }
+  })

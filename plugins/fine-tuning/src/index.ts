@@ -27,5 +27,6 @@ export { runTraining, summarize, recordMetrics, matmulParams, gflopPerStep } fro
 export type { RunTrainingInput } from "./run.js"
 export { readQaPairs, holdOut, prepareSupervised, supervisedFromInputs, tokenizerOfModel, openInputModel } from "./supervised.js"
 export type { SupervisedData } from "./supervised.js"
-export { writeAdapterModel, describeModelFolder, copyAdapterFile } from "./adapters.js"
+export { writeAdapterModel, describeModelFolder, copyAdapterFile, carryAdapters } from "./adapters.js"
 export type { AdapterOutput } from "./adapters.js"
+export { continueFromRule, continuedState, loadTrainingState, saveTrainingState, TRAINING_STATE_DIR } from "./continueFrom.js"

@@ -29,7 +29,8 @@ export const continueFromField = {
 /** Every field of a fine-tuning stage's config that is not the stage's own. */
 export const fineTuningFields = (stage: StageTrainingDefaults) => ({
   ...trainingFields(stage),
-  ...supervisedFields
+  ...supervisedFields,
+  ...continueFromField
 })
 
 export type FineTuningSettings = Schema.Struct.Type<ReturnType<typeof fineTuningFields>>

@@ -7,7 +7,9 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { artifactOf, type Artifact } from "@zaoji/core"
 import type { DatasetFile } from "@zaoji/data"
-import { decodeGlmConfig, prefixWeightShapes, type GlmConfig, type ModelArtifact } from "@zaoji/glm-runtime"
+import { relative } from "node:path"
+import { decodeGlmConfig, loraWeightShapes, prefixWeightShapes, writeLoraAdapter, type GlmConfig, type LoraSettings, type ModelArtifact } from "@zaoji/glm-runtime"
+import { Rng } from "@zaoji/training"
 import { writeAdapterModel } from "./adapters.js"
 import { initTensor } from "./init.js"
 import { initBaseModel } from "./pretrain/baseModel.js"
@@ -53,4 +55,30 @@ export const tuningFixture = (root: string, arch: "glm1" | "glm2", withPrefix: b
   writeFileSync(join(dataDir, "qa.jsonl"), organQa.map((q) => JSON.stringify(q)).join("\n"))
   const data = artifactOf({ file: "qa.jsonl", kind: "qa" as const, count: organQa.length, sensitive: false }, dataDir)
   return { root, model, data, config, baseModelDir: join(baseArt, "model") }
+}
+
+/**
+ * `fixture.baseModelDir` plus a LoRA adapter (rank 2 on query_key_value and dense_4h_to_h of every
+ * layer, A and B seeded and non-zero, so the adapter changes what the model computes), as a model
+ * artifact in `root/lora-model`.
+ */
+export const loraModelFixture = (fixture: TuningFixture): Artifact<ModelArtifact> => {
+  const settings: LoraSettings = {
+    r: 2,
+    lora_alpha: 4,
+    lora_dropout: 0,
+    target_modules: ["query_key_value", "dense_4h_to_h"],
+    layers_to_transform: null,
+    use_rslora: false
+  }
+  const rng = new Rng(17)
+  const shapes = loraWeightShapes({ ...fixture.config, zaoji_lora: settings })
+  const tensors = new Map(
+    Object.entries(shapes).map(([n, s]) => [n, { shape: s, data: Float32Array.from({ length: s[0]! * s[1]! }, () => (rng.next() * 2 - 1) * 0.5) }])
+  )
+  const art = join(fixture.root, "lora-model")
+  const dir = join(art, "model")
+  const lora = writeLoraAdapter(dir, settings, tensors, { baseModel: relative(dir, fixture.baseModelDir) })
+  writeAdapterModel(dir, fixture.baseModelDir, { carried: [lora] })
+  return modelArtifact(fixture.config.zaoji_arch, "lora", art)
 }

@@ -19,12 +19,15 @@ import { InputError, PermanentError, Stage } from "@zaoji/core"
 import { readSafetensorsHeader } from "@zaoji/tensor"
 import { effectiveConfig, isPrefixTensor, ModelArtifact, saveTokenizer } from "@zaoji/glm-runtime"
 import {
-  copyAdapterFile,
+  carryAdapters,
+  continuedState,
+  continueFromRule,
   fineTuningFields,
   loadStartingTensors,
   openInputModel,
   recordMetrics,
   runTraining,
+  saveTrainingState,
   summarize,
   supervisedFromInputs,
   tokenizerOfModel,
@@ -57,10 +60,12 @@ const inputError = (location: string) => (e: unknown) =>
 export const train = Stage.make({
   name: "freeze.train",
   // 2: the artifact and the manifest metrics carry the learning verdict
-  version: "2",
+  // 3: an input model's LoRA adapters stay in the output (they were dropped); the final training state is saved (continueFrom)
+  version: "3",
   config: FreezeConfig,
   output: ModelArtifact,
   inputs: tuningInputs,
+  artifactRefs: { continueFrom: continueFromRule("model") },
   compute: true,
   run: ({ config, inputs, ctx }) =>
     Effect.gen(function* () {
@@ -91,6 +96,7 @@ export const train = Stage.make({
         validationRatio: config.validationRatio,
         seed: config.seed
       })
+      const continued = yield* continuedState(inputs.continueFrom, ctx.stageId)
       const result = yield* runTraining({
         ctx,
         config: cfg,
@@ -98,7 +104,8 @@ export const train = Stage.make({
         padId: tokenizer.special.pad,
         train: data.train,
         validation: data.validation,
-        settings: config
+        settings: config,
+        ...(continued ? { continueFrom: continued } : {})
       })
 
       const outModel = join(ctx.outDir, "model")
@@ -119,13 +126,19 @@ export const train = Stage.make({
           }
           const deltaNames = [...new Set([...layerNames, ...earlier])]
           const keepPrefix = prefixRef !== undefined && prefixRef.type === "prefix"
-          if (keepPrefix && config.prefix === "frozen") copyAdapterFile(modelDir, prefixRef.file, outModel)
+          // LoRA adapters stay as they are (the new delta's values include their merge, so it applies
+          // after them); a frozen prefix is copied; earlier deltas live on inside the new one
+          const carried = carryAdapters(
+            modelDir,
+            folder.adapters.filter((a) => a.type === "lora" || (a.type === "prefix" && config.prefix === "frozen")),
+            outModel
+          )
           writeAdapterModel(outModel, folder.baseDir, {
             ...(keepPrefix && config.prefix === "train"
               ? { prefix: { tensors: host(prefixNames), preSeqLen: prefixRef.pre_seq_len, prefixProjection: prefixRef.prefix_projection } }
               : {}),
             delta: host(deltaNames),
-            carried: keepPrefix && config.prefix === "frozen" ? [prefixRef] : []
+            carried
           })
         },
         catch: (e) => new PermanentError({ message: `writing the tuned model: ${e instanceof Error ? e.message : String(e)}` })
@@ -136,6 +149,7 @@ export const train = Stage.make({
         trainableParams: trainable.reduce((a, n) => a + start.tensors.get(n)!.data.length, 0),
         truncation: data.truncation
       })
+      yield* saveTrainingState(ctx.outDir, result.state)
       yield* recordMetrics(ctx, summary, result.learning)
       yield* ctx.metric("trainable_tensors", trainable.length)
       return { model: "model", arch: cfg.zaoji_arch, method: "freeze" as const, training: summary, ...(result.learning ? { learning: result.learning } : {}) }

@@ -6,8 +6,9 @@ import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import { artifactOf, runStageOnce, type Artifact } from "@zaoji/core"
 import { decodeGlmConfig, forward, loadModelFolder } from "@zaoji/glm-runtime"
-import { tuningFixture } from "@zaoji/fine-tuning/testing"
+import { loraModelFixture, tuningFixture } from "@zaoji/fine-tuning/testing"
 import { readSafetensors, readSafetensorsHeader, useBackend } from "@zaoji/tensor"
+import { expectBitwiseEqual } from "@zaoji/testing"
 import { exportModel, Freeze } from "../src/index.js"
 
 const { train } = Freeze
@@ -112,6 +113,30 @@ describe("freeze.train stage", () => {
     for (const n of Object.keys(a.model.weights)) expect(maxDiff(a.model.weights[n]!.dataSync() as Float32Array, b.model.weights[n]!.dataSync() as Float32Array)).toBe(0)
     a.model.dispose()
     b.model.dispose()
+  })
+
+  it("on a LoRA model: the adapter stays in the output, applied before the tuned layer's delta", async () => {
+    const fx = fixture("glm1", false)
+    const model = loraModelFixture(fx)
+    const out = await Effect.runPromise(runStageOnce(train, { ...config, steps: 2 }, { model, data: fx.data, validation: unwired }, join(fx.root, "stage")))
+    const dir = join(out.dir, "model")
+    const manifest = JSON.parse(readFileSync(join(dir, "zaoji-model.json"), "utf8")) as { adapters: Array<{ type: string }> }
+    expect(manifest.adapters.map((a) => a.type)).toEqual(["lora", "delta"])
+    const tuned = loadModelFolder(dir, { prepare: false })
+    const input = loadModelFolder(join(model.dir, "model"), { prepare: false })
+    const base = loadModelFolder(fx.baseModelDir, { prepare: false })
+    try {
+      // layer 0 is not tuned: it computes what the LoRA model computes, which is not the base
+      const untouched = Object.keys(input.model.weights).filter((n) => /layers\.0\..*(query_key_value|dense_4h_to_h)\.weight$/.test(n))
+      expect(untouched.length).toBe(2)
+      for (const n of untouched) {
+        const want = input.model.weights[n]!.dataSync() as Float32Array
+        expectBitwiseEqual(tuned.model.weights[n]!.dataSync() as Float32Array, want, n)
+        expect(maxDiff(want, base.model.weights[n]!.dataSync() as Float32Array)).toBeGreaterThan(1e-3)
+      }
+    } finally {
+      for (const m of [tuned, input, base]) m.model.dispose()
+    }
   })
 
   it("exportModel writes a standalone folder that computes the same logits as base + prefix + delta", async () => {

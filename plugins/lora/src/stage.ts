@@ -25,7 +25,19 @@ import {
   saveTokenizer,
   type GlmConfig
 } from "@zaoji/glm-runtime"
-import { fineTuningFields, openInputModel, recordMetrics, runTraining, summarize, supervisedFromInputs, tokenizerOfModel, tuningInputs } from "@zaoji/fine-tuning"
+import {
+  continuedState,
+  continueFromRule,
+  fineTuningFields,
+  openInputModel,
+  recordMetrics,
+  runTraining,
+  saveTrainingState,
+  summarize,
+  supervisedFromInputs,
+  tokenizerOfModel,
+  tuningInputs
+} from "@zaoji/fine-tuning"
 import { writeLoraModel } from "./folder.js"
 import { initialAdapter, loraSettings } from "./settings.js"
 
@@ -63,6 +75,7 @@ export const train = Stage.make({
   config: LoraConfig,
   output: ModelArtifact,
   inputs: tuningInputs,
+  artifactRefs: { continueFrom: continueFromRule("model") },
   compute: true,
   run: ({ config, inputs, ctx }) =>
     Effect.gen(function* () {
@@ -95,6 +108,7 @@ export const train = Stage.make({
         try: () => writeSafetensors(initFile, initialAdapter(cfg, config.seed)),
         catch: (e) => new PermanentError({ message: `writing the initial adapter: ${e instanceof Error ? e.message : String(e)}` })
       })
+      const continued = yield* continuedState(inputs.continueFrom, ctx.stageId)
       const result = yield* runTraining({
         ctx,
         config: cfg,
@@ -102,7 +116,8 @@ export const train = Stage.make({
         padId: tokenizer.special.pad,
         train: data.train,
         validation: data.validation,
-        settings: config
+        settings: config,
+        ...(continued ? { continueFrom: continued } : {})
       }).pipe(Effect.ensuring(Effect.sync(() => rmSync(initFile, { force: true }))))
 
       const tensors = new Map(trainable.map((n) => [n, { shape: shapes[n]!, data: result.params[n]! }]))
@@ -128,6 +143,7 @@ export const train = Stage.make({
         trainableParams: trainable.reduce((a, n) => a + tensors.get(n)!.data.length, 0),
         truncation: data.truncation
       })
+      yield* saveTrainingState(ctx.outDir, result.state)
       yield* recordMetrics(ctx, summary, result.learning)
       yield* ctx.metric("trainable_tensors", trainable.length)
       return { model: "model", arch: cfg.zaoji_arch, method: "lora" as const, training: summary, ...(result.learning ? { learning: result.learning } : {}) }

@@ -214,6 +214,21 @@ describe("lora.train stage", () => {
     expect(resumed.value.training.lossCurve).toEqual(full.value.training.lossCurve)
   })
 
+  it("continueFrom: 1 epoch + 1 more equals 2 epochs bitwise (constant schedule, same data and seed)", async () => {
+    const { root, model, data } = fixture("glm2", false)
+    const { steps: _steps, ...perEpoch } = { ...config, evalEvery: 0, checkpointEvery: 0, schedule: "constant" as const }
+    const one = await Effect.runPromise(runStageOnce(train, { ...perEpoch, epochs: 1 }, { model, data, validation: unwired }, join(root, "one")))
+    const more = await Effect.runPromise(
+      runStageOnce(train, { ...perEpoch, epochs: 1, continueFrom: "one" }, { model, data, validation: unwired, continueFrom: one }, join(root, "more"))
+    )
+    const two = await Effect.runPromise(runStageOnce(train, { ...perEpoch, epochs: 2 }, { model, data, validation: unwired }, join(root, "two")))
+    expect(more.value.training.steps).toBe(two.value.training.steps)
+    const a = readSafetensors(join(two.dir, "model", "adapter_model.safetensors"))
+    const b = readSafetensors(join(more.dir, "model", "adapter_model.safetensors"))
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort())
+    for (const [n, t] of a) expectBitwiseEqual(b.get(n)!.data, t.data, n)
+  })
+
   it("two worker threads train the same adapter as one, dropout included (the masks follow the examples)", async () => {
     const { root, model, data } = fixture("glm1", false)
     const cfg = { ...config, dropout: 0.2, steps: 6, evalEvery: 0 }

@@ -13,11 +13,14 @@ import { InputError, PermanentError, Stage } from "@zaoji/core"
 import { DatasetFile } from "@zaoji/data"
 import { decodeGlmConfig, dimsOf, ModelArtifact, prefixNames } from "@zaoji/glm-runtime"
 import {
-  copyAdapterFile,
+  carryAdapters,
+  continuedState,
+  continueFromRule,
   fineTuningFields,
   openInputModel,
   recordMetrics,
   runTraining,
+  saveTrainingState,
   summarize,
   supervisedFromInputs,
   tokenizerOfModel,
@@ -83,13 +86,17 @@ export const train = Stage.make({
   name: "ptuning-v2.train",
   // 2: the artifact and the manifest metrics carry the learning verdict
   // 3: a new prefix (no projection) starts from the base's activations (prefixInit)
-  version: "3",
+  // 4: a base's LoRA adapters stay in the output (they were dropped); the final training state is saved (continueFrom)
+  version: "4",
   config: PTuningConfig,
   output: ModelArtifact,
-  inputs: Stage.inputsWithOptional<{ base: ModelArtifact; data: DatasetFile; validation: DatasetFile | undefined }>(
-    ["base", "data", "validation"],
-    ["validation"]
-  ),
+  inputs: Stage.inputsWithOptional<{
+    base: ModelArtifact
+    data: DatasetFile
+    validation: DatasetFile | undefined
+    continueFrom: ModelArtifact | undefined
+  }>(["base", "data", "validation", "continueFrom"], ["validation", "continueFrom"]),
+  artifactRefs: { continueFrom: continueFromRule("base") },
   compute: true,
   run: ({ config, inputs, ctx }) =>
     Effect.gen(function* () {
@@ -117,9 +124,10 @@ export const train = Stage.make({
       })
       const shapes = prefixTensorShapes(rawConfig)
       const trainable = Object.keys(shapes)
+      const continued = yield* continuedState(inputs.continueFrom, ctx.stageId)
       const initial = yield* initialPrefix({
         modelDir,
-        continues: folder.adapters.some((a) => a.type === "prefix"),
+        continues: continued !== undefined || folder.adapters.some((a) => a.type === "prefix"),
         config,
         location: `${ctx.stageId}.config.prefixInit`,
         train: data.train
@@ -133,20 +141,21 @@ export const train = Stage.make({
         train: data.train,
         validation: data.validation,
         settings: config,
-        ...(initial ? { initial } : {})
+        ...(initial ? { initial } : {}),
+        ...(continued ? { continueFrom: continued } : {})
       })
       const outModel = join(ctx.outDir, "model")
-      const deltas = folder.adapters.filter((a) => a.type === "delta")
       yield* Effect.try({
         try: () => {
-          for (const a of deltas) copyAdapterFile(modelDir, a.file, outModel)
+          // the base's deltas and LoRA adapters stay as they are; a prefix it had is replaced by the new one
+          const carried = carryAdapters(modelDir, folder.adapters.filter((a) => a.type !== "prefix"), outModel)
           writeAdapterModel(outModel, folder.baseDir, {
             prefix: {
               tensors: new Map(trainable.map((n) => [n, { shape: shapes[n]!, data: result.params[n]! }])),
               preSeqLen: config.preSeqLen,
               prefixProjection: config.prefixProjection
             },
-            carried: deltas
+            carried
           })
         },
         catch: (e) => new PermanentError({ message: `writing the prefix adapter: ${e instanceof Error ? e.message : String(e)}` })
@@ -157,6 +166,7 @@ export const train = Stage.make({
         trainableParams: trainable.reduce((a, n) => a + shapes[n]!.reduce((x, y) => x * y, 1), 0),
         truncation: data.truncation
       })
+      yield* saveTrainingState(ctx.outDir, result.state)
       yield* recordMetrics(ctx, summary, result.learning)
       yield* ctx.metric("pre_seq_len", dimsOf(cfg).preSeqLen)
       return { model: "model", arch: cfg.zaoji_arch, method: "ptuning-v2" as const, training: summary, ...(result.learning ? { learning: result.learning } : {}) }

@@ -6,6 +6,7 @@ import { Effect, Fiber } from "effect"
 import { artifactOf, runStageOnce, type Artifact } from "@zaoji/core"
 import { loadModelFolder } from "@zaoji/glm-runtime"
 import { initBaseModel } from "@zaoji/fine-tuning"
+import { loraModelFixture, tuningFixture } from "@zaoji/fine-tuning/testing"
 import { readSafetensors, readSafetensorsHeader, useBackend } from "@zaoji/tensor"
 import { expectBitwiseEqual } from "@zaoji/testing"
 import { PTuningV2 } from "../src/index.js"
@@ -114,6 +115,39 @@ describe("ptuning-v2.train stage", () => {
     for (const [n, t] of a) expectBitwiseEqual(b.get(n)!.data, t.data, n)
     expect(resumed.value.training.lossCurve).toHaveLength(16)
     expect(resumed.value.training.lossCurve).toEqual(full.value.training.lossCurve)
+  })
+
+  it("continueFrom: 1 epoch + 1 more equals 2 epochs bitwise (constant schedule, same data and seed)", async () => {
+    const { root, base, data } = fixture("glm1")
+    const { steps: _steps, ...perEpoch } = { ...config, evalEvery: 0, checkpointEvery: 0, schedule: "constant" as const }
+    const one = await Effect.runPromise(runStageOnce(train, { ...perEpoch, epochs: 1 }, { base, data, validation: unwired }, join(root, "one")))
+    const more = await Effect.runPromise(
+      runStageOnce(train, { ...perEpoch, epochs: 1, continueFrom: "one" }, { base, data, validation: unwired, continueFrom: one }, join(root, "more"))
+    )
+    const two = await Effect.runPromise(runStageOnce(train, { ...perEpoch, epochs: 2 }, { base, data, validation: unwired }, join(root, "two")))
+    expect(more.value.training.steps).toBe(two.value.training.steps)
+    const a = readSafetensors(join(two.dir, "model", "prefix_encoder.safetensors"))
+    const b = readSafetensors(join(more.dir, "model", "prefix_encoder.safetensors"))
+    for (const [n, t] of a) expectBitwiseEqual(b.get(n)!.data, t.data, n)
+  })
+
+  it("on a LoRA model: the adapter stays in the output beside the new prefix", async () => {
+    const fx = tuningFixture(tmp(), "glm2", false)
+    const base = loraModelFixture(fx)
+    const out = await Effect.runPromise(runStageOnce(train, { ...config, steps: 2, checkpointEvery: 0 }, { base, data: fx.data, validation: unwired }, join(fx.root, "stage")))
+    const dir = join(out.dir, "model")
+    const manifest = JSON.parse(readFileSync(join(dir, "zaoji-model.json"), "utf8")) as { adapters: Array<{ type: string }> }
+    expect(manifest.adapters.map((a) => a.type)).toEqual(["prefix", "lora"])
+    const tuned = loadModelFolder(dir, { prepare: false })
+    const input = loadModelFolder(join(base.dir, "model"), { prepare: false })
+    try {
+      const names = Object.keys(input.model.weights)
+      expect(names.some((n) => n.includes("query_key_value"))).toBe(true)
+      for (const n of names) expectBitwiseEqual(tuned.model.weights[n]!.dataSync() as Float32Array, input.model.weights[n]!.dataSync() as Float32Array, n)
+    } finally {
+      tuned.model.dispose()
+      input.model.dispose()
+    }
   })
 
   it("refuses prefixInit \"activations\" with a projection, naming the field", async () => {
