@@ -7,9 +7,9 @@
  * target in training, the last position of each row in prompt processing, the new position in
  * decoding. Attention products (QKᵀ and PV) are counted over full, unmasked matrices, as computed.
  */
-import { baseWeightShapes, type GlmConfig } from "@zaoji/glm-runtime"
+import { baseWeightShapes, loraWeightShapes, type GlmConfig } from "@zaoji/glm-runtime"
 
-export type TrainMode = "full" | "freeze" | "prefix"
+export type TrainMode = "full" | "freeze" | "prefix" | "lora"
 
 export interface ModelSizes {
   /** body matmul parameters: all weights but the input embedding and the LM head */
@@ -21,6 +21,8 @@ export interface ModelSizes {
   readonly layers: number
   readonly freezeLayers: number
   readonly hidden: number
+  /** LoRA A and B parameters (0 without `zaoji_lora` in the config) */
+  readonly lora: number
 }
 
 const size = (shape: ReadonlyArray<number>) => shape.reduce((a, b) => a * b, 1)
@@ -38,7 +40,8 @@ export const modelSizes = (cfg: GlmConfig, freezeLayers: number): ModelSizes => 
     lastLayers: count((n) => last.some((p) => n.includes(p))),
     layers,
     freezeLayers,
-    hidden: cfg.hidden_size
+    hidden: cfg.hidden_size,
+    lora: Object.values(loraWeightShapes(cfg)).reduce((a, s) => a + size(s), 0)
   }
 }
 
@@ -53,6 +56,8 @@ const attention = (m: ModelSizes, layers: number, context: number) => 4 * layers
  *           layers, weight gradients of the last layers (4 per trainable-layer parameter)
  *   prefix: forward 2; activation gradients through every layer (2); no weight gradients but the
  *           prefix table's (a lookup)
+ *   lora:   as prefix for the frozen body, plus the adapters: forward 2, activation gradients 2 and
+ *           weight gradients 2 per A/B parameter (B A x runs as two thin matmuls)
  */
 export const trainStepFlops = (m: ModelSizes, mode: TrainMode, tokens: number, headRows: number, context: number): number => {
   const attnAll = attention(m, m.layers, context)
@@ -64,6 +69,8 @@ export const trainStepFlops = (m: ModelSizes, mode: TrainMode, tokens: number, h
       return tokens * (2 * m.body + 4 * m.lastLayers + attnAll + 2 * attnLast) + headRows * 4 * m.head
     case "prefix":
       return tokens * (4 * m.body + 3 * attnAll) + headRows * 4 * m.head
+    case "lora":
+      return tokens * (4 * m.body + 6 * m.lora + 3 * attnAll) + headRows * 4 * m.head
   }
 }
 

@@ -64,7 +64,7 @@ const main = async (args: ReadonlyArray<string>): Promise<unknown> => {
     case "train": {
       const { benchMode, smallShape } = await import("./training.js")
       const mode = option(args, "--mode")
-      if (mode !== "full" && mode !== "freeze" && mode !== "prefix") throw new Error(`--mode: expected full, freeze or prefix, got "${mode}"`)
+      if (mode !== "full" && mode !== "freeze" && mode !== "prefix" && mode !== "lora") throw new Error(`--mode: expected full, freeze, prefix or lora, got "${mode}"`)
       return { ...(await benchMode(smallShape, mode, 1, numberOption(args, "--seconds", 10))), threads }
     }
     case "matmul": {

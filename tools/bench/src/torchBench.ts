@@ -23,6 +23,15 @@ export interface TorchShape {
   readonly batch: number
   readonly freezeLayers: number
   readonly preSeqLen: number
+  /** LoRA training: the script's defaults (r 8, α 16, all four linears) when absent */
+  readonly lora?: LoraShape
+}
+
+/** LoRA's rank, α and the linears adapted in every layer (PEFT's target_modules) */
+export interface LoraShape {
+  readonly rank: number
+  readonly alpha: number
+  readonly targets: ReadonlyArray<string>
 }
 
 export interface TorchTrainResult {
@@ -54,7 +63,8 @@ export const referenceFolder = (): { folder: string } | { unavailable: string } 
 
 const shapeArgs = (s: TorchShape): string[] => [
   "--vocab", `${s.vocab}`, "--hidden", `${s.hidden}`, "--heads", `${s.heads}`, "--layers", `${s.layers}`, "--ffn", `${s.ffn}`,
-  "--seq", `${s.seq}`, "--batch", `${s.batch}`, "--freeze-layers", `${s.freezeLayers}`, "--pre-seq-len", `${s.preSeqLen}`
+  "--seq", `${s.seq}`, "--batch", `${s.batch}`, "--freeze-layers", `${s.freezeLayers}`, "--pre-seq-len", `${s.preSeqLen}`,
+  ...(s.lora ? ["--lora-rank", `${s.lora.rank}`, "--lora-alpha", `${s.lora.alpha}`, "--lora-targets", s.lora.targets.join(",")] : [])
 ]
 
 const run = <A>(python: string, folder: string, threads: ReadonlyArray<number>, shape: TorchShape, task: string[]): { torch: string; results: A[] } => {

@@ -2,6 +2,8 @@
 
     python3 torch_bench.py --reference DIR --json OUT --threads 1,2 runtime [--gen-tokens 64] [--reps 1]
     python3 torch_bench.py --reference DIR --json OUT --threads 2 train --mode full [--min-seconds 10]
+    python3 torch_bench.py --reference DIR --json OUT --threads 2 --lora-rank 8 --lora-alpha 16 \
+        --lora-targets query_key_value,dense,dense_h_to_4h,dense_4h_to_h train --mode lora
 
 DIR is the folder of `glm_reference.py` (the independent PyTorch GLM the golden fixtures come from).
 
@@ -10,6 +12,10 @@ DIR is the folder of `glm_reference.py` (the independent PyTorch GLM the golden 
   * prompt processing: only the last position of each row (what generation needs), as Zaoji's
     `logits: "last"`;
   * decoding: the one new position (as before).
+LoRA adds (alpha / r) * B (A x) to the output of every target linear of every layer through a forward
+hook (as plugins/lora/scripts/generate_fixtures.py extends the reference), with the base frozen and
+only A and B trained: the same rank, targets and trainable parameters as Zaoji's `lora.train`.
+
 The reference model's forward always applies its head to every position, so here the head is
 detached (`lm_head` replaced by the identity, which makes the forward return the final-norm states)
 and applied to the selected rows. Before timing, `check_same_numbers` asserts that this gives the
@@ -100,6 +106,27 @@ def check_same_numbers(R, a):
         raise SystemExit("head on the last position changed the logits")
 
 
+def attach_lora(model, a):
+    """A and B for every target linear, and hooks adding (alpha / r) * B (A x) to its output."""
+    targets = set(a.lora_targets.split(","))
+    scale = a.lora_alpha / a.lora_rank
+    g = torch.Generator().manual_seed(1)
+    params = []
+    for name, mod in model.named_modules():
+        if not isinstance(mod, torch.nn.Linear) or name.split(".")[-1] not in targets:
+            continue
+        out_f, in_f = mod.weight.shape
+        A = torch.nn.Parameter(torch.randn((a.lora_rank, in_f), generator=g) * 0.02)
+        B = torch.nn.Parameter(torch.randn((out_f, a.lora_rank), generator=g) * 0.02)
+
+        def hook(_m, inputs, output, A=A, B=B):
+            return output + scale * ((inputs[0] @ A.t()) @ B.t())
+
+        mod.register_forward_hook(hook)
+        params += [A, B]
+    return params
+
+
 def train(R, a, threads):
     torch.set_num_threads(threads)
     cfg, model, head = build(R, a, a.pre_seq_len if a.mode == "prefix" else None)
@@ -112,8 +139,8 @@ def train(R, a, threads):
         elif a.mode == "freeze":
             p.requires_grad_(n.startswith(last))
         else:
-            p.requires_grad_(".prefix_encoder." in n)
-    params = [p for _, p in named if p.requires_grad]
+            p.requires_grad_(a.mode == "prefix" and ".prefix_encoder." in n)
+    params = attach_lora(model, a) if a.mode == "lora" else [p for _, p in named if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
     g = torch.Generator().manual_seed(0)
     data = [train_batch(a, cfg, g) for _ in range(4)]
@@ -195,9 +222,12 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--freeze-layers", type=int, default=2)
     ap.add_argument("--pre-seq-len", type=int, default=16)
+    ap.add_argument("--lora-rank", type=int, default=8)
+    ap.add_argument("--lora-alpha", type=float, default=16)
+    ap.add_argument("--lora-targets", default="query_key_value,dense,dense_h_to_4h,dense_4h_to_h")
     sub = ap.add_subparsers(dest="task", required=True)
     t = sub.add_parser("train")
-    t.add_argument("--mode", required=True, choices=["full", "freeze", "prefix"])
+    t.add_argument("--mode", required=True, choices=["full", "freeze", "prefix", "lora"])
     t.add_argument("--min-seconds", type=float, default=10.0)
     t.add_argument("--steps", type=int, default=5)
     r = sub.add_parser("runtime")

@@ -1,8 +1,9 @@
 /**
  * Training throughput on the `small` preset (glm1: vocab 8000, hidden 256, 8 heads, 6 layers,
- * ffn 1024; batch 8 × 128 tokens, loss on the answer half) for full, freeze (last 2 of 6 layers)
- * and prefix (pre_seq_len 16) training: tokens/s, GFLOP/s and peak memory, beside PyTorch doing the
- * same work at the same number of threads, in the same invocation.
+ * ffn 1024; batch 8 × 128 tokens, loss on the answer half) for full, freeze (last 2 of 6 layers),
+ * prefix (pre_seq_len 16) and LoRA (r 8, α 16 on all four linears of every layer) training:
+ * tokens/s, GFLOP/s, trainable parameters and peak memory, beside PyTorch doing the same work at the
+ * same number of threads, in the same invocation.
  *
  * Same work on both sides: the LM head runs only on the positions that have a target (65 of 128 per
  * row here), in Zaoji's training program and in torch_bench.py alike; GFLOP/s are counted from that
@@ -17,20 +18,31 @@
  */
 import { loadavg, cpus } from "node:os"
 import { pathToFileURL } from "node:url"
-import { presetConfig, baseWeightShapes, type GlmConfig } from "@zaoji/glm-runtime"
+import { presetConfig, baseWeightShapes, loraWeightShapes, prefixWeightShapes, type GlmConfig, type LoraSettings } from "@zaoji/glm-runtime"
 import { glmProgramModule } from "@zaoji/fine-tuning"
 import { useBackend } from "@zaoji/tensor"
 import { adamwStep, initAdamWState, localEngine, Rng, startWorkerPool, createLocalProgram, type GradientEngine, type TokenExample } from "@zaoji/training"
 import { modelSizes, targetRows, trainStepFlops, type TrainMode } from "./flops.js"
-import { referenceFolder, torchTrain, type TorchShape, type TorchTrainResult } from "./torchBench.js"
+import { referenceFolder, torchTrain, type LoraShape, type TorchShape, type TorchTrainResult } from "./torchBench.js"
 import { findTorchPython, type TorchPython } from "./torchPython.js"
 import { runThreadedChild } from "./threadedChild.js"
 
 export type { TrainMode } from "./flops.js"
 
-export type BenchShape = TorchShape
+export type BenchShape = TorchShape & { readonly lora: LoraShape }
 
-export const smallShape: BenchShape = { vocab: 8000, hidden: 256, heads: 8, layers: 6, ffn: 1024, seq: 128, batch: 8, freezeLayers: 2, preSeqLen: 16 }
+export const smallShape: BenchShape = {
+  vocab: 8000,
+  hidden: 256,
+  heads: 8,
+  layers: 6,
+  ffn: 1024,
+  seq: 128,
+  batch: 8,
+  freezeLayers: 2,
+  preSeqLen: 16,
+  lora: { rank: 8, alpha: 16, targets: ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"] }
+}
 
 export interface ModeResult {
   readonly mode: TrainMode
@@ -67,9 +79,19 @@ export interface TrainingBench {
   readonly loadAverage: number
 }
 
+const loraSettingsOf = (s: BenchShape): LoraSettings => ({
+  r: s.lora.rank,
+  lora_alpha: s.lora.alpha,
+  lora_dropout: 0,
+  target_modules: [...s.lora.targets] as LoraSettings["target_modules"],
+  layers_to_transform: null,
+  use_rslora: false
+})
+
 const configFor = (s: BenchShape, mode: TrainMode): GlmConfig => {
   const base = presetConfig("small", { arch: "glm1", pre_seq_len: mode === "prefix" ? s.preSeqLen : null, prefix_projection: false })
-  return { ...base, vocab_size: s.vocab, hidden_size: s.hidden, num_attention_heads: s.heads, num_layers: s.layers, inner_hidden_size: s.ffn } as GlmConfig
+  const sized = { ...base, vocab_size: s.vocab, hidden_size: s.hidden, num_attention_heads: s.heads, num_layers: s.layers, inner_hidden_size: s.ffn } as GlmConfig
+  return mode === "lora" ? { ...sized, zaoji_lora: loraSettingsOf(s) } : sized
 }
 
 /** FLOPs of one training step of `s` in `mode` whose batch has `headRows` positions with a target. */
@@ -80,12 +102,20 @@ const trainableNames = (s: BenchShape, cfg: GlmConfig, mode: TrainMode): string[
   const names = Object.keys(baseWeightShapes(cfg))
   if (mode === "full") return names
   if (mode === "prefix") return ["transformer.prefix_encoder.embedding.weight"]
+  if (mode === "lora") return Object.keys(loraWeightShapes(cfg))
   const last = Array.from({ length: s.freezeLayers }, (_, i) => `transformer.layers.${s.layers - s.freezeLayers + i}.`)
   return names.filter((n) => last.some((p) => n.startsWith(p)))
 }
 
+/** Parameters `mode` trains on `s` (Zaoji's count; the PyTorch side reports its own). */
+export const trainableParamCount = (s: BenchShape, mode: TrainMode): number => {
+  const cfg = configFor(s, mode)
+  const shapes: Record<string, ReadonlyArray<number>> = { ...baseWeightShapes(cfg), ...prefixWeightShapes(cfg), ...loraWeightShapes(cfg) }
+  return trainableNames(s, cfg, mode).reduce((a, n) => a + shapes[n]!.reduce((x, y) => x * y, 1), 0)
+}
+
 /** Random batches laid out as the PyTorch side's: prompt half, [gMASK, <bos>], answer half with loss. */
-export const benchBatches = (s: BenchShape, cfg: GlmConfig, count: number): TokenExample[][] => {
+export const benchBatches = (s: TorchShape, cfg: GlmConfig, count: number): TokenExample[][] => {
   const c = cfg as { gmask_token_id: number; bos_token_id: number }
   const rng = new Rng(0)
   const half = s.seq / 2
@@ -173,7 +203,7 @@ export interface TrainingBenchOptions {
 
 export const benchTraining = async (options: TrainingBenchOptions = {}): Promise<TrainingBench> => {
   const shape = options.shape ?? smallShape
-  const modes = options.modes ?? ["full", "freeze", "prefix"]
+  const modes = options.modes ?? ["full", "freeze", "prefix", "lora"]
   const workerCounts = options.workers ?? [1, 2]
   const minSeconds = options.minSeconds ?? 10
   const threadedThreads = options.threadedThreads ?? 2
@@ -247,17 +277,24 @@ export const formatTrainingBench = (b: TrainingBench): string => {
   const s = b.shape
   const torch = "results" in b.torch ? b.torch.results : []
   const lines = [
-    `| training, \`small\` preset, batch ${s.batch} × ${s.seq}, same work both sides | Zaoji threads | Zaoji | PyTorch, same threads | ratio | Zaoji peak RSS |`,
-    "| --- | --- | ---: | ---: | ---: | ---: |"
+    `| training, \`small\` preset, batch ${s.batch} × ${s.seq}, same work both sides | trainable parameters | Zaoji threads | Zaoji | PyTorch, same threads | ratio | Zaoji peak RSS |`,
+    "| --- | ---: | --- | ---: | ---: | ---: | ---: |"
   ]
-  const modeName = (m: TrainMode) => (m === "full" ? "full" : m === "freeze" ? `freeze (last ${s.freezeLayers} of ${s.layers} layers)` : `prefix (pre_seq_len ${s.preSeqLen})`)
+  const modeName = (m: TrainMode) =>
+    m === "full"
+      ? "full"
+      : m === "freeze"
+        ? `freeze (last ${s.freezeLayers} of ${s.layers} layers)`
+        : m === "prefix"
+          ? `prefix (pre_seq_len ${s.preSeqLen})`
+          : `LoRA (r ${s.lora.rank}, α ${s.lora.alpha} on ${s.lora.targets.join(", ")} of every layer)`
   let lastMode: TrainMode | undefined
   for (const r of b.results) {
     const threads = r.workers * r.threads
     const t = torch.find((x) => x.mode === r.mode && x.threads === threads)
     const how = r.threads > 1 ? `1 instance × ${r.threads} threads (threaded WASM)` : `${r.workers} worker${r.workers > 1 ? "s" : ""} × 1 thread`
     lines.push(
-      `| ${r.mode === lastMode ? "" : modeName(r.mode)} | ${how} | ${fmt(r.tokensPerSecond)} tok/s (${r.gflopPerSecond.toFixed(1)} GFLOP/s) | ${t ? `${fmt(t.tokensPerSecond)} tok/s (${t.gflopPerSecond.toFixed(1)} GFLOP/s), ${t.threads} thread${t.threads > 1 ? "s" : ""}` : "–"} | ${t ? (r.tokensPerSecond / t.tokensPerSecond).toFixed(2) : "–"} | ${(r.peakRssBytes / 2 ** 30).toFixed(1)} GiB |`
+      `| ${r.mode === lastMode ? "" : modeName(r.mode)} | ${r.mode === lastMode ? "" : fmt(r.trainableParams)}${t && r.mode !== lastMode && t.trainable_params !== r.trainableParams ? ` (PyTorch ${fmt(t.trainable_params)})` : ""} | ${how} | ${fmt(r.tokensPerSecond)} tok/s (${r.gflopPerSecond.toFixed(1)} GFLOP/s) | ${t ? `${fmt(t.tokensPerSecond)} tok/s (${t.gflopPerSecond.toFixed(1)} GFLOP/s), ${t.threads} thread${t.threads > 1 ? "s" : ""}` : "–"} | ${t ? (r.tokensPerSecond / t.tokensPerSecond).toFixed(2) : "–"} | ${(r.peakRssBytes / 2 ** 30).toFixed(1)} GiB |`
     )
     lastMode = r.mode
   }
