@@ -30,7 +30,8 @@ export default (a: GcArgs) =>
       names.add(workflow.name)
       const rw = resolveWorkflow(workflow, baseDir)
       if (Either.isLeft(rw)) return yield* Effect.fail(rw.left)
-      for (const s of rw.right.stages) keep.add(s.key)
+      // with the artifacts their reference fields (continueFrom) name by store key
+      for (const s of rw.right.stages) for (const k of [s.key, ...Object.values(s.external)]) keep.add(k)
     }
     yield* Effect.scoped(
       Effect.gen(function* () {
