@@ -7,7 +7,8 @@
 #
 # Results: gpu-bench.json and gpu-bench.md in --out (default: $OUT when set, else ./gpu-results).
 # Environment: VK_DRIVER_FILES (the GPU driver's ICD JSON; looked for in the usual places when unset),
-# ZAOJI_TORCH_PYTHON (the Python with torch), ZAOJI_GPU_WORK (unpack here and keep it; default: a
+# ZAOJI_TORCH_PYTHON (the Python with torch), ZAOJI_GPU_PACK_VULKAN=1 (use the pack's Vulkan loader even
+# where the host has one), ZAOJI_GPU_WORK (unpack here and keep it; default: a
 # temporary folder removed at the end).
 set -eu
 
@@ -32,7 +33,7 @@ gzip -dc "$pack/runner.mjs.gz" >"$work/runner.mjs"
 gzip -dc "$pack/dawn.node.gz" >"$work/dist/linux-x64/dawn.node"
 
 # 2. The Vulkan loader: the host's when it has one, else the pack's libvulkan1 package
-if ! { ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; }; then
+if [ "${ZAOJI_GPU_PACK_VULKAN:-0}" = 1 ] || ! { ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; }; then
   deb=$(ls "$pack"/libvulkan1_*.deb 2>/dev/null | head -n 1 || true)
   if [ -n "$deb" ]; then
     mkdir -p "$work/vulkan"
@@ -79,5 +80,5 @@ ZAOJI_GPU_PACK=$pack
 export ZAOJI_GPU_PACK
 status=0
 "$work/node" "$work/runner.mjs" "$@" --out "$out" || status=$?  # a --out given first wins
-say "done in $(($(date +%s) - started)) s (exit $status); results in $out"
+say "done in $(($(date +%s) - started)) s (exit $status)"
 exit $status
