@@ -18,6 +18,7 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const repoRoot = path.resolve(here, "../../..")
 const outsideWorkflows = new URL("./outsideWorkflows.mjs", import.meta.url)
 const mode = process.env.ZAOJI_CLI_BUILD || "auto"
+const sourceMapsAsked = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].includes("--enable-source-maps")
 if (!["auto", "sources", "dist"].includes(mode)) {
   process.stderr.write(`error: ZAOJI_CLI_BUILD=${mode}: expected auto, sources or dist\n`)
   process.exit(2)
@@ -33,6 +34,10 @@ if (build.ok) {
       registerHook(new URL("../build/fromBuild.mjs", import.meta.url), { data: { entries: build.entries } })
       const { register } = await import("tsx/esm/api")
       register()
+      // tsx turns source maps on for every module loaded after it, and tfjs's files come with
+      // megabytes of maps that Node would read and parse at each start (a seventh of `zaoji plan`);
+      // a workflow's stack trace then shows tsx's output positions, unless asked for explicitly
+      if (!sourceMapsAsked) process.setSourceMapsEnabled(false)
     }
   })
 } else if (mode === "dist") {
