@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { Effect, Exit, Schema } from "effect"
 import { type Artifact, Stage, Workflow, runWorkflow, type RunEvent } from "@zaoji/core"
 import { QaDataset } from "@zaoji/data"
-import { Datasets } from "@zaoji/records"
+import { Datasets } from "@zaoji/datasets"
 import { CHAR_BIGRAM_FILE, Metrics, trainCharBigram, type ModelInput } from "../src/index.js"
 
 const TEXTS = "texts.json"

@@ -6,7 +6,7 @@ import { Workflow } from "@zaoji/core"
 import { FineTuning } from "@zaoji/fine-tuning"
 
 const { pretrain } = FineTuning
-import { Datasets } from "@zaoji/records"
+import { Datasets } from "@zaoji/datasets"
 import { Metrics } from "../src/index.js"
 
 export const missingBase = Workflow.make("missing", (w) => {

@@ -1,6 +1,6 @@
 /**
- * @zaoji/records: clinical records → de-identified, number-scrubbed Q/A pairs (records.process),
- * and the dataset stages every QA source shares (datasets.split/merge/sample/export).
+ * @zaoji/records: clinical records → de-identified, number-scrubbed Q/A pairs (records.process).
+ * The dataset stages every QA source shares (split, merge, sample, export…) are in @zaoji/datasets.
  */
 export { processStage, ProcessConfig, RecordsOutput, PrivacySummary } from "./stages.js"
 export { parseTextRecords } from "./textRecords.js"
@@ -28,15 +28,3 @@ export { lengthStats, type LengthStats } from "./quality.js"
 import { processStage } from "./stages.js"
 /** the plugin's stages, for `w.stage("records", Records.process, …)` */
 export const Records = { process: processStage } as const
-
-export { load as loadDataset, LoadConfig as LoadDatasetConfig, split, merge, sample, exportDataset, SplitConfig, SplitOutput, MergeConfig, MergeOutput, SampleConfig, ExportConfig, ExportOutput } from "./datasets/stages.js"
-export { splitPairs, samplePairs, countBy, stratumOf, type StratifyBy, type SplitRatios } from "./datasets/split.js"
-export { toAlpaca, toShareGpt, toChatGlm, datasetInfoEntry, type ExportFormat } from "./datasets/exportFormats.js"
-
-import { exportDataset, load, merge, sample, split } from "./datasets/stages.js"
-import { corpus } from "./datasets/corpus.js"
-import { pick } from "./datasets/pick.js"
-/** dataset stages, for `w.stage("split", Datasets.split, …)` */
-export const Datasets = { load, corpus, split, pick, merge, sample, export: exportDataset } as const
-export { pick, PickConfig } from "./datasets/pick.js"
-export { corpus, CorpusConfig } from "./datasets/corpus.js"

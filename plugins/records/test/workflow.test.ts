@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest"
 import { Workflow, runWorkflow } from "@zaoji/core"
 import { KnowledgeGraph } from "@zaoji/knowledge-graph"
 import { repoRoot } from "@zaoji/testing"
-import { Datasets, Records } from "../src/index.js"
+import { Datasets } from "@zaoji/datasets"
+import { Records } from "../src/index.js"
 
 // the data half of the hepatobiliary workflow, on the shipped sample data, through the real engine
 const dataWorkflow = Workflow.make("data-only", (w) => {

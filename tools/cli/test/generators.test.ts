@@ -207,7 +207,7 @@ describe("what was generated works at once", () => {
       path.join(workflowsDir, "uses-plugin.workflow.ts"),
       [
         'import { Workflow } from "@zaoji/core"',
-        'import { Datasets } from "@zaoji/records"',
+        'import { Datasets } from "@zaoji/datasets"',
         'import { AnswerStats } from "@zaoji/answer-stats"',
         "",
         'export default Workflow.make("uses-plugin", (w) => {',

@@ -8,7 +8,7 @@ import { Workflow, runWorkflow } from "@zaoji/core"
 import { FineTuning } from "@zaoji/fine-tuning"
 
 const { pretrain } = FineTuning
-import { Datasets } from "@zaoji/records"
+import { Datasets } from "@zaoji/datasets"
 import { repoRoot } from "@zaoji/testing"
 import { learningWarnings } from "../src/learningWarnings.js"
 
