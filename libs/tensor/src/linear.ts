@@ -44,6 +44,19 @@ export const matMulConstB = (a: tf.Tensor2D, b: tf.Tensor2D, bT?: tf.Tensor2D): 
     }
   })(a)
 
+/**
+ * `a · wᵀ` for a frozen `w` (`[out, in]`) without a kept transposed copy: the transpose exists only
+ * while the product runs, and the gradient `dy · w` needs none.
+ */
+const matMulTransposedConst = (a: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D =>
+  customGrad<(x: tf.Tensor2D) => tf.Tensor2D>((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([w])
+    return {
+      value: tf.tidy(() => tf.matMul(x as tf.Tensor2D, tf.transpose(w))),
+      gradFunc: (dy: tf.Tensor, [s]: tf.Tensor[]) => tf.matMul(dy as tf.Tensor2D, s as tf.Tensor2D)
+    }
+  })(a)
+
 export interface LinearOptions {
   /** the weight pre-transposed to [in, out] (computed once for frozen weights) */
   readonly weightT?: tf.Tensor2D
@@ -71,12 +84,13 @@ export const linear = (x: tf.Tensor, w: tf.Tensor2D, options: LinearOptions = {}
     })
   } else if (options.weightGrad === false) {
     // dx = dy · W: W itself is the transpose of the forward operand
-    y = matMulConstB(x2, wT ?? tf.transpose(w), w)
+    y = wT !== undefined ? matMulConstB(x2, wT, w) : matMulTransposedConst(x2, w)
   } else {
     const f = customGrad<(a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D>((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
       save([xi, wi])
       return {
-        value: tf.matMul(xi as tf.Tensor2D, wT ?? tf.transpose(wi as tf.Tensor2D)),
+        // the transposed weight lives only for this product (at 4096 × 16384 it is 268 MB)
+        value: tf.tidy(() => tf.matMul(xi as tf.Tensor2D, wT ?? tf.transpose(wi as tf.Tensor2D))),
         gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => [
           tf.matMul(dy as tf.Tensor2D, sw as tf.Tensor2D),
           tf.matMul(tf.transpose(dy as tf.Tensor2D), sx as tf.Tensor2D)

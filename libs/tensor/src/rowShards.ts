@@ -8,8 +8,10 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { embeddingLookup, linear } from "./linear.js"
+import { addRow } from "./rowOps.js"
 
 const BYTES_PER_FLOAT = 4
+const SHARD_MARK = "#rows"
 
 /** The largest tensor the current backend binds to a kernel (no limit off WebGPU). */
 export const maxBindingBytes = (): number => {
@@ -25,6 +27,70 @@ export interface RowShards {
   dispose(): void
 }
 
+/** Rows per shard of a `[rows, cols]` float32 matrix at a byte limit per shard (all rows when it fits). */
+export const rowsPerShardFor = (shape: readonly [number, number], maxBytes: number): number => {
+  const [rows, cols] = shape
+  const rowBytes = cols * BYTES_PER_FLOAT
+  if (rowBytes > maxBytes) throw new Error(`rowShards: one row of ${cols} floats (${rowBytes} bytes) is above the binding limit of ${maxBytes} bytes`)
+  return Math.max(1, Math.min(rows, Math.floor(maxBytes / rowBytes)))
+}
+
+/**
+ * Build row shards one block at a time from a reader of row ranges (a file, a generator): only one
+ * shard's host data exists at a time, so a matrix larger than JS memory can reach the device.
+ */
+export const rowShardsFrom = (
+  shape: readonly [number, number],
+  readRows: (rowStart: number, rowCount: number) => Float32Array,
+  maxBytes: number = maxBindingBytes()
+): RowShards => {
+  const [rows, cols] = shape
+  const rowsPerShard = rowsPerShardFor(shape, maxBytes)
+  const shards: tf.Tensor2D[] = []
+  try {
+    for (let start = 0; start < rows; start += rowsPerShard) {
+      const n = Math.min(rowsPerShard, rows - start)
+      const data = readRows(start, n)
+      if (data.length !== n * cols) throw new Error(`rowShards: rows [${start}, ${start + n}) came with ${data.length} values (expected ${n * cols})`)
+      shards.push(tf.tensor2d(data, [n, cols], "float32"))
+    }
+  } catch (e) {
+    tf.dispose(shards)
+    throw e
+  }
+  return { shape: [rows, cols], rowsPerShard, shards, dispose: () => tf.dispose(shards) }
+}
+
+/**
+ * The weight-map key of shard `k` of the matrix `name`. A model whose map holds `name#rows0`,
+ * `name#rows1`, … instead of `name` uses the row-sharded kernels for it (the `#` appears in no
+ * checkpoint's tensor names, so the keys cannot collide with a real tensor).
+ */
+export const rowShardKey = (name: string, k: number): string => `${name}${SHARD_MARK}${k}`
+
+/** The official name a shard key belongs to, or undefined for a plain name. */
+export const rowShardBase = (key: string): string | undefined => {
+  const at = key.lastIndexOf(SHARD_MARK)
+  return at < 0 ? undefined : key.slice(0, at)
+}
+
+/** Weight-map entries for the shards of `name` (the map then owns the shard tensors). */
+export const rowShardEntries = (name: string, table: RowShards): Record<string, tf.Tensor2D> =>
+  Object.fromEntries(table.shards.map((t, k) => [rowShardKey(name, k), t]))
+
+/**
+ * The shards of `name` held in a weight map (a view: disposing the map disposes them), or
+ * undefined when the map holds `name` whole or not at all.
+ */
+export const rowShardsIn = (weights: Readonly<Record<string, tf.Tensor>>, name: string): RowShards | undefined => {
+  const shards: tf.Tensor2D[] = []
+  for (let k = 0; weights[rowShardKey(name, k)] !== undefined; k++) shards.push(weights[rowShardKey(name, k)] as tf.Tensor2D)
+  if (shards.length === 0) return undefined
+  const cols = shards[0]!.shape[1]
+  const rows = shards.reduce((n, t) => n + t.shape[0], 0)
+  return { shape: [rows, cols], rowsPerShard: shards[0]!.shape[0], shards, dispose: () => undefined }
+}
+
 /**
  * Split host data `[rows, cols]` into row shards of at most `maxBytes` each (default: the backend's
  * binding limit; one shard where there is none).
@@ -32,15 +98,7 @@ export interface RowShards {
 export const rowShards = (data: Float32Array, shape: readonly [number, number], maxBytes: number = maxBindingBytes()): RowShards => {
   const [rows, cols] = shape
   if (data.length !== rows * cols) throw new Error(`rowShards: ${data.length} values for shape [${rows}, ${cols}] (expected ${rows * cols})`)
-  const rowBytes = cols * BYTES_PER_FLOAT
-  if (rowBytes > maxBytes) throw new Error(`rowShards: one row of ${cols} floats (${rowBytes} bytes) is above the binding limit of ${maxBytes} bytes`)
-  const rowsPerShard = Math.max(1, Math.min(rows, Math.floor(maxBytes / rowBytes)))
-  const shards: tf.Tensor2D[] = []
-  for (let start = 0; start < rows; start += rowsPerShard) {
-    const n = Math.min(rowsPerShard, rows - start)
-    shards.push(tf.tensor2d(data.subarray(start * cols, (start + n) * cols), [n, cols], "float32"))
-  }
-  return { shape: [rows, cols], rowsPerShard, shards, dispose: () => tf.dispose(shards) }
+  return rowShardsFrom(shape, (start, n) => data.subarray(start * cols, (start + n) * cols), maxBytes)
 }
 
 /**
@@ -80,7 +138,25 @@ export const embeddingLookupRows = (table: RowShards, ids: ReadonlyArray<number>
  * PyTorch `Linear` without bias against a row-sharded weight `[out, in]` (the LM head):
  * `x · Wᵀ`, computed shard by shard and joined along the output axis.
  */
-export const linearRows = (x: tf.Tensor, w: RowShards, options: { readonly weightGrad?: boolean } = {}): tf.Tensor => {
-  if (w.shards.length === 1) return linear(x, w.shards[0]!, options)
-  return tf.tidy(() => tf.concat(w.shards.map((shard) => linear(x, shard, options)), -1))
+export const linearRows = (
+  x: tf.Tensor,
+  w: RowShards,
+  options: {
+    readonly weightGrad?: boolean | ((shard: number) => boolean)
+    /** shard k pre-transposed to `[in, rows of k]` (frozen weights) */
+    readonly weightT?: (shard: number) => tf.Tensor2D | undefined
+    readonly bias?: tf.Tensor
+  } = {}
+): tf.Tensor => {
+  const per = (k: number) => {
+    const g = options.weightGrad
+    const weightT = options.weightT?.(k)
+    return { weightGrad: typeof g === "function" ? g(k) : g, ...(weightT !== undefined ? { weightT } : {}) }
+  }
+  if (w.shards.length === 1) return linear(x, w.shards[0]!, { ...per(0), ...(options.bias !== undefined ? { bias: options.bias } : {}) })
+  return tf.tidy(() => {
+    const y = tf.concat(w.shards.map((shard, k) => linear(x, shard, per(k))), -1)
+    if (options.bias === undefined) return y
+    return y.rank === 2 ? addRow(y as tf.Tensor2D, options.bias) : tf.add(y, options.bias)
+  })
 }

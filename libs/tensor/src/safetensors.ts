@@ -173,6 +173,29 @@ const decode = (entry: TensorEntry, bytes: Uint8Array): Float32Array => {
   }
 }
 
+/**
+ * Rows `[rowStart, rowStart + rowCount)` of one tensor entry (the whole tensor by default) as
+ * float32, read straight from its file: the only host copy is the float32 result of this range, so
+ * a loader can move a model to the device tensor by tensor, or row shard by row shard.
+ */
+export const readEntryRows = (entry: TensorEntry, rowStart = 0, rowCount: number = (entry.shape[0] ?? 1) - rowStart): Float32Array => {
+  const rows = entry.shape.length === 0 ? 1 : entry.shape[0]!
+  if (!Number.isInteger(rowStart) || !Number.isInteger(rowCount) || rowStart < 0 || rowCount < 0 || rowStart + rowCount > rows) {
+    throw new SafetensorsError("size", entry.file, `rows [${rowStart}, ${rowStart + rowCount}) outside the tensor's ${rows} rows`, entry.name)
+  }
+  const rowBytes = (entry.end - entry.begin) / rows
+  const bytes = Buffer.alloc(rowCount * rowBytes)
+  withWeightsFile(entry.file, (fd) => {
+    let got = 0
+    while (got < bytes.length) {
+      const n = readSync(fd, bytes, got, bytes.length - got, entry.begin + rowStart * rowBytes + got)
+      if (n === 0) throw new SafetensorsError("truncated", entry.file, "short read", entry.name, `${bytes.length} bytes`, `${got}`)
+      got += n
+    }
+  })
+  return decode({ ...entry, shape: [rowCount, ...entry.shape.slice(1)] }, bytes)
+}
+
 /** Read the named tensors (default: all) of one file as float32. */
 export const readSafetensors = (
   file: string,

@@ -10,7 +10,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { dirname, join, relative, resolve } from "node:path"
 import {
   checkTensorShapes,
+  readEntryRows,
   readSafetensorsHeader,
+  rowShardsIn,
   readShardedHeaders,
   readTensorEntries,
   readTorchCheckpoint,
@@ -26,10 +28,11 @@ import { ConfigError, decodeGlmConfig } from "../model/config.js"
 import { createModel } from "../model/model.js"
 import { baseWeightShapes, isIgnorableTensor, isPrefixTensor, prefixWeightShapes } from "../model/names.js"
 import type { GlmConfig, GlmModel, WeightMap } from "../model/types.js"
-import { mergeLoraInto } from "../model/lora.js"
+import { loraTargets, mergeLoraInto } from "../model/lora.js"
 import { tokenizerFilesIn } from "../tokenizer/folder.js"
 import { readLoraAdapter } from "./lora.js"
 import { toHost, toTf } from "../weights/tensors.js"
+import { heldWeightNames, weightEntries as shardedEntries } from "../weights/shards.js"
 import { decodeManifest, ModelFolderError, type AdapterRef, type ModelManifest, type ModelManifestEncoded } from "./manifest.js"
 
 export const CONFIG_FILE = "config.json"
@@ -98,7 +101,7 @@ const weightEntries = (dir: string): { file: string; entries: ReadonlyMap<string
  * with the expected shape, nothing unexpected (the recomputed rotary buffers of real checkpoints
  * are tolerated; prefix-encoder tensors are loaded when the config asks for a prefix).
  */
-export const loadBaseWeights = (dir: string, cfg: GlmConfig): Record<string, tf.Tensor> => {
+export const loadBaseWeights = (dir: string, cfg: GlmConfig, options: StreamOptions = {}): Record<string, tf.Tensor> => {
   const { file, entries } = weightEntries(dir)
   const expected = { ...baseWeightShapes(cfg), ...prefixWeightShapes(cfg) }
   checkTensorShapes(file, expected, entries, {
@@ -106,13 +109,54 @@ export const loadBaseWeights = (dir: string, cfg: GlmConfig): Record<string, tf.
     allowMissing: isPrefixTensor
   })
   const names = [...entries.keys()].filter((n) => n in expected)
-  return toTf(readTensorEntries(entries, names))
+  return streamToDevice(entries, names, options)
+}
+
+export interface StreamOptions {
+  /** matrices above this many bytes become row shards (default: the backend's binding limit) */
+  readonly maxBindingBytes?: number
+  /** told the size of every host read (a whole small tensor, or one row shard), for memory checks */
+  readonly onHostRead?: (name: string, bytes: number) => void
+}
+
+/**
+ * Move tensors from their files to the backend one at a time, a large matrix row shard by row
+ * shard: the host never holds a float32 copy of the model, only of the tensor (or shard) in flight.
+ */
+const streamToDevice = (entries: ReadonlyMap<string, TensorEntry>, names: ReadonlyArray<string>, options: StreamOptions): Record<string, tf.Tensor> => {
+  const out: Record<string, tf.Tensor> = {}
+  try {
+    for (const name of names) {
+      const e = entries.get(name)!
+      Object.assign(out, shardedEntries(name, e.shape, (start, n) => {
+        const data = readEntryRows(e, start, n)
+        options.onHostRead?.(name, data.byteLength)
+        return data
+      }, options.maxBindingBytes))
+    }
+  } catch (err) {
+    tf.dispose(Object.values(out))
+    throw err
+  }
+  return out
 }
 
 const loadAdapterFile = (file: string, expected: Readonly<Record<string, ReadonlyArray<number>>>, partial: boolean): Record<string, tf.Tensor> => {
   const h = readSafetensorsHeader(file)
   checkTensorShapes(file, expected, h.entries, { allowMissing: partial ? () => true : undefined })
   return toTf(readTensorEntries(h.entries))
+}
+
+/**
+ * An adapter cannot change a matrix held as row shards (above the backend's binding limit): say so
+ * rather than fail inside the merge. Layer matrices are sharded only on small-limit adapters
+ * (lavapipe's 128 MiB); the embedding and the head, which are, take no adapter.
+ */
+const refuseSharded = (weights: WeightMap, names: ReadonlyArray<string>, file: string): void => {
+  const hit = names.find((n) => weights[n] === undefined && rowShardsIn(weights, n) !== undefined)
+  if (hit !== undefined) {
+    throw new ModelFolderError(file, `tensor "${hit}" is held as row shards on this backend (larger than its binding limit), and an adapter cannot change a sharded tensor yet; load on a backend with a larger limit or merge the adapter into the base first`)
+  }
 }
 
 export interface LoadedModelFolder {
@@ -146,7 +190,7 @@ export const effectiveConfig = (base: GlmConfig, adapters: ReadonlyArray<Adapter
 }
 
 /** Load a model folder (base + adapters) as one model. */
-export const loadModelFolder = (dirIn: string, options: { readonly prepare?: boolean } = {}): LoadedModelFolder => {
+export const loadModelFolder = (dirIn: string, options: { readonly prepare?: boolean } & StreamOptions = {}): LoadedModelFolder => {
   const dir = resolve(dirIn)
   if (!existsSync(dir)) throw new ModelFolderError(dir, "model folder does not exist")
   const { baseDir, manifest } = resolveModelFolder(dir)
@@ -156,7 +200,7 @@ export const loadModelFolder = (dirIn: string, options: { readonly prepare?: boo
     throw new ModelFolderError(join(dir, MANIFEST_FILE), `field "adapters": at most one prefix adapter, found ${adapters.filter((a) => a.type === "prefix").length}`)
   }
   const cfg = effectiveConfig(baseCfg, adapters)
-  const weights: Record<string, tf.Tensor> = loadBaseWeights(baseDir, baseCfg)
+  const weights: Record<string, tf.Tensor> = loadBaseWeights(baseDir, baseCfg, options)
   try {
     for (const a of adapters) {
       const file = join(dir, a.file)
@@ -165,10 +209,12 @@ export const loadModelFolder = (dirIn: string, options: { readonly prepare?: boo
       } else if (a.type === "lora") {
         // merged as it loads (PEFT's merge_and_unload): inference runs at the base model's speed
         const lora = readLoraAdapter(dir, a, cfg)
+        refuseSharded(weights, loraTargets(cfg, lora.settings), file)
         mergeLoraInto(weights, cfg, lora.settings, lora.tensors)
       } else {
         const shapes = baseWeightShapes(cfg)
         const delta = loadAdapterFile(file, shapes, true)
+        refuseSharded(weights, Object.keys(delta), file)
         for (const [name, t] of Object.entries(delta)) {
           const old = weights[name]
           if (a.mode === "add") {
@@ -204,13 +250,14 @@ const writeConfig = (dir: string, cfg: GlmConfig): void =>
  */
 export const saveModelFolder = (dir: string, cfg: GlmConfig, weights: WeightMap, options: SaveModelOptions = {}): void => {
   const expected = { ...baseWeightShapes(cfg), ...prefixWeightShapes(cfg) }
-  const names = Object.keys(expected).filter((n) => weights[n] !== undefined)
-  checkTensorShapes("(weights to save)", expected, new Map(names.map((n) => [n, { shape: weights[n].shape }])), { allowMissing: isPrefixTensor })
+  const names = heldWeightNames(weights, Object.keys(expected))
+  const shapeOf = (n: string): ReadonlyArray<number> => weights[n]?.shape ?? rowShardsIn(weights, n)!.shape
+  checkTensorShapes("(weights to save)", expected, new Map(names.map((n) => [n, { shape: shapeOf(n) }])), { allowMissing: isPrefixTensor })
   const host = toHost(weights, names)
   const tmp = `${resolve(dir)}.tmp-${process.pid}-${Date.now()}`
   mkdirSync(tmp, { recursive: true })
   try {
-    const total = names.reduce((s, n) => s + weights[n].size * (options.dtype === undefined || options.dtype === "F32" ? 4 : 2), 0)
+    const total = names.reduce((s, n) => s + shapeOf(n).reduce((a, b) => a * b, 1) * (options.dtype === undefined || options.dtype === "F32" ? 4 : 2), 0)
     if (options.maxShardBytes !== undefined && total > options.maxShardBytes) {
       writeShardedSafetensors(tmp, host, { maxShardBytes: options.maxShardBytes, dtype: options.dtype })
     } else {

@@ -4,7 +4,7 @@
  * so only the returned tensors survive.
  */
 import * as tf from "@tensorflow/tfjs"
-import { addRow, embeddingLookup, isRecording, linear, mulRow } from "@zaoji/tensor"
+import { addRow, embeddingLookup, embeddingLookupRows, isRecording, linear, linearRows, mulRow, rowShardKey, rowShardsIn } from "@zaoji/tensor"
 import { attend, buildMask } from "./attention.js"
 import { dimsOf, type Dims } from "./config.js"
 import { cachedRow, countLeftPad, glm1Row, glm2Row, InputLayoutError, type RowLayout } from "./layout.js"
@@ -39,15 +39,36 @@ class Ctx {
     return this.w[name]
   }
 
+  /** `table[ids]` for an embedding held whole or as row shards */
+  embedding(name: string, ids: ReadonlyArray<number>): tf.Tensor2D {
+    const shards = this.w[name] === undefined ? rowShardsIn(this.w, name) : undefined
+    return shards !== undefined ? embeddingLookupRows(shards, ids) : embeddingLookup(this.get(name) as tf.Tensor2D, ids)
+  }
+
+  private isTrainable(name: string): boolean {
+    return this.opts.trainable === undefined || this.opts.trainable.has(name)
+  }
+
   linear(x: tf.Tensor, name: string, biasName?: string): tf.Tensor {
-    const w = this.get(name) as tf.Tensor2D
-    const trainable = this.opts.trainable === undefined || this.opts.trainable.has(name)
     const bias = biasName !== undefined ? this.maybe(biasName) : undefined
-    const y = linear(x, w, {
-      weightT: trainable ? undefined : this.opts.prepared?.get(name),
-      weightGrad: trainable,
-      bias
-    })
+    const shards = this.w[name] === undefined ? rowShardsIn(this.w, name) : undefined
+    let y: tf.Tensor
+    if (shards !== undefined) {
+      // a matrix above the backend's binding limit, held as row shards (see rowShards in @zaoji/tensor)
+      const trainable = (k: number) => this.isTrainable(name) || this.isTrainable(rowShardKey(name, k))
+      y = linearRows(x, shards, {
+        weightGrad: trainable,
+        weightT: (k) => (trainable(k) ? undefined : this.opts.prepared?.get(rowShardKey(name, k))),
+        ...(bias !== undefined ? { bias } : {})
+      })
+    } else {
+      const trainable = this.isTrainable(name)
+      y = linear(x, this.get(name) as tf.Tensor2D, {
+        weightT: trainable ? undefined : this.opts.prepared?.get(name),
+        weightGrad: trainable,
+        bias
+      })
+    }
     const lora = this.cfg.zaoji_lora === undefined ? undefined : this.loraDelta(x, name)
     return lora === undefined ? y : tf.add(y, lora)
   }
@@ -260,7 +281,7 @@ const forwardUntidied = (cfg: GlmConfig, weights: WeightMap, batch: ForwardBatch
   const names = cfg.zaoji_arch === "glm1" ? glm1Names : glm2Names
   const flat: number[] = []
   for (const row of ids) for (const t of row) flat.push(t)
-  let x = embeddingLookup(c.get(names.embedding) as tf.Tensor2D, flat)
+  let x = c.embedding(names.embedding, flat)
   const to3d = (t: tf.Tensor2D) => tf.reshape(t, [b, -1, d.hidden]) as tf.Tensor3D
   const hidden: tf.Tensor3D[] = []
   if (options.hidden) hidden.push(to3d(x))

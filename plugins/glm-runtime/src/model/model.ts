@@ -1,6 +1,6 @@
 /** Assemble a `GlmModel` from a config and a weight map. */
 import * as tf from "@tensorflow/tfjs"
-import { transposeOnce } from "@zaoji/tensor"
+import { rowShardKey, rowShardsIn, transposeOnce } from "@zaoji/tensor"
 import { dimsOf } from "./config.js"
 import { linearWeightNames, prefixNames } from "./names.js"
 import { prefixEncoder } from "./prefix.js"
@@ -13,6 +13,8 @@ export const prepareLinears = (cfg: GlmConfig, weights: WeightMap): PreparedLine
   for (const name of linearWeightNames(cfg)) {
     const w = weights[name]
     if (w !== undefined) out.set(name, transposeOnce(w as tf.Tensor2D))
+    // a row-sharded matrix is transposed shard by shard: no transposed copy exceeds a shard
+    rowShardsIn(weights, name)?.shards.forEach((shard, k) => out.set(rowShardKey(name, k), transposeOnce(shard)))
   }
   // a persistent rotation matrix lets the backend reuse its packed matmul operand across calls
   const d = dimsOf(cfg)

@@ -14,11 +14,14 @@
  * Each value has at most 24 significant bits times a power of two: exact in float32 in both languages.
  */
 import * as tf from "@tensorflow/tfjs"
+import { weightEntries } from "../weights/shards.js"
 import { baseWeightShapes, prefixWeightShapes } from "./names.js"
 import type { GlmConfig, WeightShapes } from "./types.js"
 
 export interface SyntheticOptions {
   readonly seed: number
+  /** matrices above this many bytes are made as row shards, row block by row block (default: the backend's binding limit) */
+  readonly maxBindingBytes?: number
   /** include the prefix encoder (when the config has pre_seq_len) */
   readonly prefix?: boolean
 }
@@ -54,7 +57,14 @@ export const syntheticShapes = (cfg: GlmConfig, options: Pick<SyntheticOptions, 
 /** A whole synthetic weight map on the current backend (small and real-width test models). */
 export const syntheticWeights = (cfg: GlmConfig, options: SyntheticOptions): Record<string, tf.Tensor> => {
   const out: Record<string, tf.Tensor> = {}
-  for (const [name, shape] of Object.entries(syntheticShapes(cfg, options))) out[name] = tf.tensor(syntheticRows(name, shape, options.seed), [...shape], "float32")
+  try {
+    for (const [name, shape] of Object.entries(syntheticShapes(cfg, options))) {
+      Object.assign(out, weightEntries(name, shape, (start, n) => syntheticRows(name, shape, options.seed, start, n), options.maxBindingBytes))
+    }
+  } catch (e) {
+    tf.dispose(Object.values(out))
+    throw e
+  }
   return out
 }
 

@@ -1,1 +1,2 @@
 export * from "./tensors.js"
+export * from "./shards.js"
