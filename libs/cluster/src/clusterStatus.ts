@@ -3,7 +3,7 @@
  * and, for the latest submission (or a chosen one), where each stage ran and how it ended.
  */
 import { Effect } from "effect"
-import { pgLayer } from "./pg.js"
+import { type ClusterUnavailable, pgLayer } from "./pg.js"
 import { Placements, placementsLayer, type PlacementRow, type RunnerRow, type SubmissionRow } from "./placements.js"
 import { goneAfterSeconds } from "./settings.js"
 
@@ -13,7 +13,7 @@ export interface ClusterStatus {
   readonly placements: ReadonlyArray<PlacementRow>
 }
 
-export const clusterStatus = (url: string, submission?: string): Effect.Effect<ClusterStatus> =>
+export const clusterStatus = (url: string, submission?: string): Effect.Effect<ClusterStatus, ClusterUnavailable> =>
   Effect.gen(function* () {
     const p = yield* Placements
     const runners = yield* p.runners()

@@ -12,7 +12,7 @@ export { StageExecution, StageRequest, StageReply, stageEntityId, groupsOfTags, 
 export { Placements, placementsLayer } from "./placements.js"
 export type { PlacementsApi, PlacementRow, PlacementStatus, RunnerRow, SubmissionRow } from "./placements.js"
 export { pgJournalLayer } from "./pgJournal.js"
-export { pgLayer, redactUrl } from "./pg.js"
+export { ClusterUnavailable, databaseWatchdog, pgLayer, redactUrl } from "./pg.js"
 export { makeSharedStore, sharedStoreLayer } from "./sharedStore.js"
 export { withStageLock } from "./stageLock.js"
 export { clusterSharding } from "./settings.js"

@@ -6,14 +6,38 @@
  */
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Redacted } from "effect"
+import { Data, Duration, Effect, Layer, Redacted, Schedule } from "effect"
 
-/** A `PgClient` (and `SqlClient`) for the cluster URL; a bad URL or a server that does not answer dies with a clear message. */
-export const pgLayer = (url: string): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient> =>
-  PgClient.layer({ url: Redacted.make(url), idleTimeout: "60 seconds", connectTimeout: "10 seconds", onnotice: () => {} } as PgClient.PgClientConfig).pipe(
-    Layer.mapError((e) => new Error(`cannot reach the cluster database at ${redactUrl(url)}: ${e.message}`)),
-    Layer.orDie
+/** The cluster's database cannot be reached (at start, or lost for longer than `lostAfter` while waiting). */
+export class ClusterUnavailable extends Data.TaggedError("ClusterUnavailable")<{ readonly message: string }> {}
+
+/** A `PgClient` (and `SqlClient`) for the cluster URL; a bad URL or a server that does not answer fails with a clear message. */
+export const pgLayer = (url: string): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, ClusterUnavailable> =>
+  PgClient.layer({ url: Redacted.make(url), idleTimeout: "60 seconds", connectTimeout: "10 seconds" }).pipe(
+    Layer.mapError((e) => new ClusterUnavailable({ message: `cannot reach the cluster database at ${redactUrl(url)}: ${e.message}` }))
   )
+
+/**
+ * Fails once the database has not answered for `lostAfter` (checked every 2 s); never succeeds. Raced
+ * against a wait on the cluster, it turns a lost database into a clear error instead of a wait without end.
+ */
+export const databaseWatchdog = (url: string, lostAfter: Duration.DurationInput): Effect.Effect<never, ClusterUnavailable, SqlClient.SqlClient> =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    let lastOk = Date.now()
+    const limit = Duration.toMillis(lostAfter)
+    return yield* sql.unsafe("SELECT 1").pipe(
+      Effect.timeout("2 seconds"),
+      Effect.match({ onFailure: () => Date.now() - lastOk, onSuccess: () => ((lastOk = Date.now()), 0) }),
+      Effect.flatMap((silentMs) =>
+        silentMs > limit
+          ? Effect.fail(new ClusterUnavailable({ message: `lost the cluster database at ${redactUrl(url)} (no answer for ${Math.round(silentMs / 1000)} s)` }))
+          : Effect.void
+      ),
+      Effect.repeat(Schedule.spaced("2 seconds")),
+      Effect.zipRight(Effect.never)
+    )
+  })
 
 /** Run `statements` once per database, whoever comes first; later callers find the tables there. */
 export const migrate = (statements: ReadonlyArray<string>) =>

@@ -10,7 +10,7 @@ import { Journal } from "@zaoji/core"
 import { Effect, Layer, Option, Schedule } from "effect"
 import * as os from "node:os"
 import { executeStage, type StageHost } from "./executeStage.js"
-import { pgLayer } from "./pg.js"
+import { type ClusterUnavailable, pgLayer } from "./pg.js"
 import { pgJournalLayer } from "./pgJournal.js"
 import { Placements, placementsLayer } from "./placements.js"
 import { clusterSharding, heartbeatEvery } from "./settings.js"
@@ -31,7 +31,7 @@ export interface RunnerOptions extends Omit<StageHost, "runnerId"> {
 }
 
 /** Run until interrupted (Ctrl-C): join, serve, heartbeat; on the way out mark the runner stopped. */
-export const runRunner = (o: RunnerOptions): Effect.Effect<never> => {
+export const runRunner = (o: RunnerOptions): Effect.Effect<never, ClusterUnavailable> => {
   const runnerId = `${o.host}:${o.port}`
   // one load at a time: the first load may register the TypeScript loader, which later loads must wait for
   const loading = Effect.unsafeMakeSemaphore(1)
@@ -75,5 +75,8 @@ export const runRunner = (o: RunnerOptions): Effect.Effect<never> => {
       Layer.provide(Layer.mergeAll(placementsLayer, pgJournalLayer)),
       Layer.provide(pgLayer(o.url))
     )
-  ).pipe(Effect.orDie) as Effect.Effect<never>
+  ).pipe(
+    // the cluster layer's configuration is ours (settings.ts): a bad one is a bug, not the user's input
+    Effect.catchAll((e) => (e._tag === "ClusterUnavailable" ? Effect.fail(e) : Effect.die(e)))
+  ) as Effect.Effect<never, ClusterUnavailable>
 }

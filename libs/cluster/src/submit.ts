@@ -14,7 +14,7 @@ import {
 } from "@zaoji/core"
 import { Deferred, Effect, Either, Layer } from "effect"
 import * as path from "node:path"
-import { pgLayer } from "./pg.js"
+import { ClusterUnavailable, databaseWatchdog, pgLayer } from "./pg.js"
 import { pgJournalLayer } from "./pgJournal.js"
 import { Placements, placementsLayer } from "./placements.js"
 import { clusterSharding } from "./settings.js"
@@ -32,18 +32,23 @@ export interface SubmitOptions extends Selection {
   readonly onEvent?: (e: RunEvent & { readonly runner?: string }) => void
 }
 
-export const submitWorkflow = (o: SubmitOptions): Effect.Effect<RunSummary, WorkflowInvalid | RunFailed> => {
+export const submitWorkflow = (o: SubmitOptions): Effect.Effect<RunSummary, WorkflowInvalid | RunFailed | ClusterUnavailable> => {
   const storeDir = path.resolve(o.storeDir ?? path.join(o.baseDir, ".zaoji"))
   const cluster = NodeClusterSocket.layer({ clientOnly: true, storage: "sql", shardingConfig: clusterSharding })
   return submit(o, storeDir).pipe(
-    Effect.provide(Layer.mergeAll(cluster, placementsLayer, pgJournalLayer, sharedStoreLayer(storeDir)).pipe(Layer.provide(pgLayer(o.url)))),
+    Effect.provide(Layer.mergeAll(cluster, placementsLayer, pgJournalLayer, sharedStoreLayer(storeDir)).pipe(Layer.provideMerge(pgLayer(o.url)))),
     Effect.scoped,
     // the cluster layer's configuration is ours (settings.ts): a bad one is a bug, not the user's input
-    Effect.catchAll((e) => (e instanceof WorkflowInvalid || e instanceof RunFailed ? Effect.fail(e) : Effect.die(e)))
+    Effect.catchAll((e) =>
+      e instanceof WorkflowInvalid || e instanceof RunFailed || e instanceof ClusterUnavailable ? Effect.fail(e) : Effect.die(e)
+    )
   )
 }
 
 // internal
+
+/** how long the submitter waits on a database that does not answer before it gives up */
+const lostDatabaseAfter = "10 seconds"
 
 const submit = (o: SubmitOptions, storeDir: string) =>
   Effect.gen(function* () {
@@ -121,7 +126,10 @@ const submit = (o: SubmitOptions, storeDir: string) =>
         Effect.flatMap((ex) => Deferred.done(done.get(s.node.id)!, ex))
       )
 
+    // a lost database ends the submission with a clear error; the requests already sent stay stored in it
+    // and run when it is back (submitting again follows them)
     yield* Effect.forEach(rw.stages, one, { concurrency: "unbounded", discard: true }).pipe(
+      Effect.raceFirst(databaseWatchdog(o.url, lostDatabaseAfter)),
       Effect.onInterrupt(() => placements.endSubmission(submission, "interrupted"))
     )
     const summary: RunSummary = {

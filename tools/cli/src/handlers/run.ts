@@ -1,4 +1,4 @@
-import { redactArgv, runWorkflow } from "@zaoji/core"
+import { redactArgv, runWorkflow, type RunFailed, type RunSummary, type StoreLocked, type WorkflowInvalid } from "@zaoji/core"
 import { Effect, Option } from "effect"
 import { pickRenderer } from "../progressRenderer.js"
 import { reportLines } from "../reportSummary.js"
@@ -6,6 +6,8 @@ import { learningWarnings } from "../learningWarnings.js"
 import { applyBackendOption } from "../storeOption.js"
 import { loadWorkflow } from "../workflowFile.js"
 import type { RunArgs } from "../commands/run.js"
+
+type ClusterRunError = WorkflowInvalid | StoreLocked | RunFailed | import("@zaoji/cluster").ClusterUnavailable
 
 /** `--cluster`: the cluster package is loaded only when asked for (the embedded run needs no database) */
 const submitOnCluster = (url: string, o: Omit<import("@zaoji/cluster").SubmitOptions, "url">) =>
@@ -18,7 +20,7 @@ export default (a: RunArgs) =>
     const renderer = pickRenderer(a.json)
     const cluster = Option.getOrUndefined(a.cluster)
     const command = ["zaoji", "run", ...redactArgv(process.argv.slice(3))].join(" ")
-    const summary = yield* (cluster !== undefined
+    const summary: RunSummary = yield* (cluster !== undefined
       ? submitOnCluster(cluster, { workflow, baseDir, workflowFile: file, storeDir: Option.getOrUndefined(a.store), set: a.set, from: a.from, only: a.only, force: a.force, onEvent: renderer.onEvent })
       : runWorkflow({
       workflow,
@@ -32,7 +34,7 @@ export default (a: RunArgs) =>
       concurrency: Option.getOrUndefined(a.concurrency),
       onEvent: renderer.onEvent,
       command
-    })).pipe(Effect.ensuring(Effect.sync(() => renderer.close())))
+    }) as Effect.Effect<RunSummary, ClusterRunError>).pipe(Effect.ensuring(Effect.sync(() => renderer.close())))
     for (const line of learningWarnings(summary)) process.stderr.write(`${line}\n`)
     if (!a.json) {
       const by = (s: string) => summary.stages.filter((x) => x.status === s).length
