@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- gpu …`: with `--pack DIR`, build the pack of the GPU device check (pack.ts);
+ * `npm run bench -- gpu …`: with `--pack DIR [--no-fetch]`, build the pack of the GPU device check
+ * (pack.ts; `--no-fetch`: loader packages only from the apt cache, no `apt-get download`);
  * otherwise run the check here, on this machine's WebGPU adapter, with the repository's files (the
  * golden fixtures and the reference model of the shared folder beside the repository).
  */
@@ -16,12 +17,11 @@ export const gpuCommand = async (args: ReadonlyArray<string>): Promise<number> =
   if (at >= 0) {
     const dir = args[at + 1]
     if (dir === undefined || dir.startsWith("--")) throw new Error("--pack: expected the folder to write the pack into")
-    const deb = args.indexOf("--vulkan-deb")
     const r = await packGpuCheck({
       outDir: resolve(dir),
       ...(shared.golden !== undefined ? { goldenDir: shared.golden } : {}),
       ...(shared.reference !== undefined ? { referenceDir: shared.reference } : {}),
-      ...(deb >= 0 && args[deb + 1] !== undefined ? { vulkanDeb: resolve(args[deb + 1]!) } : {})
+      fetch: !args.includes("--no-fetch")
     })
     console.log(`pack written: ${r.outDir}, ${(r.bytes / 2 ** 20).toFixed(1)} MiB in ${r.files.length} files`)
     for (const m of r.missing) console.log(`  without ${m}`)

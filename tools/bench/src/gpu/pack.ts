@@ -6,7 +6,8 @@
  *   node.gz           the Node binary running the packer, gzip -9 (gzip is on every Linux; xz is not)
  *   runner.mjs.gz     an esbuild bundle of the check (entry.ts): model code, tfjs, tfjs-backend-webgpu
  *   dawn.node.gz      webgpu's Dawn build for linux-x64 (unpacked to dist/linux-x64/ beside the bundle)
- *   libvulkan1_*.deb  the Vulkan loader (used only where the host has none)
+ *   lib*.deb          the Vulkan loader and the GL dispatch library NVIDIA's Vulkan driver links
+ *                     against (LOADER_PACKAGES; unpacked only where the host lacks them)
  *   golden/           the golden fixtures of glm1 and glm2 (read at pack time from the shared folder)
  *   glm_reference.py  the PyTorch reference model;  torch_gpu.py  the PyTorch side
  *   pack.json         what is in the pack: each file's bytes and sha256, Node's version
@@ -30,8 +31,10 @@ export interface PackOptions {
   readonly goldenDir?: string
   /** the folder of glm_reference.py; undefined: none (the PyTorch side skipped there) */
   readonly referenceDir?: string
-  /** a libvulkan1 .deb to carry; default: the apt cache's, else `apt-get download libvulkan1` */
-  readonly vulkanDeb?: string
+  /** .deb files to carry instead of LOADER_PACKAGES from the apt cache or `apt-get download` */
+  readonly loaderDebs?: ReadonlyArray<string>
+  /** fetch loader packages missing from the apt cache with `apt-get download` (default true) */
+  readonly fetch?: boolean
   readonly log?: (line: string) => void
 }
 
@@ -44,6 +47,12 @@ export interface PackResult {
 }
 
 export class PackTooLargeError extends Error {}
+
+/**
+ * Debian packages a bare GPU host may lack: the Vulkan loader, and libglvnd's GL dispatch libraries,
+ * which NVIDIA's Vulkan driver (`libGLX_nvidia.so.0`, named by its ICD file) links against.
+ */
+export const LOADER_PACKAGES: ReadonlyArray<string> = ["libvulkan1", "libglvnd0", "libglx0"]
 
 /** Build the pack into `outDir` (an empty or absent folder, or an earlier pack, which is replaced). */
 export const packGpuCheck = async (o: PackOptions): Promise<PackResult> => {
@@ -58,10 +67,10 @@ export const packGpuCheck = async (o: PackOptions): Promise<PackResult> => {
     log(`pack: compressing node ${process.version} (${process.execPath})`)
     await gzipFile(process.execPath, join(o.outDir, "node.gz"))
     await gzipFile(dawnNode(), join(o.outDir, "dawn.node.gz"))
-    const deb = o.vulkanDeb ?? findVulkanDeb(o.outDir, log)
-    if (deb !== undefined) {
-      if (dirname(deb) !== o.outDir) copyFileSync(deb, join(o.outDir, basename(deb)))
-    } else missing.push("the Vulkan loader package (libvulkan1): the host must have its own")
+    const debs = o.loaderDebs ?? findLoaderDebs(o.outDir, o.fetch ?? true, log)
+    for (const deb of debs) if (dirname(deb) !== o.outDir) copyFileSync(deb, join(o.outDir, basename(deb)))
+    const lacking = LOADER_PACKAGES.filter((p) => !debs.some((d) => basename(d).startsWith(`${p}_`)))
+    if (o.loaderDebs === undefined && lacking.length > 0) missing.push(`the package(s) ${lacking.join(", ")}: the host must have its own`)
     if (o.goldenDir !== undefined && existsSync(join(o.goldenDir, "glm1", "cases.json"))) {
       for (const arch of ["glm1", "glm2"]) cpSync(join(o.goldenDir, arch), join(o.outDir, "golden", arch), { recursive: true })
     } else missing.push("the golden fixtures: the parity is skipped on the host")
@@ -120,16 +129,23 @@ const dawnNode = (): string => {
   return file
 }
 
-/** the apt cache's libvulkan1 for amd64, else one fetched with `apt-get download` into `dir` */
-const findVulkanDeb = (dir: string, log: (line: string) => void): string | undefined => {
+/** LOADER_PACKAGES for amd64: the apt cache's, the others fetched with `apt-get download` into `dir` */
+const findLoaderDebs = (dir: string, fetch: boolean, log: (line: string) => void): string[] => {
   const cache = "/var/cache/apt/archives"
-  const cached = existsSync(cache) ? readdirSync(cache).filter((f) => /^libvulkan1_.*_amd64\.deb$/.test(f)).sort() : []
-  if (cached.length > 0) return join(cache, cached[cached.length - 1]!)
-  const r = spawnSync("apt-get", ["download", "-oAPT::Architecture=amd64", "libvulkan1:amd64"], { cwd: dir, encoding: "utf8", timeout: 120_000 })
-  const got = existsSync(dir) ? readdirSync(dir).filter((f) => /^libvulkan1_.*\.deb$/.test(f)) : []
-  if (r.status === 0 && got.length > 0) return join(dir, got[0]!)
-  log(`pack: no libvulkan1 package (not in the apt cache; apt-get download: ${(r.stderr ?? r.error?.message ?? "").trim().split("\n").pop() ?? "failed"})`)
-  return undefined
+  const cached = existsSync(cache) ? readdirSync(cache) : []
+  const found: string[] = []
+  const absent: string[] = []
+  for (const p of LOADER_PACKAGES) {
+    const hits = cached.filter((f) => f.startsWith(`${p}_`) && f.endsWith("_amd64.deb")).sort()
+    if (hits.length > 0) found.push(join(cache, hits[hits.length - 1]!))
+    else absent.push(p)
+  }
+  if (absent.length > 0 && fetch) {
+    const r = spawnSync("apt-get", ["download", "-oAPT::Architecture=amd64", ...absent.map((p) => `${p}:amd64`)], { cwd: dir, encoding: "utf8", timeout: 120_000 })
+    if (r.status !== 0) log(`pack: apt-get download ${absent.join(" ")} failed: ${(r.stderr ?? r.error?.message ?? "").trim().split("\n").pop() ?? ""}`)
+    for (const f of readdirSync(dir)) if (absent.some((p) => f.startsWith(`${p}_`)) && f.endsWith(".deb")) found.push(join(dir, f))
+  }
+  return found
 }
 
 const bundle = async (outfile: string): Promise<void> => {

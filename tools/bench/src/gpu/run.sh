@@ -32,24 +32,31 @@ gzip -dc "$pack/runner.mjs.gz" >"$work/runner.mjs"
 # webgpu loads dawn.node from dist/<platform>-<arch>/ beside the module that imports it (the bundle)
 gzip -dc "$pack/dawn.node.gz" >"$work/dist/linux-x64/dawn.node"
 
-# 2. The Vulkan loader: the host's when it has one, else the pack's libvulkan1 package
-if [ "${ZAOJI_GPU_PACK_VULKAN:-0}" = 1 ] || ! { ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; }; then
-  deb=$(ls "$pack"/libvulkan1_*.deb 2>/dev/null | head -n 1 || true)
-  if [ -n "$deb" ]; then
-    mkdir -p "$work/vulkan"
+# 2. The Vulkan loader (and the GL dispatch library NVIDIA's driver links against): the host's when it
+#    has them, else the pack's Debian packages, unpacked into the work folder
+has_lib() { ldconfig -p 2>/dev/null | grep -q "$1 "; }
+if [ "${ZAOJI_GPU_PACK_VULKAN:-0}" = 1 ] || ! has_lib 'libvulkan\.so\.1' || ! has_lib 'libGLdispatch\.so\.0'; then
+  found=0
+  mkdir -p "$work/loader"
+  for deb in "$pack"/*.deb; do
+    [ -f "$deb" ] || continue
+    found=1
     if command -v dpkg-deb >/dev/null 2>&1; then
-      dpkg-deb -x "$deb" "$work/vulkan"
+      dpkg-deb -x "$deb" "$work/loader"
     elif command -v ar >/dev/null 2>&1; then
-      (cd "$work/vulkan" && ar x "$deb" && tar -xf data.tar.*)
+      mkdir -p "$work/ar" && (cd "$work/ar" && rm -f data.tar.* && ar x "$deb" && tar -xf data.tar.* -C "$work/loader")
     else
-      say "neither dpkg-deb nor ar is here to unpack $(basename "$deb"): the Vulkan loader is missing"
+      say "neither dpkg-deb nor ar is here to unpack $(basename "$deb")"
     fi
-    lib=$(dirname "$(find "$work/vulkan" -name 'libvulkan.so.1*' | head -n 1)")
-    LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    say "Vulkan loader from the pack: $(basename "$deb")"
+  done
+  if [ "$found" = 1 ]; then
+    for d in $(find "$work/loader" -name '*.so.*' -exec dirname {} \; | sort -u); do
+      LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    done
     export LD_LIBRARY_PATH
-    say "Vulkan loader from the pack ($(basename "$deb"))"
   else
-    say "the host has no Vulkan loader and the pack carries none: WebGPU will find no adapter"
+    say "the host lacks the Vulkan loader or libGLdispatch and the pack carries no packages: WebGPU may find no adapter"
   fi
 fi
 

@@ -39,7 +39,8 @@ export interface GpuBenchReport {
   readonly shape: GpuBenchShape
   readonly adapter: AdapterSummary | undefined
   readonly parity: ParityResult | { readonly skipped: string }
-  readonly zaoji: ZaojiGpuResult
+  /** Zaoji's figures, or the error that stopped them (the PyTorch side has run before, either way) */
+  readonly zaoji: ZaojiGpuResult | { readonly error: string }
   readonly torch: TorchGpuResult | { readonly unavailable: string }
   readonly host: { readonly node: string; readonly platform: string }
 }
@@ -66,7 +67,7 @@ export const gpuRunOptions = (args: ReadonlyArray<string>, home: string, fallbac
     if (v === undefined || v.startsWith("--")) throw new Error(`${flag}: expected a value`)
     return v
   }
-  const known = new Set(["--help", "--out", "--golden", "--reference", "--python", "--no-torch", "--no-parity", "--allow-software", "--micro", "--pack", ...Object.keys(gpuBenchFields).map((k) => flagOf(k as keyof GpuBenchShape))])
+  const known = new Set(["--help", "--out", "--golden", "--reference", "--python", "--no-torch", "--no-parity", "--allow-software", "--micro", "--pack", "--no-fetch", ...Object.keys(gpuBenchFields).map((k) => flagOf(k as keyof GpuBenchShape))])
   const unknown = args.filter((a) => a.startsWith("--") && !known.has(a))
   if (unknown.length > 0) throw new Error(`unknown flag(s) ${unknown.join(", ")}; see --help`)
   const inHome = (rel: string) => (existsSync(join(home, rel)) ? join(home, rel) : undefined)
@@ -102,24 +103,24 @@ export const runGpuBench = async (o: GpuRunOptions): Promise<GpuBenchReport> => 
     parity = o.goldenDir === undefined ? { skipped: "no golden fixtures (neither in the pack nor --golden)" } : await runGoldenParity(o.goldenDir, log)
     if ("rows" in parity) log(`parity: ${parity.passed} passed, ${parity.failed} failed (${parity.seconds.toFixed(1)} s)`)
   }
-  const zaoji = await runZaojiSide(o.shape, log)
+  // the PyTorch side first, in its own process: a Zaoji failure (or a run stopped at its time limit)
+  // still leaves its figures; the report is written after each part
+  const base = { date: new Date().toISOString(), shape: o.shape, adapter, parity, host: { node: process.version, platform: `${process.platform}-${process.arch}` } }
   const torch = o.python === false ? { unavailable: "--no-torch" } : o.referenceDir === undefined ? { unavailable: "no glm_reference.py (neither in the pack nor --reference)" } : runTorch(o.python ?? "python3", o.torchScript, o.referenceDir, o.shape, log)
-  const report: GpuBenchReport = {
-    date: new Date().toISOString(),
-    shape: o.shape,
-    adapter,
-    parity,
-    zaoji,
-    torch,
-    host: { node: process.version, platform: `${process.platform}-${process.arch}` }
+  writeReport(o.outDir, { ...base, torch, zaoji: { error: "not run yet" } })
+  let zaoji: GpuBenchReport["zaoji"]
+  try {
+    zaoji = await runZaojiSide(o.shape, log)
+  } catch (e) {
+    zaoji = { error: e instanceof Error ? e.message : String(e) }
+    log(`zaoji side failed: ${zaoji.error}`)
   }
-  mkdirSync(o.outDir, { recursive: true })
-  writeFileSync(join(o.outDir, "gpu-bench.json"), `${JSON.stringify(report, null, 2)}\n`)
-  writeFileSync(join(o.outDir, "gpu-bench.md"), `${formatGpuBench(report)}\n`)
+  const report: GpuBenchReport = { ...base, torch, zaoji }
+  writeReport(o.outDir, report)
   return report
 }
 
-/** Print the help, or run and print the table; the exit code (1 when a parity check failed). */
+/** Print the help, or run and print the table; the exit code (1 when a parity check or a Zaoji measure failed). */
 export const runGpuCommand = async (args: ReadonlyArray<string>, home: string, fallback: { golden?: string; reference?: string; torchScript: string }): Promise<number> => {
   if (args.includes("--help") || args.includes("-h")) {
     console.log(GPU_HELP)
@@ -127,7 +128,8 @@ export const runGpuCommand = async (args: ReadonlyArray<string>, home: string, f
   }
   const report = await runGpuBench(gpuRunOptions(args, home, fallback))
   console.log(formatGpuBench(report))
-  return "failed" in report.parity && report.parity.failed > 0 ? 1 : 0
+  const failed = ("failed" in report.parity && report.parity.failed > 0) || "error" in report.zaoji || report.zaoji.train.some((m) => "error" in m)
+  return failed ? 1 : 0
 }
 
 export const GPU_HELP = [
@@ -144,6 +146,12 @@ export const GPU_HELP = [
   gpuBenchHelp()
 ].join("\n")
 
+const writeReport = (outDir: string, report: GpuBenchReport): void => {
+  mkdirSync(outDir, { recursive: true })
+  writeFileSync(join(outDir, "gpu-bench.json"), `${JSON.stringify(report, null, 2)}\n`)
+  writeFileSync(join(outDir, "gpu-bench.md"), `${formatGpuBench(report)}\n`)
+}
+
 const gib = (n: number | null | undefined) => (n === null || n === undefined ? "–" : `${(n / 2 ** 30).toFixed(2)} GiB`)
 const num = (v: number) => (v >= 100 ? Math.round(v).toLocaleString("en-US") : v >= 10 ? v.toFixed(1) : v.toFixed(2))
 const ratio = (a: number, b: number | undefined) => (b === undefined || !(b > 0) ? "–" : (a / b).toFixed(2))
@@ -152,6 +160,12 @@ const ratio = (a: number, b: number | undefined) => (b === undefined || !(b > 0)
 export const formatGpuBench = (r: GpuBenchReport): string => {
   const s = r.shape
   const t = "train" in r.torch ? r.torch : undefined
+  const head = [
+    `GPU device check, ${r.date}: glm2 shape, ${s.layers} layers, hidden ${s.hidden}, ${s.heads} heads in ${s.kvGroups} KV groups, ffn ${s.ffn}, vocabulary ${s.vocab}; random weights made on the device.`,
+    `Adapter: ${r.adapter !== undefined ? describeAdapter(r.adapter) : "none"}; PyTorch: ${t ? `${t.torch} on ${t.device}` : "unavailable" in r.torch ? r.torch.unavailable : "–"}; node ${r.host.node}.`,
+    ""
+  ]
+  if ("error" in r.zaoji) return [...head, `Zaoji's side failed: ${r.zaoji.error}`, "", `PyTorch: ${JSON.stringify(r.torch)}`].join("\n")
   const z = r.zaoji
   const rows: Array<[string, string, string, string]> = []
   rows.push(["load (random init on the device)", `${z.loadSeconds.toFixed(2)} s`, t ? `${t.load_s.toFixed(2)} s` : "–", t ? ratio(t.load_s, z.loadSeconds) : "–"])
@@ -164,6 +178,10 @@ export const formatGpuBench = (r: GpuBenchReport): string => {
     const tm = t?.train.find((x) => x.mode === m.mode)
     const tps = tm ? tm.tokens_per_step / tm.s_per_step : undefined
     const what = m.mode === "prefix" ? `P-Tuning v2 step (pre_seq_len ${s.preSeqLen})` : `freeze step (last ${s.freezeLayers} of ${s.layers} layers)`
+    if ("error" in m) {
+      rows.push([`${what}, batch ${s.batch} × ${s.tokens}`, `failed: ${m.error.replace(/\|/g, "/")}`, tps ? `${num(tps)} tok/s` : "–", "–"])
+      continue
+    }
     rows.push([`${what}, batch ${s.batch} × ${s.tokens}`, `${num(m.tokensPerSecond)} tok/s`, tps ? `${num(tps)} tok/s` : "–", ratio(m.tokensPerSecond, tps)])
     rows.push([`  of which on the device (forward, backward, gradients read)`, `${num(m.tokensPerStep / m.gradientSeconds)} tok/s`, "", ""])
   }
@@ -172,9 +190,7 @@ export const formatGpuBench = (r: GpuBenchReport): string => {
       ? `Golden parity on this adapter: ${r.parity.passed} of ${r.parity.rows.length} checks passed${r.parity.failed > 0 ? ` — FAILED: ${r.parity.rows.filter((x) => !x.ok).map((x) => x.check).join("; ")}` : ""} (${r.parity.seconds.toFixed(1)} s).`
       : `Golden parity: skipped (${r.parity.skipped}).`
   return [
-    `GPU device check, ${r.date}: glm2 shape, ${s.layers} layers, hidden ${s.hidden}, ${s.heads} heads in ${s.kvGroups} KV groups, ffn ${s.ffn}, vocabulary ${s.vocab}; random weights made on the device.`,
-    `Adapter: ${r.adapter !== undefined ? describeAdapter(r.adapter) : "none"}; PyTorch: ${t ? `${t.torch} on ${t.device}` : "unavailable" in r.torch ? r.torch.unavailable : "–"}; node ${r.host.node}.`,
-    "",
+    ...head,
     "| measure | Zaoji (webgpu, float32) | PyTorch (float32) | Zaoji / PyTorch |",
     "| --- | ---: | ---: | ---: |",
     ...rows.map((x) => `| ${x.join(" | ")} |`),

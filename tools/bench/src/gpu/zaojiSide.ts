@@ -42,7 +42,8 @@ export interface ZaojiGpuResult {
   readonly peakSource: string
   readonly prefill: { readonly tokens: number; readonly seconds: number; readonly tokensPerSecond: number; readonly gflopPerSecond: number }
   readonly decode: { readonly tokens: number; readonly seconds: number; readonly tokensPerSecond: number; readonly gflopPerSecond: number }
-  readonly train: ReadonlyArray<TrainStepResult>
+  /** each mode's figures, or the error that stopped it (the other mode still runs) */
+  readonly train: ReadonlyArray<TrainStepResult | { readonly mode: "prefix" | "freeze"; readonly error: string }>
   /** live tensors before the run and after everything was disposed (equal when nothing leaked) */
   readonly tensorsBefore: number
   readonly tensorsAfter: number
@@ -71,11 +72,17 @@ export const runZaojiSide = async (s: GpuBenchShape, log: (line: string) => void
       gflopPerSecond: decodeFlops(sizes, 1, s.promptTokens, s.decodeTokens) / run.decode / 1e9
     }
     log(`  zaoji: prefill ${prefill.tokensPerSecond.toFixed(1)} tok/s, decode ${decode.tokensPerSecond.toFixed(2)} tok/s`)
-    const train: TrainStepResult[] = []
+    const train: Array<ZaojiGpuResult["train"][number]> = []
     for (const mode of ["prefix", "freeze"] as const) {
-      const r = await trainSteps(model, s, mode)
-      log(`  zaoji: ${mode} step ${r.tokensPerSecond.toFixed(1)} tok/s (device part ${(r.tokensPerStep / r.gradientSeconds).toFixed(1)} tok/s), loss ${r.loss.toFixed(3)}`)
-      train.push(r)
+      try {
+        const r = await trainSteps(model, s, mode)
+        log(`  zaoji: ${mode} step ${r.tokensPerSecond.toFixed(1)} tok/s (device part ${(r.tokensPerStep / r.gradientSeconds).toFixed(1)} tok/s), loss ${r.loss.toFixed(3)}`)
+        train.push(r)
+      } catch (e) {
+        const error = e instanceof Error ? e.message : String(e)
+        log(`  zaoji: ${mode} step failed: ${error}`)
+        train.push({ mode, error })
+      }
     }
     memory.sample()
     return await finish(model, { backend: tf.getBackend(), loadSeconds, weightBytes: bytes, peakDeviceBytes: memory.peak(), peakSource: memory.source, prefill, decode, train, tensorsBefore })
