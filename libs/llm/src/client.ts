@@ -1,17 +1,17 @@
 /**
  * One chat call through the `openai` client with everything a paid, flaky endpoint needs: the
- * privacy guard, error classification (transient vs permanent), retries on an effect Schedule
- * that honours Retry-After, a per-request timeout, a start-rate limit and a concurrency bound.
+ * privacy guard, error classification (transient vs permanent), retries under the engine's retry
+ * policy (core's `retrySchedule`: backoff, or the server's Retry-After when longer), a
+ * per-request timeout, a start-rate limit and a concurrency bound.
  */
 import OpenAI from "openai"
-import { Duration, Effect, Schedule } from "effect"
-import { InputError, PermanentError, isLocalEndpoint, type StageContext, TransientError } from "@zaoji/core"
-import type { LlmEndpoint } from "./config.js"
-
-export interface Usage {
-  readonly promptTokens: number
-  readonly completionTokens: number
-}
+import { Effect } from "effect"
+import { InputError, PermanentError, isLocalEndpoint, retrySchedule, type StageContext, TransientError } from "@zaoji/core"
+import type { LlmEndpoint } from "./endpoint.js"
+import { classify } from "./errors.js"
+import { guardEndpoint } from "./privacyGuard.js"
+import { makeRateLimiter } from "./rateLimiter.js"
+import type { Usage } from "./usage.js"
 
 export interface ChatResult {
   readonly content: string
@@ -36,66 +36,6 @@ export interface LlmClient {
   readonly concurrency: number
 }
 
-/** Retry-After as seconds or an HTTP date, or retry-after-ms; undefined when absent */
-export const retryAfterMs = (headers: { get(name: string): string | null } | undefined): number | undefined => {
-  const ms = headers?.get("retry-after-ms")
-  if (ms && Number.isFinite(Number(ms))) return Number(ms)
-  const ra = headers?.get("retry-after")
-  if (!ra) return undefined
-  if (/^\d+(\.\d+)?$/.test(ra.trim())) return Number(ra) * 1000
-  const at = Date.parse(ra)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
-}
-
-/** map whatever the client threw to our error tags; messages never include the key */
-export const classify = (e: unknown, timeoutMs: number): TransientError | PermanentError => {
-  if (e instanceof OpenAI.APIConnectionTimeoutError)
-    return new TransientError({ message: `LLM request timed out after ${timeoutMs} ms` })
-  if (e instanceof OpenAI.APIConnectionError) return new TransientError({ message: `LLM endpoint unreachable: ${e.message}` })
-  if (e instanceof OpenAI.APIError) {
-    const status = e.status ?? 0
-    if (status === 429 || status === 408 || status === 409 || status >= 500)
-      return new TransientError({ message: `LLM endpoint answered ${status}`, retryAfterMs: retryAfterMs(e.headers) })
-    if (status === 401 || status === 403)
-      return new PermanentError({ message: `LLM endpoint refused the API key (${status})` })
-    return new PermanentError({ message: `LLM endpoint answered ${status}: ${e.message}` })
-  }
-  // a body that is not JSON, a reset connection…: the next attempt may well succeed
-  return new TransientError({ message: `malformed LLM response: ${String((e as Error)?.message ?? e).slice(0, 200)}` })
-}
-
-/**
- * Exponential backoff with jitter, capped; a server's Retry-After (capped too) wins when longer.
- * Only transient errors are retried.
- */
-export const retrySchedule = (ep: Pick<LlmEndpoint, "maxAttempts" | "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs">) =>
-  Schedule.exponential(Duration.millis(Math.max(1, ep.baseDelayMs))).pipe(
-    Schedule.jittered,
-    Schedule.intersect(Schedule.identity<TransientError | PermanentError>()),
-    Schedule.modifyDelay(([, err], d) => {
-      const capped = Duration.min(d, Duration.millis(ep.maxDelayMs))
-      const ra = err._tag === "TransientError" && err.retryAfterMs !== undefined ? Math.min(err.retryAfterMs, ep.maxRetryAfterMs) : 0
-      return Duration.max(capped, Duration.millis(ra))
-    }),
-    Schedule.intersect(Schedule.recurs(Math.max(0, ep.maxAttempts - 1))),
-    Schedule.whileInput((err: TransientError | PermanentError) => err._tag === "TransientError")
-  )
-
-/** spaces request starts so that at most `perMinute` begin in any minute-long stretch on average */
-export const makeRateLimiter = (perMinute: number): Effect.Effect<void> => {
-  if (perMinute <= 0) return Effect.void
-  const gapMs = 60_000 / perMinute
-  let next = 0
-  return Effect.flatMap(
-    Effect.clockWith((c) => c.currentTimeMillis),
-    (now) => {
-      const start = Math.max(now, next)
-      next = start + gapMs
-      return start > now ? Effect.sleep(Duration.millis(start - now)) : Effect.void
-    }
-  )
-}
-
 export interface MakeClientOptions {
   /** the text to be sent is record-derived: only loopback or explicitly allowed endpoints */
   readonly sensitive: boolean
@@ -106,20 +46,7 @@ export interface MakeClientOptions {
 
 export const makeLlmClient = (ep: LlmEndpoint, options: MakeClientOptions): Effect.Effect<LlmClient, InputError> =>
   Effect.gen(function* () {
-    try {
-      new URL(ep.baseURL)
-    } catch {
-      return yield* Effect.fail(new InputError({ message: `llm.baseURL: expected an http(s) URL, got "${ep.baseURL}"`, location: "llm.baseURL" }))
-    }
-    if (options.sensitive && !options.ctx.allowEndpoint(ep.baseURL))
-      return yield* Effect.fail(
-        new InputError({
-          message:
-            `refusing to send record-derived (sensitive) text to ${new URL(ep.baseURL).origin}: it is not on loopback ` +
-            `and the workflow does not list it as an allowed endpoint`,
-          location: "llm.baseURL"
-        })
-      )
+    yield* guardEndpoint(ep.baseURL, options)
     const key = (options.env ?? process.env)[ep.apiKeyEnv]
     if ((key === undefined || key === "") && !isLocalEndpoint(ep.baseURL))
       return yield* Effect.fail(
@@ -167,6 +94,3 @@ export const makeLlmClient = (ep: LlmEndpoint, options: MakeClientOptions): Effe
     }
     return { endpoint: ep, chat, concurrency: ep.concurrency }
   })
-
-export const costOf = (ep: LlmEndpoint, u: Usage): number =>
-  (u.promptTokens / 1000) * ep.pricePer1kPrompt + (u.completionTokens / 1000) * ep.pricePer1kCompletion

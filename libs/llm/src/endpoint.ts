@@ -1,4 +1,8 @@
-/** The LLM endpoint settings a stage config carries. The key itself is never in a config. */
+/**
+ * The LLM endpoint settings a stage config carries (kg.generate-qa, records.process, the metrics
+ * judge). The key itself is never in a config. The field names and defaults are part of those
+ * stages' cache keys, so a change here re-runs (and re-pays for) their LLM work.
+ */
 import { Schema } from "effect"
 
 export const LlmEndpoint = Schema.Struct({
@@ -16,11 +20,11 @@ export const LlmEndpoint = Schema.Struct({
   /** at most this many requests started per minute (0 = unlimited) */
   requestsPerMinute: Schema.optionalWith(Schema.Number.pipe(Schema.nonNegative()), { default: () => 0 }),
   timeoutMs: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 60_000 }),
-  /** attempts per request, first included */
+  /** attempts per request, first included (the retry rule is core's `retrySchedule`) */
   maxAttempts: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 5 }),
   baseDelayMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 500 }),
   maxDelayMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 30_000 }),
-  /** a server's Retry-After is honoured up to this long */
+  /** a server's Retry-After longer than the backoff is honoured up to this long */
   maxRetryAfterMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 120_000 }),
   /** prices per 1000 tokens, for cost accounting (currency of your choice) */
   pricePer1kPrompt: Schema.optionalWith(Schema.Number, { default: () => 0 }),

@@ -6,9 +6,9 @@
 import { Effect, Either, Schema } from "effect"
 import type { StageContext } from "@zaoji/core"
 import { type KgEntry, type QaPair, hash32 } from "@zaoji/data"
-import { type Relation, relationLabel } from "../relations.js"
-import { defaultRelations, relationValue } from "../templates.js"
-import { type LlmClient, type Usage, costOf } from "./client.js"
+import { type LlmClient, type Usage, costOf } from "@zaoji/llm"
+import { type Relation, relationLabel } from "./relations.js"
+import { defaultRelations, relationValue } from "./templates.js"
 
 export const defaultPrompts = {
   system: "你是一名严谨的医学科普作者。只依据给出的事实作答，不编造。只输出JSON。",

@@ -1,6 +1,6 @@
 /**
  * @zaoji/knowledge-graph: load a medical knowledge graph, select a specialty's entries, and turn
- * them into QA pairs (offline templates or any OpenAI-compatible LLM).
+ * them into QA pairs (offline templates or any OpenAI-compatible LLM, through @zaoji/llm).
  */
 export { load, generateQa, LoadConfig, GenerateConfig, KgOutput, QaOutput } from "./stages.js"
 export { loadKg, type LoadKgOptions, type LoadedKg } from "./loadKg.js"
@@ -8,9 +8,7 @@ export { Selection, Condition, selectEntries } from "./select.js"
 export { kgStats, type KgStats } from "./stats.js"
 export { templateQa, defaultTemplates, defaultRelations, relationValue, type TemplateOptions } from "./templates.js"
 export { relationLabel, relationOf, type Relation } from "./relations.js"
-export { LlmEndpoint } from "./llm/config.js"
-export { makeLlmClient, makeRateLimiter, classify, retrySchedule, retryAfterMs, costOf, type LlmClient, type ChatMessage, type Usage } from "./llm/client.js"
-export { defaultPrompts, parseJsonAnswer, llmWorkItems, generateLlm } from "./llm/generateLlm.js"
+export { defaultPrompts, parseJsonAnswer, llmWorkItems, generateLlm } from "./generateLlm.js"
 
 import { generateQa, load } from "./stages.js"
 /** the plugin's stages, for `w.stage("kg", KnowledgeGraph.load, …)` */

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { Duration, Effect, Exit, Fiber, Schema, TestClock, TestContext } from "effect"
+import { Effect, Exit, Fiber, Schema } from "effect"
 import { KgEntry } from "@zaoji/data"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { TransientError, artifactOf, runStageOnce } from "@zaoji/core"
+import { artifactOf, runStageOnce } from "@zaoji/core"
 import { type LlmServer, startLlmServer } from "@zaoji/testing"
-import { generateQa, llmWorkItems, makeRateLimiter, retrySchedule } from "../src/index.js"
+import { generateQa, llmWorkItems } from "../src/index.js"
 import { kgJsonl, tempDir, writeFile } from "./fixtures.js"
 
 const KEY_ENV = "ZAOJI_TEST_LLM_KEY"
@@ -176,41 +176,7 @@ describe("kg.generate-qa (llm) against a local OpenAI-compatible server", () => 
   })
 })
 
-describe("retry schedule", () => {
-  it("honours Retry-After over a shorter backoff, and gives up after maxAttempts", async () => {
-    const program = Effect.gen(function* () {
-      let attempts = 0
-      const failing = Effect.suspend(() => {
-        attempts++
-        return Effect.fail(new TransientError({ message: "429", retryAfterMs: 5_000 }))
-      })
-      const fiber = yield* Effect.fork(Effect.retry(failing, retrySchedule({ maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, maxRetryAfterMs: 60_000 })))
-      yield* TestClock.adjust(Duration.millis(4_999))
-      const afterShortWait = attempts
-      yield* TestClock.adjust(Duration.millis(1))
-      const afterRetryAfter = attempts
-      yield* TestClock.adjust(Duration.millis(5_000))
-      const exit = yield* Fiber.await(fiber)
-      return { afterShortWait, afterRetryAfter, final: attempts, failed: Exit.isFailure(exit) }
-    })
-    const r = await Effect.runPromise(program.pipe(Effect.provide(TestContext.TestContext)))
-    expect(r).toEqual({ afterShortWait: 1, afterRetryAfter: 2, final: 3, failed: true })
-  })
-
-  it("the rate limiter spaces request starts evenly", async () => {
-    const program = Effect.gen(function* () {
-      const limiter = makeRateLimiter(60) // one a second
-      const started: Array<number> = []
-      const fiber = yield* Effect.fork(
-        Effect.forEach([1, 2, 3], () => Effect.zipRight(limiter, Effect.flatMap(Effect.clockWith((c) => c.currentTimeMillis), (t) => Effect.sync(() => started.push(t)))), { concurrency: 3 })
-      )
-      yield* TestClock.adjust(Duration.seconds(5))
-      yield* Fiber.join(fiber)
-      return started.sort((a, b) => a - b)
-    })
-    expect(await Effect.runPromise(program.pipe(Effect.provide(TestContext.TestContext)))).toEqual([0, 1000, 2000])
-  })
-
+describe("work items", () => {
   it("work items change id when the prompt changes", () => {
     const e = [Schema.decodeUnknownSync(KgEntry)({ name: "x", symptoms: ["a"] })]
     const a = llmWorkItems(e, "m", { relations: ["symptoms"] })

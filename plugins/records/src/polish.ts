@@ -6,7 +6,7 @@
 import { Effect, Either, Schema } from "effect"
 import type { InputError, StageContext } from "@zaoji/core"
 import type { QaPair } from "@zaoji/data"
-import { type LlmEndpoint, makeLlmClient } from "@zaoji/knowledge-graph"
+import { type LlmEndpoint, makeLlmClient } from "@zaoji/llm"
 
 export const defaultPolishPrompt =
   "把下面这组根据病历整理的问答改写成通顺、专业、面向患者的表述，不增加病历中没有的信息。\n" +

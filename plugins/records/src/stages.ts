@@ -3,7 +3,7 @@ import { isAbsolute, join, resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import { InputError, Stage } from "@zaoji/core"
 import { ClinicalRecord, QaDataset, type QaPair, type ReadResult, normalizeText, readRows, writeJson, writeJsonl } from "@zaoji/data"
-import { LlmEndpoint } from "@zaoji/knowledge-graph"
+import { LlmEndpoint } from "@zaoji/llm"
 import { DeidKinds } from "./deidentify.js"
 import { residualScan } from "./deid/residual.js"
 import {

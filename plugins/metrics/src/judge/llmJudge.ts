@@ -1,12 +1,12 @@
 /**
  * Judge answers to subjective questions with an LLM through the `openai` client (any compatible
- * endpoint; the client, its retries and the privacy guard are knowledge-graph's `makeLlmClient`).
+ * endpoint; the client, its retries and the privacy guard are @zaoji/llm's `makeLlmClient`).
  * Every verdict is cached per (judge model, prompt version, question, reference, rubric, answer)
  * in the stage checkpoint, so a re-run or a resumed stage never asks twice.
  */
 import { Effect } from "effect"
 import { canonicalJson, sha256, type StageContext, type StageFailure } from "@zaoji/core"
-import { makeLlmClient, type LlmEndpoint } from "@zaoji/knowledge-graph"
+import { makeLlmClient, type LlmEndpoint } from "@zaoji/llm"
 import { judgeMessages, JUDGE_PROMPT_VERSION, parseJudgeReply, type JudgeVerdict } from "./judgePrompt.js"
 import type { SubjectiveItem } from "./scoreRate.js"
 
