@@ -138,7 +138,10 @@ export const processStage = Stage.make({
       // a decoding message can quote the offending value: it is de-identified like the records
       const rowProblems = read.errors.slice(0, 200).map((e) => ({ ...e, message: sanitizeShort(e.message) }))
       for (const e of rowProblems.slice(0, 20)) yield* ctx.log("warn", "bad record row", { file: e.file, line: e.line, field: e.field, problem: e.message })
-      const records = config.categories ? read.rows.filter((r) => r.category !== undefined && config.categories!.includes(r.category)) : read.rows
+      // each selected record with its source line, found once here (not by searching the rows per record)
+      const records = read.rows.flatMap((raw, index) =>
+        config.categories && !(raw.category !== undefined && config.categories.includes(raw.category)) ? [] : [{ raw, sourceLine: read.lines[index] }]
+      )
       if (records.length === 0)
         return yield* Effect.fail(new InputError({ message: `${config.source}: no records to process (${read.rows.length} read, ${records.length} selected)`, location: config.source }))
 
@@ -164,8 +167,8 @@ export const processStage = Stage.make({
       const cleanRecords: Array<unknown> = []
       const seen = new Set<string>()
       const department = config.department === undefined ? undefined : sanitizeShort(config.department)
-      records.forEach((raw, i) => {
-        const line = read.lines[read.rows.indexOf(raw)] ?? i + 1
+      records.forEach(({ raw, sourceLine }, i) => {
+        const line = sourceLine ?? i + 1
         // a source id can itself be a record number: every output names the record by a safe id
         const safeId = config.deid.enabled && (residualScan(raw.id).length > 0 || sanitizeShort(raw.id) !== raw.id) ? `record-${line}` : raw.id
         if (safeId !== raw.id) idsReplaced++
