@@ -6,13 +6,13 @@
  * vectors (its row and column numbers) with a shader-style hash, `fract(sin(r·a + c·b + seed)·k)`,
  * mapped to a uniform distribution with the standard deviation 0.02 of the official
  * initialisation. tfjs's own `randomNormal` draws on the host and uploads, which for 6.2 B values
- * would take minutes of JavaScript and a host copy of every tensor. A tensor larger than the
- * adapter's binding limit is refused with the limit (a GPU binds 2–4 GiB: glm2-6B's largest
- * matrices, the embedding and the head, are 1.07 GB).
+ * would take minutes of JavaScript and a host copy of every tensor. A matrix larger than the
+ * adapter's binding limit is made as row shards (`name#rows<k>`, which the forward reads as one
+ * matrix): glm2-6B's embedding and head are 1.07 GB each.
  */
 import * as tf from "@tensorflow/tfjs"
 import { baseWeightShapes, decodeGlmConfig, prefixWeightShapes, presetConfig, type GlmConfig, type WeightMap } from "@zaoji/glm-runtime"
-import { maxBindingBytes } from "@zaoji/tensor"
+import { maxBindingBytes, rowShardKey, rowsPerShardFor } from "@zaoji/tensor"
 import type { GpuBenchShape } from "./settings.js"
 
 /** The glm2 config of a bench shape (special ids at the top of the vocabulary, as the small presets). */
@@ -70,10 +70,10 @@ export const deviceWeights = (cfg: GlmConfig, seed: number, options: { readonly 
         if (isNorm && name.endsWith("weight")) out[name] = tf.ones(shape)
         else if (name.endsWith("bias")) out[name] = tf.zeros(shape)
         else if (shape.reduce((a, b) => a * b, 1) * 4 > limit) {
-          throw new Error(
-            `${name} [${shape.join(", ")}] takes ${(shape.reduce((a, b) => a * b, 1) * 4 / 2 ** 20).toFixed(0)} MiB, above this adapter's ` +
-              `maxStorageBufferBindingSize of ${(limit / 2 ** 20).toFixed(0)} MiB: choose a smaller --vocab or --ffn for this adapter`
-          )
+          if (shape.length !== 2) throw new Error(`${name} [${shape.join(", ")}] is above this adapter's binding limit of ${limit} bytes and is not a matrix`)
+          const [rows, cols] = shape as [number, number]
+          const per = rowsPerShardFor([rows, cols], limit)
+          for (let start = 0, k = 0; start < rows; start += per, k++) out[rowShardKey(name, k)] = hashUniform(Math.min(per, rows - start), cols, seed * 7919 + i, start)
         } else {
           const [rows, cols] = shape.length === 2 ? (shape as [number, number]) : [1, shape[0]!]
           out[name] = tf.tidy(() => tf.reshape(hashUniform(rows, cols, seed * 7919 + i, 0), shape))

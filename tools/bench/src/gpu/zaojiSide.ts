@@ -13,8 +13,8 @@
  * Each measure runs once untimed first: WebGPU compiles every shader pipeline on first use.
  */
 import * as tf from "@tensorflow/tfjs"
-import { createModel, disposeCache, forward, glm2Names, prefixEncoder, prefixNames, type GlmConfig, type GlmModel, type KvCache, type WeightMap } from "@zaoji/glm-runtime"
-import { embeddingLookup, linear } from "@zaoji/tensor"
+import { createModel, disposeCache, forward, glm1Names, glm2Names, prefixEncoder, prefixNames, type GlmConfig, type GlmModel, type KvCache, type WeightMap } from "@zaoji/glm-runtime"
+import { embeddingLookup, linear, linearRows, rowShardKey, rowShardsIn } from "@zaoji/tensor"
 import { adamwStep, initAdamWState, makeTfProgram, shiftedTargets, weightedCrossEntropySum, type TokenBatch } from "@zaoji/training"
 import { decodeFlops, modelSizes, prefillFlops, trainStepFlops, targetRows, type TrainMode } from "../flops.js"
 import { deviceWeights, gpuBenchConfig, trackDeviceMemory, weightBytes } from "./deviceModel.js"
@@ -123,10 +123,14 @@ export const targetLoss = (
   }
   if (rows.length === 0) return { loss: tf.scalar(0), count: 0 }
   const selected = embeddingLookup(tf.reshape(normed, [b * s, hidden]) as tf.Tensor2D, rows)
-  const head = cfg.zaoji_arch === "glm2" ? (cfg.tie_word_embeddings ? glm2Names.embedding : glm2Names.head) : "lm_head.weight"
+  const head = cfg.zaoji_arch === "glm2" ? (cfg.tie_word_embeddings ? glm2Names.embedding : glm2Names.head) : glm1Names.head
   const headW = weights[head]
-  if (headW === undefined) throw new Error(`the LM head "${head}" is not in the weight map as one tensor (row-sharded heads are not supported by the bench's training loss)`)
-  const logits = linear(selected, headW as tf.Tensor2D, { weightT: options.trainable.has(head) ? undefined : options.prepared?.get(head), weightGrad: options.trainable.has(head) }) as tf.Tensor2D
+  const trainHead = options.trainable.has(head)
+  const shards = headW === undefined ? rowShardsIn(weights, head) : undefined
+  if (headW === undefined && shards === undefined) throw new Error(`the LM head "${head}" is not in the weight map`)
+  const logits = (shards !== undefined
+    ? linearRows(selected, shards, { weightGrad: trainHead, weightT: (k) => (trainHead ? undefined : options.prepared?.get(rowShardKey(head, k))) })
+    : linear(selected, headW as tf.Tensor2D, { weightT: trainHead ? undefined : options.prepared?.get(head), weightGrad: trainHead })) as tf.Tensor2D
   return { loss: weightedCrossEntropySum(logits, Int32Array.from(rowTargets), new Float32Array(rows.length).fill(1)), count }
 }
 
