@@ -4,9 +4,11 @@
  * prepare makes) and — the reference, in the same run — from the TypeScript sources under tsx (how
  * the CLI ran before it had a build). The two are interleaved run by run, so both see the same
  * load; the median of each is printed with their ratio, and the machine's cores and load average
- * beside them (start-up time on a shared machine follows its load).
+ * beside them (start-up time on a shared machine follows its load). Where GNU time is installed,
+ * each process's CPU time (user + system) is measured too: it depends far less on the load than
+ * the wall time does.
  */
-import { spawn } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -18,6 +20,9 @@ export interface CliBenchRow {
   /** median seconds from the build, and from the sources (the reference) */
   readonly build: number
   readonly sources: number
+  /** median CPU seconds (user + system) of the same processes, when GNU time is installed */
+  readonly buildCpu?: number
+  readonly sourcesCpu?: number
 }
 
 export interface CliBench {
@@ -48,13 +53,21 @@ export const benchCli = async ({ runs = 7, log = (_: string) => {} }: { runs?: n
     ]
     const rows: CliBenchRow[] = []
     for (const args of commands) {
-      const times = { build: [] as number[], sources: [] as number[] }
+      const times = { build: [] as Ran[], sources: [] as Ran[] }
       // one untimed run of each first: the file cache, tsx's transform cache
       for (const mode of ["build", "sources"] as const) await timed(args, mode, log)
       for (let i = 0; i < runs; i++) {
         for (const mode of i % 2 === 0 ? (["build", "sources"] as const) : (["sources", "build"] as const)) times[mode].push(await timed(args, mode, log))
       }
-      const row = { command: `zaoji ${args.map((a) => (a.startsWith(tmp) ? path.basename(a).toUpperCase() : a)).join(" ")}`, runs, build: median(times.build), sources: median(times.sources) }
+      const cpu = (rs: ReadonlyArray<Ran>) => (rs.every((r) => r.cpu !== undefined) ? median(rs.map((r) => r.cpu!)) : undefined)
+      const row = {
+        command: `zaoji ${args.map((a) => (a.startsWith(tmp) ? path.basename(a).toUpperCase() : a)).join(" ")}`,
+        runs,
+        build: median(times.build.map((r) => r.seconds)),
+        sources: median(times.sources.map((r) => r.seconds)),
+        buildCpu: cpu(times.build),
+        sourcesCpu: cpu(times.sources)
+      }
       log(`${row.command}: build ${row.build.toFixed(3)} s, sources ${row.sources.toFixed(3)} s`)
       rows.push(row)
     }
@@ -68,15 +81,22 @@ export const benchCli = async ({ runs = 7, log = (_: string) => {} }: { runs?: n
 export const formatCliBench = (b: CliBench): string => {
   const load = (l: ReadonlyArray<number>) => l.map((x) => x.toFixed(2)).join(" / ")
   const w = Math.max(...b.rows.map((r) => r.command.length), 7)
+  const withCpu = b.rows.every((r) => r.buildCpu !== undefined && r.sourcesCpu !== undefined)
+  const cells = (r: CliBenchRow) => [
+    r.command.padEnd(w),
+    r.build.toFixed(3),
+    r.sources.toFixed(3),
+    (r.build / r.sources).toFixed(2),
+    r.build <= 0.5 ? "yes" : "no",
+    ...(withCpu ? [r.buildCpu!.toFixed(3), r.sourcesCpu!.toFixed(3), (r.buildCpu! / r.sourcesCpu!).toFixed(2)] : [])
+  ]
+  const head = ["command".padEnd(w), "build, wall (s)", "sources under tsx, wall (s)", "build / sources", "wall ≤ 0.5 s", ...(withCpu ? ["build, CPU (s)", "sources, CPU (s)", "CPU build / sources"] : [])]
   return [
     `${b.cores} cores (${b.cpu}); load average (1/5/15 min) ${load(b.loadBefore)} before, ${load(b.loadAfter)} after; median of ${b.rows[0]?.runs ?? 0} runs each, interleaved`,
     "",
-    `| ${"command".padEnd(w)} | build (s) | sources under tsx (s) | build / sources | ≤ 0.5 s |`,
-    `|${"-".repeat(w + 2)}|----------:|----------------------:|----------------:|:-------:|`,
-    ...b.rows.map(
-      (r) =>
-        `| ${r.command.padEnd(w)} | ${r.build.toFixed(3).padStart(9)} | ${r.sources.toFixed(3).padStart(21)} | ${(r.build / r.sources).toFixed(2).padStart(15)} | ${r.build <= 0.5 ? "yes" : "no"} |`
-    ),
+    `| ${head.join(" | ")} |`,
+    `|${head.map((h, i) => (i === 0 ? "-".repeat(h.length + 2) : "-".repeat(h.length + 1) + ":")).join("|")}|`,
+    ...b.rows.map((r) => `| ${cells(r).join(" | ")} |`),
     "",
     `The bin's check that the build matches the sources (${b.checkedFiles} files stat'ed): ${b.checkMs.toFixed(1)} ms (median, in-process).`
   ].join("\n")
@@ -102,12 +122,26 @@ interface Ran {
   readonly code: number | null
   readonly stderr: string
   readonly seconds: number
+  /** user + system CPU seconds, when GNU time is installed */
+  readonly cpu?: number
 }
+
+/** GNU time, which writes a child's CPU time to a file of its own (-o) */
+const gnuTime = ((): string | undefined => {
+  const t = "/usr/bin/time"
+  if (!fs.existsSync(t)) return undefined
+  // GNU time prints its version on stdout or stderr, depending on the build
+  const v = spawnSync(t, ["--version"], { encoding: "utf8" })
+  return /GNU/.test(`${v.stdout}${v.stderr}`) ? t : undefined
+})()
 
 const zaoji = (args: ReadonlyArray<string>, mode: "build" | "sources"): Promise<Ran> =>
   new Promise((resolve, reject) => {
+    const cpuFile = gnuTime ? path.join(os.tmpdir(), `zaoji-bench-cpu-${process.pid}`) : undefined
+    const argv = [process.execPath, bin, ...args]
+    const [command, ...rest] = gnuTime && cpuFile ? [gnuTime, "-o", cpuFile, "-f", "%U %S", ...argv] : argv
     const start = performance.now()
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(command, rest, {
       cwd: repoRoot,
       env: { ...process.env, FORCE_COLOR: "0", ZAOJI_CLI_BUILD: mode === "build" ? "dist" : "sources" },
       stdio: ["ignore", "ignore", "pipe"]
@@ -115,20 +149,35 @@ const zaoji = (args: ReadonlyArray<string>, mode: "build" | "sources"): Promise<
     let stderr = ""
     child.stderr.on("data", (d: Buffer) => (stderr += d))
     child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stderr, seconds: (performance.now() - start) / 1000 }))
+    child.on("close", (code) => {
+      const seconds = (performance.now() - start) / 1000
+      const cpu = cpuFile ? cpuSeconds(cpuFile) : undefined
+      resolve({ code, stderr, seconds, ...(cpu !== undefined ? { cpu } : {}) })
+    })
   })
 
+const cpuSeconds = (file: string): number | undefined => {
+  try {
+    const [user, system] = fs.readFileSync(file, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number)
+    return Number.isFinite(user) && Number.isFinite(system) ? user + system : undefined
+  } catch {
+    return undefined
+  } finally {
+    fs.rmSync(file, { force: true })
+  }
+}
+
 /** one timed run; a build made stale meanwhile (the sources were edited) is rebuilt and the run repeated */
-const timed = async (args: ReadonlyArray<string>, mode: "build" | "sources", log: (line: string) => void): Promise<number> => {
+const timed = async (args: ReadonlyArray<string>, mode: "build" | "sources", log: (line: string) => void): Promise<Ran> => {
   for (let attempt = 0; ; attempt++) {
     const r = await zaoji(args, mode)
-    if (mode === "build" && r.code === 2 && r.stderr.includes("the build is not current") && attempt < 3) {
+    if (mode === "build" && r.code === 2 && r.stderr.includes("the build is not current") && attempt < 10) {
       log(`  the sources changed during the benchmark; rebuilding (${r.stderr.trim()})`)
       await ensureBuild(log)
       continue
     }
     if (r.code !== 0) throw new Error(`zaoji ${args.join(" ")} (${mode}) exited ${r.code}: ${r.stderr.trim()}`)
-    return r.seconds
+    return r
   }
 }
 
