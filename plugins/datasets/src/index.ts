@@ -10,8 +10,8 @@ import { pick } from "./pick.js"
 /** the plugin's stages, for `w.stage("split", Datasets.split, …)` */
 export const Datasets = { load, corpus, split, pick, merge, sample, export: exportDataset } as const
 
-export { load as loadDataset, LoadConfig as LoadDatasetConfig, split, merge, sample, exportDataset, SplitConfig, SplitOutput, MergeConfig, MergeOutput, SampleConfig, ExportConfig, ExportOutput } from "./stages.js"
-export { corpus, CorpusConfig } from "./corpus.js"
-export { pick, PickConfig } from "./pick.js"
+export { LoadConfig, SplitConfig, SplitOutput, MergeConfig, MergeOutput, SampleConfig, ExportConfig, ExportOutput } from "./stages.js"
+export { CorpusConfig } from "./corpus.js"
+export { PickConfig } from "./pick.js"
 export { splitPairs, samplePairs, countBy, stratumOf, type StratifyBy, type SplitRatios } from "./split.js"
 export { toAlpaca, toShareGpt, toChatGlm, datasetInfoEntry, type ExportFormat } from "./exportFormats.js"

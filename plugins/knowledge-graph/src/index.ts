@@ -2,7 +2,7 @@
  * @zaoji/knowledge-graph: load a medical knowledge graph, select a specialty's entries, and turn
  * them into QA pairs (offline templates or any OpenAI-compatible LLM, through @zaoji/llm).
  */
-export { load, generateQa, LoadConfig, GenerateConfig, KgOutput, QaOutput } from "./stages.js"
+export { LoadConfig, GenerateConfig, KgOutput, QaOutput } from "./stages.js"
 export { loadKg, type LoadKgOptions, type LoadedKg } from "./loadKg.js"
 export { Selection, Condition, selectEntries } from "./select.js"
 export { kgStats, type KgStats } from "./stats.js"

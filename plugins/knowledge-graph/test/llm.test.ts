@@ -5,7 +5,7 @@ import { KgEntry } from "@zaoji/data"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { artifactOf, runStageOnce } from "@zaoji/core"
 import { type LlmServer, startLlmServer } from "@zaoji/testing"
-import { generateQa, llmWorkItems } from "../src/index.js"
+import { KnowledgeGraph, llmWorkItems } from "../src/index.js"
 import { kgJsonl, tempDir, writeFile } from "./fixtures.js"
 
 const KEY_ENV = "ZAOJI_TEST_LLM_KEY"
@@ -54,7 +54,7 @@ describe("kg.generate-qa (llm) against a local OpenAI-compatible server", () => 
 
   it("generates validated pairs with usage and cost, and never writes the key anywhere", async () => {
     const dir = tempDir()
-    const out = await Effect.runPromise(runStageOnce(generateQa, config(), { kg: kgInput() }, dir))
+    const out = await Effect.runPromise(runStageOnce(KnowledgeGraph.generateQa, config(), { kg: kgInput() }, dir))
     expect(server.chatRequests()).toHaveLength(ITEMS)
     expect(new Set(server.chatRequests().map(userText)).size).toBe(ITEMS)
     expect(server.chatRequests()[0]!.authorization).toBe(`Bearer ${KEY}`)
@@ -81,7 +81,7 @@ describe("kg.generate-qa (llm) against a local OpenAI-compatible server", () => 
     server.failNext(1, { kind: "malformed-body" })
     server.failNext(1, { kind: "malformed-content" })
     const dir = tempDir()
-    const out = await Effect.runPromise(runStageOnce(generateQa, config(), { kg: kgInput() }, dir))
+    const out = await Effect.runPromise(runStageOnce(KnowledgeGraph.generateQa, config(), { kg: kgInput() }, dir))
     expect(readQa(out.dir)).toBe(cleanQa)
     const reqs = server.chatRequests()
     expect(reqs.map((r) => r.fault).filter(Boolean).sort()).toEqual(["429", "500", "500", "hang", "malformed-body", "malformed-content"])
@@ -96,13 +96,13 @@ describe("kg.generate-qa (llm) against a local OpenAI-compatible server", () => 
   it("requests that keep failing fail the stage past the error ratio; a re-run sends only those", async () => {
     const dir = tempDir()
     server.failMatching("实体：肝硬化", 100, { kind: "500" })
-    const r = await Effect.runPromise(Effect.either(runStageOnce(generateQa, config({ maxAttempts: 2 }), { kg: kgInput() }, dir)))
+    const r = await Effect.runPromise(Effect.either(runStageOnce(KnowledgeGraph.generateQa, config({ maxAttempts: 2 }), { kg: kgInput() }, dir)))
     expect(r._tag).toBe("Left")
     if (r._tag === "Left") expect(r.left.message).toMatch(/3 of 10 QA requests failed.*肝硬化/)
     expect(server.chatRequests()).toHaveLength(7 + 3 * 2)
     server.clearRequests()
     // same dir = same checkpoint; the server has recovered
-    await Effect.runPromise(Effect.either(runStageOnce(generateQa, config({ maxAttempts: 2 }), { kg: kgInput() }, dir)))
+    await Effect.runPromise(Effect.either(runStageOnce(KnowledgeGraph.generateQa, config({ maxAttempts: 2 }), { kg: kgInput() }, dir)))
     const sent = server.chatRequests().map(userText)
     expect(sent.length).toBeGreaterThan(0)
     expect(sent.every((t) => t.includes("实体：肝硬化"))).toBe(true)
@@ -118,14 +118,14 @@ describe("kg.generate-qa (llm) against a local OpenAI-compatible server", () => 
       const { defaultHandler } = await import("@zaoji/testing")
       return defaultHandler(req, seq)
     })
-    const fiber = Effect.runFork(runStageOnce(generateQa, config({ concurrency: 1, timeoutMs: 10_000 }), { kg: kgInput() }, dir))
+    const fiber = Effect.runFork(runStageOnce(KnowledgeGraph.generateQa, config({ concurrency: 1, timeoutMs: 10_000 }), { kg: kgInput() }, dir))
     while (server.chatRequests().length < 6) await new Promise((r) => setTimeout(r, 10))
     const exit = await Effect.runPromise(Fiber.interrupt(fiber))
     expect(Exit.isInterrupted(exit)).toBe(true)
     const first = server.chatRequests().map(userText)
     expect(first).toHaveLength(6)
     server.reset()
-    const out = await Effect.runPromise(runStageOnce(generateQa, config({ concurrency: 1, timeoutMs: 10_000 }), { kg: kgInput() }, dir))
+    const out = await Effect.runPromise(runStageOnce(KnowledgeGraph.generateQa, config({ concurrency: 1, timeoutMs: 10_000 }), { kg: kgInput() }, dir))
     const second = server.chatRequests().map(userText)
     // the five finished requests are not sent again; the interrupted one and the rest are
     expect(second).toHaveLength(ITEMS - 5)
@@ -142,7 +142,7 @@ describe("kg.generate-qa (llm) against a local OpenAI-compatible server", () => 
       const { defaultHandler } = await import("@zaoji/testing")
       return defaultHandler(req, seq)
     })
-    await Effect.runPromise(runStageOnce(generateQa, config({ concurrency: 2, timeoutMs: 5_000 }), { kg: kgInput() }, tempDir()))
+    await Effect.runPromise(runStageOnce(KnowledgeGraph.generateQa, config({ concurrency: 2, timeoutMs: 5_000 }), { kg: kgInput() }, tempDir()))
     expect(server.chatRequests()).toHaveLength(ITEMS)
     expect(server.maxInFlight()).toBeLessThanOrEqual(2)
     expect(server.maxInFlight()).toBeGreaterThan(1)
@@ -154,7 +154,7 @@ describe("kg.generate-qa (llm) against a local OpenAI-compatible server", () => 
     const remoteLike = () => `http://0.0.0.0:${server.port}/v1`
 
     it("refuses a non-loopback endpoint that the workflow does not allow, sending nothing", async () => {
-      const r = await Effect.runPromise(Effect.either(runStageOnce(generateQa, config({}, remoteLike()), { kg: kgInput(true) }, tempDir())))
+      const r = await Effect.runPromise(Effect.either(runStageOnce(KnowledgeGraph.generateQa, config({}, remoteLike()), { kg: kgInput(true) }, tempDir())))
       expect(r._tag).toBe("Left")
       if (r._tag === "Left") expect(r.left.message).toMatch(/refusing to send record-derived/)
       expect(server.chatRequests()).toHaveLength(0)
@@ -162,7 +162,7 @@ describe("kg.generate-qa (llm) against a local OpenAI-compatible server", () => 
 
     it("sends to it when the workflow allows that endpoint, and marks the output sensitive", async () => {
       const out = await Effect.runPromise(
-        runStageOnce(generateQa, config({}, remoteLike()), { kg: kgInput(true) }, tempDir(), { allowedEndpoints: [remoteLike()] })
+        runStageOnce(KnowledgeGraph.generateQa, config({}, remoteLike()), { kg: kgInput(true) }, tempDir(), { allowedEndpoints: [remoteLike()] })
       )
       expect(server.chatRequests()).toHaveLength(ITEMS)
       expect(out.value.sensitive).toBe(true)
@@ -170,7 +170,7 @@ describe("kg.generate-qa (llm) against a local OpenAI-compatible server", () => 
     })
 
     it("non-sensitive input may go anywhere", async () => {
-      await Effect.runPromise(runStageOnce(generateQa, config({}, remoteLike()), { kg: kgInput(false) }, tempDir()))
+      await Effect.runPromise(runStageOnce(KnowledgeGraph.generateQa, config({}, remoteLike()), { kg: kgInput(false) }, tempDir()))
       expect(server.chatRequests()).toHaveLength(ITEMS)
     })
   })

@@ -2,7 +2,7 @@ import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { hasShared, sharedSuiteTitle, sharedPath } from "@zaoji/testing"
 import { runStageOnce } from "@zaoji/core"
-import { kgStats, load, loadKg, selectEntries } from "../src/index.js"
+import { KnowledgeGraph, kgStats, loadKg, selectEntries } from "../src/index.js"
 import { kgJsonl, tempDir, writeFile } from "./fixtures.js"
 
 const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(Effect.either(e))
@@ -73,14 +73,14 @@ describe("kg.load stage", () => {
   it("writes the selected entries and describes them", async () => {
     const dir = tempDir()
     writeFile(dir, "kg.jsonl", kgJsonl)
-    const out = await Effect.runPromise(runStageOnce(load, { source: "kg.jsonl", select: { keywords: ["胆", "肝"] } }, {}, dir))
+    const out = await Effect.runPromise(runStageOnce(KnowledgeGraph.load, { source: "kg.jsonl", select: { keywords: ["胆", "肝"] } }, {}, dir))
     expect(out.value).toMatchObject({ file: "kg.jsonl", kind: "kg", count: 2, rowsRead: 3, badRows: 0, sensitive: false })
     expect(out.value.byDepartment.肝胆外科).toBe(1)
   })
 
   it("a missing source is an InputError naming it", async () => {
     const dir = tempDir()
-    const r = await run(runStageOnce(load, { source: "nope.jsonl" }, {}, dir))
+    const r = await run(runStageOnce(KnowledgeGraph.load, { source: "nope.jsonl" }, {}, dir))
     expect(leftOf(r).message).toContain("nope.jsonl")
   })
 })

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { artifactOf, runStageOnce } from "@zaoji/core"
 import { KgEntry, normalizeText } from "@zaoji/data"
-import { generateQa, templateQa } from "../src/index.js"
+import { KnowledgeGraph, templateQa } from "../src/index.js"
 import { entries, kgJsonl, tempDir, writeFile } from "./fixtures.js"
 
 const kg = entries.map((e) => Schema.decodeUnknownSync(KgEntry)(e))
@@ -45,7 +45,7 @@ describe("kg.generate-qa (template)", () => {
     const input = artifactOf({ file: "kg.jsonl", kind: "kg" as const, count: 3, sensitive: false, rowsRead: 3, badRows: 0, byDepartment: {}, byRelation: {} }, dir)
     const out = await Effect.runPromise(
       runStageOnce(
-        generateQa,
+        KnowledgeGraph.generateQa,
         // two phrasings that normalise to the same question: one must be dropped
         { generator: "template", relations: ["drugs"], phrasings: 2, templates: { drugs: { questions: ["{name}吃什么药？", "{name} 吃什么药?"] } } },
         { kg: input },
@@ -61,7 +61,7 @@ describe("kg.generate-qa (template)", () => {
   it("rejects an llm config without an endpoint, naming the field", async () => {
     const dir = tempDir()
     const input = artifactOf({ file: "kg.jsonl", kind: "kg" as const, count: 0, sensitive: false, rowsRead: 0, badRows: 0, byDepartment: {}, byRelation: {} }, dir)
-    const r = await Effect.runPromise(Effect.either(runStageOnce(generateQa, { generator: "llm" }, { kg: input }, dir)))
+    const r = await Effect.runPromise(Effect.either(runStageOnce(KnowledgeGraph.generateQa, { generator: "llm" }, { kg: input }, dir)))
     expect(r._tag).toBe("Left")
     if (r._tag === "Left") expect(r.left.message).toContain("llm")
   })

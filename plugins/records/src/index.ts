@@ -2,7 +2,7 @@
  * @zaoji/records: clinical records → de-identified, number-scrubbed Q/A pairs (records.process).
  * The dataset stages every QA source shares (split, merge, sample, export…) are in @zaoji/datasets.
  */
-export { processStage, ProcessConfig, RecordsOutput, PrivacySummary } from "./stages.js"
+export { ProcessConfig, RecordsOutput, PrivacySummary } from "./stages.js"
 export { parseTextRecords } from "./textRecords.js"
 export {
   processRecord,

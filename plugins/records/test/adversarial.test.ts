@@ -11,7 +11,7 @@ import { Effect, Schema } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import { runStageOnce } from "@zaoji/core"
 import { ClinicalRecord } from "@zaoji/data"
-import { defaultTerms, deidentify, makeScrubber, makeTermRewriter, maskTexts, processStage, residualScan, structure } from "../src/index.js"
+import { defaultTerms, deidentify, makeScrubber, makeTermRewriter, maskTexts, Records, residualScan, structure } from "../src/index.js"
 import { type PlantKind, PlantKinds, cleanSentences, makeCorpus } from "./adversarial/corpus.js"
 import { heldOut } from "./adversarial/heldOut.js"
 
@@ -22,7 +22,7 @@ const digitsOnly = (s: string) => s.replace(/\D/g, "")
 
 type Run = Awaited<ReturnType<typeof runStage>>
 const runStage = (file: string, strictness: "mask" | "reject") =>
-  Effect.runPromise(runStageOnce(processStage, { source: file, deid: { strictness } }, {}, mkdtempSync(join(tmpdir(), "zaoji-adv-"))))
+  Effect.runPromise(runStageOnce(Records.process, { source: file, deid: { strictness } }, {}, mkdtempSync(join(tmpdir(), "zaoji-adv-"))))
 
 /** planted secrets found in an artifact's files (file → secrets) */
 const leaks = (dir: string): Array<string> => {

@@ -12,7 +12,7 @@ import { Cause, Effect, Exit, Option } from "effect"
 import fc from "fast-check"
 import { afterAll, describe, expect, it } from "vitest"
 import { runStageOnce } from "@zaoji/core"
-import { deidentify, makeScrubber, processStage, relativizeDates, type DeidCounts } from "../src/index.js"
+import { deidentify, makeScrubber, Records, relativizeDates, type DeidCounts } from "../src/index.js"
 
 const root = mkdtempSync(join(tmpdir(), "zaoji-records-prop-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -92,7 +92,7 @@ describe("records.process on arbitrary records files", () => {
         const dir = join(root, `r${n++}`)
         const source = join(root, `records${n}.jsonl`)
         writeFileSync(source, lines.join("\n"))
-        const exit = await Effect.runPromiseExit(runStageOnce(processStage, { source, maxErrorRatio: 1, deid: { strictness } }, {}, mkdtempSync(dir)))
+        const exit = await Effect.runPromiseExit(runStageOnce(Records.process, { source, maxErrorRatio: 1, deid: { strictness } }, {}, mkdtempSync(dir)))
         if (Exit.isFailure(exit)) {
           const failure = Cause.failureOption(exit.cause)
           if (Option.isNone(failure)) throw new Error(`records.process died: ${Cause.pretty(exit.cause)}`)
@@ -134,7 +134,7 @@ describe("the text passes on adversarial text", () => {
         const sections = { 主诉: "右上腹疼痛3天", 辅助检查: "B超示胆囊结石", 入院诊断: "胆囊结石", [heading]: t }
         writeFileSync(source, JSON.stringify({ id: "x", department: "肝胆外科", sections }))
         const t0 = performance.now()
-        const out = await Effect.runPromise(runStageOnce(processStage, { source, deid: { strictness: "mask" } }, {}, mkdtempSync(join(root, "o"))))
+        const out = await Effect.runPromise(runStageOnce(Records.process, { source, deid: { strictness: "mask" } }, {}, mkdtempSync(join(root, "o"))))
         expect(out.value.count + out.value.rejected).toBe(1)
         expect(performance.now() - t0, `${t.length} characters of ${JSON.stringify(t.slice(0, 12))}… in ${heading}`).toBeLessThan(5000)
       }),

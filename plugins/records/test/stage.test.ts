@@ -5,7 +5,7 @@ import { Effect, Either } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { runStageOnce } from "@zaoji/core"
 import { type LlmServer, hasShared, repoRoot, sharedPath, startLlmServer, sharedSuiteTitle } from "@zaoji/testing"
-import { processStage } from "../src/index.js"
+import { Records } from "../src/index.js"
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "zaoji-records-"))
 const sample = join(repoRoot, "workflows", "data", "records.jsonl")
@@ -13,7 +13,7 @@ const lines = (p: string) => readFileSync(p, "utf8").trim().split("\n").filter(B
 
 describe("records.process on the shipped sample records", () => {
   let out: Awaited<ReturnType<typeof run>>
-  const run = () => Effect.runPromise(runStageOnce(processStage, { source: sample }, {}, tempDir()))
+  const run = () => Effect.runPromise(runStageOnce(Records.process, { source: sample }, {}, tempDir()))
   beforeAll(async () => {
     out = await run()
   })
@@ -75,7 +75,7 @@ describe("records.process input errors", () => {
   it("names file:line and field of a bad record and fails past the error ratio", async () => {
     const dir = tempDir()
     writeFileSync(join(dir, "r.jsonl"), '{"id":"a","sections":{"主诉":"腹痛"}}\n{"id":"b"}\n{"id":"c","sections":"x"}\n')
-    const r = await Effect.runPromise(Effect.either(runStageOnce(processStage, { source: "r.jsonl" }, {}, dir)))
+    const r = await Effect.runPromise(Effect.either(runStageOnce(Records.process, { source: "r.jsonl" }, {}, dir)))
     expect(Either.isLeft(r)).toBe(true)
     if (Either.isLeft(r)) {
       expect(r.left._tag).toBe("InputError")
@@ -105,21 +105,21 @@ describe("privacy guard: LLM rewriting of record-derived pairs", () => {
   const remoteLike = () => `http://0.0.0.0:${server.port}/v1`
 
   it("sends record-derived text to a loopback endpoint", async () => {
-    const out = await Effect.runPromise(runStageOnce(processStage, cfg(server.baseURL), {}, tempDir()))
+    const out = await Effect.runPromise(runStageOnce(Records.process, cfg(server.baseURL), {}, tempDir()))
     expect(server.chatRequests()).toHaveLength(out.value.count)
     const qa = lines(join(out.dir, "qa.jsonl"))
     expect(qa.every((p) => p.question.startsWith("请教医生：") && p.sensitive)).toBe(true)
   })
 
   it("refuses a non-loopback endpoint the workflow does not allow, before sending anything", async () => {
-    const r = await Effect.runPromise(Effect.either(runStageOnce(processStage, cfg(remoteLike()), {}, tempDir())))
+    const r = await Effect.runPromise(Effect.either(runStageOnce(Records.process, cfg(remoteLike()), {}, tempDir())))
     expect(Either.isLeft(r)).toBe(true)
     if (Either.isLeft(r)) expect(r.left.message).toMatch(/refusing to send record-derived \(sensitive\) text/)
     expect(server.requests).toHaveLength(0)
   })
 
   it("sends to that endpoint once the workflow allows it", async () => {
-    const out = await Effect.runPromise(runStageOnce(processStage, cfg(remoteLike()), {}, tempDir(), { allowedEndpoints: [remoteLike()] }))
+    const out = await Effect.runPromise(runStageOnce(Records.process, cfg(remoteLike()), {}, tempDir(), { allowedEndpoints: [remoteLike()] }))
     expect(server.chatRequests()).toHaveLength(out.value.count)
   })
 })
@@ -128,7 +128,7 @@ describe.skipIf(!hasShared)(sharedSuiteTitle("records.process on the real annota
   it("selects by category, builds pairs from the narrative and scrubs dates", async () => {
     const out = await Effect.runPromise(
       runStageOnce(
-        processStage,
+        Records.process,
         { source: sharedPath("data", "records", "yidu_s4k_hepatobiliary.jsonl"), categoryField: "hb_category", categories: ["primary", "comorbid_major"], department: "肝胆外科" },
         {},
         tempDir()
@@ -150,7 +150,7 @@ describe("records.process on a plain-text file", () => {
   it("reads records separated by --- lines", async () => {
     const dir = tempDir()
     writeFileSync(join(dir, "ward.txt"), "ID：T-1\n主诉：右上腹痛3天\n体格检查：墨菲征阳性\n诊断：急性胆囊炎\n用药：头孢曲松 2g ivgtt qd\n---\n主诉：黄疸1周\n诊断：胰腺癌\n")
-    const out = await Effect.runPromise(runStageOnce(processStage, { source: "ward.txt", department: "肝胆外科" }, {}, dir))
+    const out = await Effect.runPromise(runStageOnce(Records.process, { source: "ward.txt", department: "肝胆外科" }, {}, dir))
     expect(out.value).toMatchObject({ recordsIn: 2, count: 1, rejectedByReason: { "no-findings": 1 } })
     expect(lines(join(out.dir, "qa.jsonl"))[0]).toMatchObject({ id: "records:T-1", answer: "考虑诊断为急性胆囊炎。用药：头孢曲松 静脉滴注 每日一次。" })
     expect(lines(join(out.dir, "rejected.jsonl"))[0]).toMatchObject({ id: "ward-2", line: 7 })
