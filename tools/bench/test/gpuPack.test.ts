@@ -10,11 +10,11 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createGunzip } from "node:zlib"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { webGpuUnavailable } from "@zaoji/tensor"
+import { webGpuAdapter, webGpuUnavailable } from "@zaoji/tensor"
 import { hasShared, sharedPath } from "@zaoji/testing"
 import { PACK_LIMIT_BYTES, packGpuCheck, type PackResult } from "../src/gpu/pack.js"
-import { GpuBenchSettingsError, parseGpuBenchShape } from "../src/gpu/settings.js"
-import type { GpuBenchReport } from "../src/gpu/runner.js"
+import { GpuBenchSettingsError, microGpuBenchShape, parseGpuBenchShape } from "../src/gpu/settings.js"
+import { runGpuBench, type GpuBenchReport } from "../src/gpu/runner.js"
 import { findTorchPython } from "../src/torchPython.js"
 
 const root = mkdtempSync(join(tmpdir(), "zaoji-gpu-pack-test-"))
@@ -74,6 +74,17 @@ describe("GPU device check pack", () => {
     expect(() => parseGpuBenchShape(["--micro", "--hidden", "30"])).toThrow(GpuBenchSettingsError)
     expect(parseGpuBenchShape([]).layers).toBe(28)
     expect(parseGpuBenchShape(["--micro", "--layers", "2"]).layers).toBe(2)
+  })
+
+  it("refuses a software adapter unless asked: its figures are not a GPU's", async () => {
+    const unavailable = await webGpuUnavailable()
+    if (unavailable !== undefined) return console.log(`not checked (skipped: ${unavailable})`)
+    const run = runGpuBench({ shape: microGpuBenchShape, outDir: join(root, "refused"), torchScript: "", python: false, parity: false, allowSoftware: false, log: () => undefined })
+    await run.then(
+      () => expect(webGpuAdapter()?.software, "a hardware adapter runs without --allow-software").toBe(false),
+      (e: Error) => expect(e.message).toMatch(/software one .*VK_DRIVER_FILES.*graphics/)
+    )
+    expect(existsSync(join(root, "refused", "gpu-bench.json"))).toBe(webGpuAdapter()?.software === false)
   })
 
   it("runs run.sh on a Vulkan adapter with the micro shape: parity, Zaoji, PyTorch", async () => {
