@@ -136,6 +136,8 @@ export const GPU_HELP = [
   "GPU device check: golden parity on the WebGPU adapter, a random ChatGLM2-6B-shaped model (load, peak memory,",
   "prefill and decoding at batch 1, a P-Tuning v2 step and a freeze step), and PyTorch float32 on the same GPU.",
   "",
+  "  --pack DIR         (npm run bench -- gpu only) write the pack for a GPU host without Node into DIR, ≤ 64 MiB;",
+  "                     --no-fetch: loader packages from the apt cache only (no apt-get download)",
   "  --out DIR          where gpu-bench.json and gpu-bench.md go (default bench-results)",
   "  --golden DIR       golden fixtures (default: the pack's, else the shared folder's)",
   "  --reference DIR    folder of glm_reference.py (default: the pack's, else the shared anchors)",
