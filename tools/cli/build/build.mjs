@@ -12,7 +12,6 @@ import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import * as esbuild from "esbuild"
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..")
 export const defaultOutDir = path.join(repoRoot, "tools/cli/dist")
@@ -47,6 +46,8 @@ export const buildCli = async ({ outDir = defaultOutDir } = {}) => {
   fs.mkdirSync(path.dirname(outDir), { recursive: true })
   fs.rmSync(staging, { recursive: true, force: true })
   const entries = entryPoints()
+  // imported here, so that an install without devDependencies (no esbuild) still installs, and runs the sources
+  const esbuild = await import("esbuild")
   const result = await esbuild.build({
     entryPoints: Object.fromEntries(Object.entries(entries).map(([spec, e]) => [e.out, e.source])),
     outdir: staging,
