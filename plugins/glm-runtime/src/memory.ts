@@ -124,12 +124,8 @@ export const estimateInferenceMemory = (cfg: GlmConfig, batch: number, length: n
 
 /** Why an evaluation of the estimate cannot run on the budget (with what to change), or undefined. */
 export const inferenceMemoryRefusal = (e: InferenceMemoryEstimate, budget: MemoryBudget, backend: string): string | undefined => {
-  if (budget.maxBindingBytes !== undefined && e.largestTensor.bytes > budget.maxBindingBytes) {
-    return (
-      `${backend} cannot hold ${e.largestTensor.name} (${formatBytes(e.largestTensor.bytes)}) as one tensor: this adapter binds at most ` +
-      `${formatBytes(budget.maxBindingBytes)} per tensor, and the GLM runtime does not split its weights yet; choose another backend (--backend, ZAOJI_BACKEND)`
-    )
-  }
+  // no refusal on the binding limit: a model folder loads every matrix above it as row shards
+  // (weights/shards.ts), and one row (at most the ffn width) is far below any adapter's limit
   // what stays for the whole evaluation: the weights and a full key/value cache. Activations and
   // logits depend on the prompts actually met (the full context is rarely used) and last one layer
   // or one batch, so they are reported but do not refuse.
@@ -157,7 +153,7 @@ export const trainingMemoryRefusal = (e: TrainingMemoryEstimate, budget: MemoryB
   if (budget.maxBindingBytes !== undefined && e.largestTensor.bytes > budget.maxBindingBytes) {
     return (
       `${backend} cannot hold ${e.largestTensor.name} (${formatBytes(e.largestTensor.bytes)}) as one tensor: this adapter binds at most ` +
-      `${formatBytes(budget.maxBindingBytes)} per tensor, and the GLM runtime does not split its weights yet; choose another backend (--backend, ZAOJI_BACKEND)`
+      `${formatBytes(budget.maxBindingBytes)} per tensor, and the training program holds each tensor whole (row shards serve loading and inference so far); choose another backend (--backend, ZAOJI_BACKEND)`
     )
   }
   if (budget.deviceBytes !== undefined && e.deviceBytes > budget.deviceBytes * DEVICE_HEADROOM) {
