@@ -1,5 +1,6 @@
 /**
- * A real PostgreSQL server for the cluster tests, as a local process: `initdb` into a fresh temp
+ * A throwaway PostgreSQL server as a local process (for the cluster tests and benchmark, or to try a
+ * cluster on one machine): `initdb` into a fresh temp
  * folder, started on a free loopback port with trust authentication, stopped (and the folder
  * removed) at the end. Debian's binaries (`apt-get install postgresql`, which `.ci/run` does) are
  * used; initdb refuses to run as root, so as root the server runs as the `postgres` user.
@@ -21,7 +22,7 @@ export interface PgServer {
   readonly destroy: () => void
 }
 
-/** Where Debian keeps initdb/pg_ctl, or why the tests cannot run here. */
+/** Where Debian keeps initdb/pg_ctl, or why no server can be started here. */
 export const postgresBin = (): { readonly dir: string } | { readonly missing: string } => {
   const root = "/usr/lib/postgresql"
   const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, "bin", "initdb"))) : []

@@ -12,8 +12,8 @@ import { Data, Duration, Effect, Layer, Redacted, Schedule } from "effect"
 export class ClusterUnavailable extends Data.TaggedError("ClusterUnavailable")<{ readonly message: string }> {}
 
 /** A `PgClient` (and `SqlClient`) for the cluster URL; a bad URL or a server that does not answer fails with a clear message. */
-export const pgLayer = (url: string): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, ClusterUnavailable> =>
-  PgClient.layer({ url: Redacted.make(url), idleTimeout: "60 seconds", connectTimeout: "10 seconds" }).pipe(
+export const pgLayer = (url: string, opts: { readonly maxConnections?: number } = {}): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, ClusterUnavailable> =>
+  PgClient.layer({ url: Redacted.make(url), idleTimeout: "60 seconds", connectTimeout: "30 seconds", maxConnections: opts.maxConnections ?? 10 }).pipe(
     Layer.mapError((e) => new ClusterUnavailable({ message: `cannot reach the cluster database at ${redactUrl(url)}: ${e.message}` }))
   )
 

@@ -48,9 +48,10 @@ export const runRunner = (o: RunnerOptions): Effect.Effect<never, ClusterUnavail
       assignedShardGroups: groupsOfTags(o.tags)
     }
   })
+  // one limit for the whole runner: the handler below is built once per entity (stage key), not once per runner
+  const slots = Effect.unsafeMakeSemaphore(Math.max(1, o.slots))
   const entity = StageExecution.toLayer(
     Effect.gen(function* () {
-      const slots = yield* Effect.makeSemaphore(Math.max(1, o.slots))
       const ctx = yield* Effect.context<Placements | Journal>()
       return {
         Run: (request) => slots.withPermits(1)(executeStage(request.payload, host)).pipe(Effect.provide(ctx))
@@ -73,7 +74,9 @@ export const runRunner = (o: RunnerOptions): Effect.Effect<never, ClusterUnavail
     Layer.mergeAll(entity, presence).pipe(
       Layer.provide(cluster),
       Layer.provide(Layer.mergeAll(placementsLayer, pgJournalLayer)),
-      Layer.provide(pgLayer(o.url))
+      // each running stage holds one connection (its lock) and writes its journal through others;
+      // @effect/cluster keeps one for shard locks and polls storage through the rest
+      Layer.provide(pgLayer(o.url, { maxConnections: 2 * Math.max(1, o.slots) + 8 }))
     )
   ).pipe(
     // the cluster layer's configuration is ours (settings.ts): a bad one is a bug, not the user's input

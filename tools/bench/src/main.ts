@@ -23,7 +23,7 @@ const quick = args.includes("--quick")
 const threadedThreads = args.includes("--no-threaded") ? 0 : 2
 const suites = args.filter((a) => !a.startsWith("--"))
 const wanted = (s: string) => suites.length === 0 || suites.includes(s)
-const known = ["engine", "metrics", "runtime", "training", "cli"]
+const known = ["engine", "metrics", "runtime", "training", "cli", "cluster"]
 const unknown = suites.filter((s) => !known.includes(s))
 if (unknown.length > 0) {
   console.error(`unknown benchmark suite ${unknown.join(", ")}: expected any of ${known.join(", ")}`)
@@ -50,6 +50,7 @@ if (wanted("runtime")) section("GLM runtime, small preset", formatRuntimeTable(a
 if (wanted("training"))
   section("training, small preset", formatTrainingBench(await benchTraining({ minSeconds: quick ? 3 : 10, rounds: quick ? 1 : 2, torch, threadedThreads, onResult: log })), true)
 
+if (suites.includes("cluster")) section("cluster dispatch (3 runner processes, one PostgreSQL) vs embedded", formatTable(await (await import("./cluster.js")).benchCluster({ log })))
 if (wanted("cli")) section("CLI start-up (whole processes: the build vs the sources under tsx)", formatCliBench(await benchCli({ runs: quick ? 3 : 7, log })), true)
 
 mkdirSync("bench-results", { recursive: true })
