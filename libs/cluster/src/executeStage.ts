@@ -9,7 +9,8 @@
  */
 import { SqlClient } from "@effect/sql"
 import {
-  errorMessage, executeWorkflow, fileHashCache, Journal, resolveWorkflow, RunFailed, type RunEvent, type Workflow
+  errorMessage, executeWorkflow, fileHashCache, Journal, resolveWorkflow, RunFailed, type ResolvedStage, type ResolvedWorkflow,
+  type RunEvent, type Workflow
 } from "@zaoji/core"
 import { Cause, Effect, Either } from "effect"
 import { Placements } from "./placements.js"
@@ -51,7 +52,7 @@ export const executeStage = (req: StageRequest, host: StageHost): Effect.Effect<
       })
     }
     const placement = yield* placements.start({ submission: req.submission, stageId: req.stageId, key: req.key, runner: host.runnerId })
-    const outcome = yield* executeWorkflow(rw.right, {
+    const outcome = yield* executeWorkflow(justThisStage(rw.right, mine), {
       only: [req.stageId],
       set: req.set,
       workflowFile: file,
@@ -78,6 +79,17 @@ export const executeStage = (req: StageRequest, host: StageHost): Effect.Effect<
   )
 
 // internal
+
+/**
+ * The resolved workflow cut down to the stage and the stages it reads from: the engine plans and
+ * journals only these (read from the store), instead of looking up every stage of a large workflow
+ * for each stage a runner executes.
+ */
+const justThisStage = (rw: ResolvedWorkflow, stage: ResolvedStage): ResolvedWorkflow => {
+  const keep = new Set([stage.node.id, ...Object.values(stage.deps)])
+  const stages = rw.stages.filter((s) => keep.has(s.node.id))
+  return { ...rw, stages, byId: new Map(stages.map((s) => [s.node.id, s])) }
+}
 
 const reply = (host: StageHost, status: StageReply["status"], extra: Omit<StageReply, "status" | "runner"> = {}): StageReply => ({
   status,
