@@ -26,6 +26,7 @@ export const benchCluster = async (opts: { readonly log: (line: string) => void 
     const noop = await load("noop.workflow.ts")
     const cpu = await load("cpu.workflow.ts")
     const cores = os.cpus().length
+    opts.log(`load average at the start: ${round(os.loadavg()[0]!)} on ${cores} cores`)
 
     // 1. 200 no-op stages: embedded vs 3 runners (8 slots each)
     const embeddedNoop = await timeEmbedded(noop, dir)
@@ -60,7 +61,10 @@ export const benchCluster = async (opts: { readonly log: (line: string) => void 
         name: "6 CPU stages, 3 runners",
         value: round(three),
         unit: "s",
-        note: `speed-up ${round(one / three)}× over 1 runner on ${cores} core${cores === 1 ? "" : "s"} (at most ${Math.min(3, cores)}×; stages go to runners by key hash, not by load)`
+        note:
+          `speed-up ${round(one / three)}× over 1 runner; ${cores} core${cores === 1 ? "" : "s"}, load average ${round(os.loadavg()[0]!)} ` +
+          `(idle, at most ${Math.min(3, cores)}×; on a busy machine three processes take a larger share of the contested cores than one; ` +
+          `stages go to runners by key hash, not by load)`
       }
     )
     return rows
