@@ -17,9 +17,9 @@ import * as path from "node:path"
 import { ClusterUnavailable, databaseWatchdog, pgLayer } from "./pg.js"
 import { pgJournalLayer } from "./pgJournal.js"
 import { Placements, placementsLayer } from "./placements.js"
-import { clusterSharding } from "./settings.js"
+import { clusterSharding, goneAfterSeconds } from "./settings.js"
 import { sharedStoreLayer } from "./sharedStore.js"
-import { stageEntityId, StageExecution, type StageReply } from "./StageEntity.js"
+import { groupsOfTags, stageEntityId, StageExecution, type StageReply } from "./StageEntity.js"
 
 export interface SubmitOptions extends Selection {
   readonly url: string
@@ -72,6 +72,7 @@ const submit = (o: SubmitOptions, storeDir: string) =>
     yield* placements.startSubmission({ id: submission, workflow: rw.workflow.name, workflowFile: o.workflowFile, store: storeDir, startedAt: new Date().toISOString() })
     yield* emit({ type: "run", status: "started", run: submission, workflow: rw.workflow.name, store: storeDir, stages: rw.stages.length })
     const client = yield* StageExecution.client
+    const live = (yield* placements.runners()).filter((r) => r.stoppedAt === null && r.silentFor <= goneAfterSeconds)
     const done = new Map(rw.stages.map((s) => [s.node.id, Deferred.unsafeMake<void, void>(undefined as any)]))
     const outcomes = new Map<string, StageOutcome>()
     const failures: Array<RunFailed["failures"][number]> = []
@@ -100,6 +101,10 @@ const submit = (o: SubmitOptions, storeDir: string) =>
           return
         }
         const group = s.node.def.compute ? "gpu" : "default"
+        if (!live.some((r) => groupsOfTags(r.tags).includes(group))) {
+          // not an error: the request is stored and runs when such a runner joins
+          yield* emit({ type: "log", stage: s.node.id, level: "warn", message: `no ${group === "gpu" ? "runner tagged gpu" : "runner"} is up; stage ${s.node.id} waits until one joins` })
+        }
         yield* emit({ type: "stage", stage: s.node.id, status: "running", key: s.key, plugin, reason: `${d.reason}; sent to a ${group} runner` })
         const t0 = Date.now()
         const reply: StageReply = yield* client(stageEntityId(group, s.key))
