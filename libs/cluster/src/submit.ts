@@ -110,7 +110,8 @@ const submit = (o: SubmitOptions, storeDir: string) =>
         const reply: StageReply = yield* client(stageEntityId(group, s.key))
           .Run({
             submission, workflowFile: o.workflowFile, storeDir, set: [...(o.set ?? [])], stageId: s.node.id, key: s.key,
-            force: d.reason.startsWith("forced") || d.reason.startsWith("re-run by") || d.reason.startsWith("selected")
+            // a stage decided "run" although its artifact is built was asked for (--force, --from, --only)
+            force: built.has(s.key)
           })
           .pipe(Effect.catchAllCause((c) => Effect.succeed<StageReply>({ status: "failed", runner: "?", error: `the cluster did not deliver stage ${s.node.id}: ${String(c).split("\n")[0]}` })))
         const durationMs = Date.now() - t0
