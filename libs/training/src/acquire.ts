@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from "node:os"
 import { Effect, type Scope } from "effect"
-import { PermanentError } from "@zaoji/core"
+import { PermanentError, errorMessage } from "@zaoji/core"
 import { ensureBackend } from "@zaoji/tensor"
 import { localEngine, type GradientEngine } from "./engine.js"
 import type { ProgramModule, ProgramSpec } from "./program.js"
@@ -62,7 +62,7 @@ export const acquireEngine = (options: {
           : startWorkerPool(options.spec, options.workers, options.padId)
       },
       catch: (e) =>
-        new PermanentError({ message: `cannot start the training engine: ${e instanceof Error ? e.message : String(e)}`, cause: e })
+        new PermanentError({ message: `cannot start the training engine: ${errorMessage(e)}`, cause: e })
     }),
     (engine) => Effect.promise(() => engine.close())
   )

@@ -7,9 +7,8 @@
  */
 import { Schema } from "effect"
 import { LrScheduleKind } from "./schedule.js"
+import { PosInt, NonNegInt } from "@zaoji/core"
 
-const PosInt = Schema.Int.pipe(Schema.positive())
-const NonNegInt = Schema.Int.pipe(Schema.nonNegative())
 const NonNegNumber = Schema.Number.pipe(Schema.nonNegative())
 
 /** What a stage decides for itself; everything else has one default for every stage. */

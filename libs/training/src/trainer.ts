@@ -8,7 +8,7 @@
  * one batch. Accumulating k micro-batches is therefore exactly one batch k times larger.
  */
 import { Effect } from "effect"
-import { PermanentError, type Checkpoint } from "@zaoji/core"
+import { PermanentError, type Checkpoint, errorMessage } from "@zaoji/core"
 import { adamwStep, initAdamWState, type AdamWConfig, type AdamWState } from "./adamw.js"
 import { addGrads, type GradientEngine } from "./engine.js"
 import { clipGlobalNorm, globalNorm } from "./clip.js"
@@ -214,7 +214,7 @@ const scaleGrads = (grads: Record<string, Float32Array>, k: number) => {
 const tokenCount = (ex: ReadonlyArray<TokenExample>) => ex.length * Math.max(...ex.map((e) => e.inputIds.length))
 
 const toFailure = (what: string) => (e: unknown) =>
-  new PermanentError({ message: `${what}: ${e instanceof Error ? e.message : String(e)}`, cause: e })
+  new PermanentError({ message: `${what}: ${errorMessage(e)}`, cause: e })
 
 /** Run the training loop. The engine is owned by the caller (acquire it in a Scope). */
 export const train = (input: TrainInput): Effect.Effect<TrainResult, PermanentError> =>

@@ -10,8 +10,7 @@ import { Either, ParseResult, Schema } from "effect"
 import type { AdamWState } from "./adamw.js"
 import type { TokenExample } from "./batch.js"
 import { decodeF32Blob, encodeF32Blob } from "./stateCodec.js"
-
-const NonNegInt = Schema.Int.pipe(Schema.nonNegative())
+import { NonNegInt } from "@zaoji/core"
 
 export const STATE_VERSION = 1
 

@@ -7,6 +7,7 @@ import { parentPort, workerData } from "node:worker_threads"
 import { useBackend, type BackendName } from "@zaoji/tensor"
 import { padBatch } from "./batch.js"
 import type { ProgramModule, ProgramSpec, TrainProgram } from "./program.js"
+import { errorMessage } from "@zaoji/core"
 
 interface Start {
   readonly spec: ProgramSpec
@@ -17,7 +18,7 @@ const port = parentPort!
 const start = workerData as Start
 
 const fail = (id: number | undefined, e: unknown) =>
-  port.postMessage({ type: "error", id, message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined })
+  port.postMessage({ type: "error", id, message: errorMessage(e), stack: e instanceof Error ? e.stack : undefined })
 
 const main = async () => {
   await useBackend(start.backend)

@@ -10,7 +10,7 @@
 import { mkdirSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { InputError, PermanentError, type Artifact, type Stage } from "@zaoji/core"
+import { InputError, PermanentError, type Artifact, type Stage, errorMessage } from "@zaoji/core"
 import { writeFileAtomic } from "@zaoji/tensor"
 import { decodeTrainingState, encodeTrainingState, type TrainingState } from "@zaoji/training"
 
@@ -35,7 +35,7 @@ export const saveTrainingState = (outDir: string, state: TrainingState): Effect.
       for (const [name, bytes] of Object.entries(blobs)) writeFileAtomic(join(dir, name), [bytes])
       writeFileAtomic(join(dir, META_FILE), [Buffer.from(`${JSON.stringify(meta)}\n`)])
     },
-    catch: (e) => new PermanentError({ message: `saving the training state: ${e instanceof Error ? e.message : String(e)}`, cause: e })
+    catch: (e) => new PermanentError({ message: `saving the training state: ${errorMessage(e)}`, cause: e })
   })
 
 /** The saved state of the artifact a stage continues from (`location` names the setting in errors). */
@@ -47,7 +47,7 @@ export const loadTrainingState = (artifact: Artifact<unknown>, location: string)
       const blobs = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith(".safetensors")).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]))
       return decodeTrainingState({ meta, blobs }, `the training state of artifact ${artifact.key}`)
     },
-    catch: (e) => new InputError({ location, message: e instanceof Error ? e.message : String(e) })
+    catch: (e) => new InputError({ location, message: errorMessage(e) })
   })
 
 /** `loadTrainingState` when the stage continues a run, else undefined. */

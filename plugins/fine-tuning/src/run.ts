@@ -4,7 +4,7 @@
  * run figures as manifest metrics.
  */
 import { Effect } from "effect"
-import { PermanentError, type StageContext } from "@zaoji/core"
+import { PermanentError, type StageContext, errorMessage } from "@zaoji/core"
 import { acquireEngine, resolveWorkers, stepsFor, train, type TokenExample, type TrainingSettings, type TrainingState, type TrainResult } from "@zaoji/training"
 import { backendInfo, ensureBackend, memoryBudget } from "@zaoji/tensor"
 import {
@@ -50,7 +50,7 @@ const checkMemory = (input: RunTrainingInput): Effect.Effect<void, PermanentErro
   Effect.gen(function* () {
     const backend = yield* Effect.tryPromise({
       try: () => ensureBackend(),
-      catch: (e) => new PermanentError({ message: `no TensorFlow.js backend: ${e instanceof Error ? e.message : String(e)}`, cause: e })
+      catch: (e) => new PermanentError({ message: `no TensorFlow.js backend: ${errorMessage(e)}`, cause: e })
     })
     const length = input.train.reduce((m, e) => Math.max(m, e.inputIds.length), 1)
     const estimate = estimateTrainingMemory(input.config, input.program.trainable, input.settings.batchSize, length)

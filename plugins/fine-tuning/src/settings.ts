@@ -5,8 +5,7 @@
  */
 import { Schema } from "effect"
 import { trainingFields, type StageTrainingDefaults } from "@zaoji/training"
-
-const PosInt = Schema.Int.pipe(Schema.positive())
+import { PosInt } from "@zaoji/core"
 
 /** settings of how QA pairs become training examples */
 export const supervisedFields = {

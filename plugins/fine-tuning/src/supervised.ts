@@ -5,7 +5,7 @@
  */
 import { join } from "node:path"
 import { Effect } from "effect"
-import { InputError } from "@zaoji/core"
+import { InputError, errorMessage } from "@zaoji/core"
 import { QaPair, readRows } from "@zaoji/data"
 import { Rng, type TokenExample } from "@zaoji/training"
 import { decodeGlmConfig, loadTokenizer, tokenizerFilesIn, type ChatFormat, type Tokenizer } from "@zaoji/glm-runtime"
@@ -68,7 +68,7 @@ export const tokenizerOfModel = (modelDir: string, baseDir: string, location: st
     if (dir === undefined) return yield* Effect.fail(new InputError({ location, message: `${modelDir}: the model folder has no tokenizer files` }))
     return yield* Effect.try({
       try: () => loadTokenizer(dir),
-      catch: (e) => new InputError({ location: dir, message: e instanceof Error ? e.message : String(e) })
+      catch: (e) => new InputError({ location: dir, message: errorMessage(e) })
     })
   })
 
@@ -111,11 +111,11 @@ export const openInputModel = (modelDir: string, location: string) =>
   Effect.gen(function* () {
     const folder = yield* Effect.try({
       try: () => describeModelFolder(modelDir),
-      catch: (e) => new InputError({ location, message: e instanceof Error ? e.message : String(e) })
+      catch: (e) => new InputError({ location, message: errorMessage(e) })
     })
     const baseConfig = yield* Effect.try({
       try: () => decodeGlmConfig(folder.rawBaseConfig),
-      catch: (e) => new InputError({ location: join(folder.baseDir, "config.json"), message: e instanceof Error ? e.message : String(e) })
+      catch: (e) => new InputError({ location: join(folder.baseDir, "config.json"), message: errorMessage(e) })
     })
     return { folder, baseConfig }
   })

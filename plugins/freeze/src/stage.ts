@@ -15,7 +15,7 @@
  */
 import { join } from "node:path"
 import { Effect, Schema } from "effect"
-import { InputError, PermanentError, Stage } from "@zaoji/core"
+import { InputError, PermanentError, Stage, errorMessage, PosInt } from "@zaoji/core"
 import { readSafetensorsHeader } from "@zaoji/tensor"
 import { effectiveConfig, isPrefixTensor, ModelArtifact, saveTokenizer } from "@zaoji/glm-runtime"
 import {
@@ -37,8 +37,6 @@ import {
 } from "@zaoji/fine-tuning"
 import { FreezeSelectionError, freezeTrainable } from "./select.js"
 
-const PosInt = Schema.Int.pipe(Schema.positive())
-
 export const PrefixHandling = Schema.Literal("frozen", "train", "merged")
 
 export const FreezeConfig = Schema.Struct({
@@ -55,7 +53,7 @@ export const FreezeConfig = Schema.Struct({
 export type FreezeConfig = typeof FreezeConfig.Type
 
 const inputError = (location: string) => (e: unknown) =>
-  new InputError({ message: e instanceof Error ? e.message : String(e), location })
+  new InputError({ message: errorMessage(e), location })
 
 export const train = Stage.make({
   name: "freeze.train",
@@ -141,7 +139,7 @@ export const train = Stage.make({
             carried
           })
         },
-        catch: (e) => new PermanentError({ message: `writing the tuned model: ${e instanceof Error ? e.message : String(e)}` })
+        catch: (e) => new PermanentError({ message: `writing the tuned model: ${errorMessage(e)}` })
       })
       const summary = summarize(result, {
         trainExamples: data.train.length,

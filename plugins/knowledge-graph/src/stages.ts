@@ -1,7 +1,7 @@
 /** The typed stages of the knowledge-graph plugin: `kg.load` and `kg.generate-qa`. */
-import { isAbsolute, join, resolve } from "node:path"
+import { join } from "node:path"
 import { Effect, Schema } from "effect"
-import { InputError, Stage } from "@zaoji/core"
+import { InputError, Stage, pathIn } from "@zaoji/core"
 import { KgEntry, QaDataset, dedupeBy, readRows, writeJson, writeJsonl } from "@zaoji/data"
 import { LlmEndpoint, makeLlmClient } from "@zaoji/llm"
 import { generateLlm, llmWorkItems } from "./generateLlm.js"
@@ -40,8 +40,6 @@ export const KgOutput = Schema.Struct({
 })
 export type KgOutput = typeof KgOutput.Type
 
-const resolveIn = (baseDir: string, p: string) => (isAbsolute(p) ? p : resolve(baseDir, p))
-
 export const load = Stage.make({
   name: "kg.load",
   version: "1",
@@ -51,7 +49,7 @@ export const load = Stage.make({
   files: (c) => [c.source],
   run: ({ config, ctx }) =>
     Effect.gen(function* () {
-      const file = resolveIn(ctx.baseDir, config.source)
+      const file = pathIn(ctx.baseDir, config.source)
       const loaded = yield* loadKg(file, {
         format: config.format,
         layout: config.layout,

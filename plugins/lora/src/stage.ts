@@ -12,7 +12,7 @@
 import { rmSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Schema } from "effect"
-import { InputError, PermanentError, Stage } from "@zaoji/core"
+import { InputError, PermanentError, Stage, errorMessage, PosInt } from "@zaoji/core"
 import { writeSafetensors } from "@zaoji/tensor"
 import {
   effectiveConfig,
@@ -40,8 +40,6 @@ import {
 } from "@zaoji/fine-tuning"
 import { writeLoraModel } from "./folder.js"
 import { initialAdapter, loraSettings } from "./settings.js"
-
-const PosInt = Schema.Int.pipe(Schema.positive())
 
 export const LoraConfig = Schema.Struct({
   rank: Schema.optionalWith(PosInt, { default: () => 8 }).annotations({ description: "r: the rank of A [r, in] and B [out, r]" }),
@@ -106,7 +104,7 @@ export const train = Stage.make({
       const initFile = join(ctx.outDir, INIT_FILE)
       yield* Effect.try({
         try: () => writeSafetensors(initFile, initialAdapter(cfg, config.seed)),
-        catch: (e) => new PermanentError({ message: `writing the initial adapter: ${e instanceof Error ? e.message : String(e)}` })
+        catch: (e) => new PermanentError({ message: `writing the initial adapter: ${errorMessage(e)}` })
       })
       const continued = yield* continuedState(inputs.continueFrom, ctx.stageId)
       const result = yield* runTraining({
@@ -135,7 +133,7 @@ export const train = Stage.make({
             merged.model.dispose()
           }
         },
-        catch: (e) => new PermanentError({ message: `writing the tuned model: ${e instanceof Error ? e.message : String(e)}` })
+        catch: (e) => new PermanentError({ message: `writing the tuned model: ${errorMessage(e)}` })
       })
       const summary = summarize(result, {
         trainExamples: data.train.length,

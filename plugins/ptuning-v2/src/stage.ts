@@ -9,7 +9,7 @@
  */
 import { join } from "node:path"
 import { Effect, Schema } from "effect"
-import { InputError, PermanentError, Stage } from "@zaoji/core"
+import { InputError, PermanentError, Stage, errorMessage, PosInt } from "@zaoji/core"
 import { DatasetFile } from "@zaoji/data"
 import { decodeGlmConfig, dimsOf, ModelArtifact, prefixNames } from "@zaoji/glm-runtime"
 import {
@@ -28,8 +28,6 @@ import {
 } from "@zaoji/fine-tuning"
 import { withPrefix, prefixTensorShapes } from "./prefixConfig.js"
 import { prefixFromModelFolder } from "./prefixInit.js"
-
-const PosInt = Schema.Int.pipe(Schema.positive())
 
 export const PTuningConfig = Schema.Struct({
   preSeqLen: Schema.optionalWith(PosInt, { default: () => 16 }).annotations({ description: "virtual prefix tokens in every layer (pre_seq_len)" }),
@@ -78,7 +76,7 @@ const initialPrefix = (args: {
   if (mode === "normal" || args.continues) return Effect.succeed(undefined)
   return Effect.tryPromise({
     try: async () => ({ [prefixNames.embedding]: await prefixFromModelFolder(args.modelDir, args.train, config.preSeqLen) }),
-    catch: (e) => new PermanentError({ message: `initialising the prefix from the base's activations: ${e instanceof Error ? e.message : String(e)}`, cause: e })
+    catch: (e) => new PermanentError({ message: `initialising the prefix from the base's activations: ${errorMessage(e)}`, cause: e })
   })
 }
 
@@ -158,7 +156,7 @@ export const train = Stage.make({
             carried
           })
         },
-        catch: (e) => new PermanentError({ message: `writing the prefix adapter: ${e instanceof Error ? e.message : String(e)}` })
+        catch: (e) => new PermanentError({ message: `writing the prefix adapter: ${errorMessage(e)}` })
       })
       const summary = summarize(result, {
         trainExamples: data.train.length,

@@ -1,7 +1,7 @@
 /** `records.process`: clinical records → de-identified, scrubbed Q/A pairs with a quality report. */
-import { isAbsolute, join, resolve } from "node:path"
+import { join } from "node:path"
 import { Effect, Schema } from "effect"
-import { InputError, Stage } from "@zaoji/core"
+import { InputError, Stage, pathIn } from "@zaoji/core"
 import { ClinicalRecord, QaDataset, type QaPair, type ReadResult, normalizeText, readRows, writeJson, writeJsonl } from "@zaoji/data"
 import { LlmEndpoint } from "@zaoji/llm"
 import { DeidKinds } from "./deidentify.js"
@@ -106,8 +106,6 @@ export const RecordsOutput = Schema.Struct({
 })
 export type RecordsOutput = typeof RecordsOutput.Type
 
-const resolveIn = (baseDir: string, p: string) => (isAbsolute(p) ? p : resolve(baseDir, p))
-
 export const processStage = Stage.make({
   name: "records.process",
   version: "2",
@@ -117,7 +115,7 @@ export const processStage = Stage.make({
   files: (c) => [c.source],
   run: ({ config, ctx }) =>
     Effect.gen(function* () {
-      const file = resolveIn(ctx.baseDir, config.source)
+      const file = pathIn(ctx.baseDir, config.source)
       const catField = config.categoryField
       const asText = config.format === "text" || (config.format === undefined && /\.(txt|text)$/i.test(file))
       const reading: Effect.Effect<ReadResult<ClinicalRecord>, InputError> = asText

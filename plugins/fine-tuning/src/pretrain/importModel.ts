@@ -7,9 +7,9 @@
  * re-runs everything built on it.
  */
 import { existsSync, statSync, symlinkSync } from "node:fs"
-import { isAbsolute, join, resolve } from "node:path"
+import { join } from "node:path"
 import { Effect } from "effect"
-import { InputError, type StageContext } from "@zaoji/core"
+import { InputError, type StageContext, errorMessage, pathIn } from "@zaoji/core"
 import { baseWeightsFile, decodeGlmConfig, EXPECTED_WEIGHTS, tokenizerFilesIn, type ModelArtifact } from "@zaoji/glm-runtime"
 import { describeModelFolder } from "../adapters.js"
 
@@ -25,16 +25,16 @@ export const importKeyFiles = (from: string): ReadonlyArray<string> => {
 export const importModel = (from: string, ctx: StageContext): Effect.Effect<ModelArtifact, InputError> =>
   Effect.gen(function* () {
     const location = `${ctx.stageId}.from`
-    const dir = isAbsolute(from) ? from : resolve(ctx.baseDir, from)
+    const dir = pathIn(ctx.baseDir, from)
     if (!existsSync(dir) || !statSync(dir).isDirectory())
       return yield* Effect.fail(new InputError({ location, message: `${dir} is not a folder: expected a model folder (config.json, safetensors or PyTorch .bin weights, tokenizer)` }))
     const folder = yield* Effect.try({
       try: () => describeModelFolder(dir),
-      catch: (e) => new InputError({ location, message: `${dir}: not a model folder (${e instanceof Error ? e.message : String(e)})` })
+      catch: (e) => new InputError({ location, message: `${dir}: not a model folder (${errorMessage(e)})` })
     })
     const cfg = yield* Effect.try({
       try: () => decodeGlmConfig(folder.rawBaseConfig, join(folder.baseDir, "config.json")),
-      catch: (e) => new InputError({ location: join(folder.baseDir, "config.json"), message: e instanceof Error ? e.message : String(e) })
+      catch: (e) => new InputError({ location: join(folder.baseDir, "config.json"), message: errorMessage(e) })
     })
     if (tokenizerFilesIn(dir) === undefined && tokenizerFilesIn(folder.baseDir) === undefined)
       return yield* Effect.fail(new InputError({ location, message: `${dir}: no tokenizer (expected tokenizer.json, ice_text.model or tokenizer.model)` }))

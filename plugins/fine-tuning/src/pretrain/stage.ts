@@ -6,7 +6,7 @@
  */
 import { join } from "node:path"
 import { Effect, Schema } from "effect"
-import { InputError, PermanentError, Stage } from "@zaoji/core"
+import { InputError, PermanentError, Stage, errorMessage, PosInt } from "@zaoji/core"
 import { baseWeightShapes, ModelArtifact } from "@zaoji/glm-runtime"
 import { stepsSetting, trainingFields } from "@zaoji/training"
 import { importKeyFiles, importModel } from "./importModel.js"
@@ -14,8 +14,6 @@ import { initBaseModel, writeModelFiles } from "./baseModel.js"
 import { corpusBlocks, readCorpus } from "./corpus.js"
 import { recordMetrics, runTraining, summarize } from "../run.js"
 import { holdOut } from "../supervised.js"
-
-const PosInt = Schema.Int.pipe(Schema.positive())
 
 export const PretrainConfig = Schema.Struct({
   from: Schema.optional(Schema.NonEmptyString).annotations({
@@ -60,7 +58,7 @@ export const pretrain = Stage.make({
       const outModel = join(ctx.outDir, "model")
       const { config: cfg, tokenizer } = yield* Effect.try({
         try: () => initBaseModel(outModel, docs, { preset: config.preset, arch: config.arch, chatFormat: config.chatFormat, vocabSize: config.vocabSize, seed: config.seed }),
-        catch: (e) => new InputError({ location: `${ctx.stageId}.config`, message: e instanceof Error ? e.message : String(e) })
+        catch: (e) => new InputError({ location: `${ctx.stageId}.config`, message: errorMessage(e) })
       })
       const blocks = corpusBlocks(tokenizer, docs, Math.min(config.blockLength, cfg.zaoji_arch === "glm1" ? cfg.max_sequence_length : cfg.seq_length), config.seed)
       const split = holdOut(blocks, config.validationRatio, config.seed)
@@ -78,7 +76,7 @@ export const pretrain = Stage.make({
       })
       yield* Effect.try({
         try: () => writeModelFiles(outModel, cfg, new Map(trainable.map((n) => [n, { shape: shapes[n]!, data: result.params[n]! }]))),
-        catch: (e) => new PermanentError({ message: `writing the model: ${e instanceof Error ? e.message : String(e)}` })
+        catch: (e) => new PermanentError({ message: `writing the model: ${errorMessage(e)}` })
       })
       const summary = summarize(result, {
         trainExamples: split.train.length,

@@ -7,11 +7,11 @@
  */
 import type * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
+import { PosInt } from "@zaoji/core"
 
 export type GlmArch = "glm1" | "glm2"
 
 const Int = Schema.Int
-const PosInt = Schema.Int.pipe(Schema.positive())
 const NullableInt = Schema.optionalWith(Schema.NullOr(Schema.Int), { default: () => null })
 
 /**

@@ -10,9 +10,9 @@
  * e.g. QA pairs) or an upstream QA dataset (input `questionSet`); scripts from `dialogues` (JSON
  * Lines of the `Dialogue` schema) or an upstream dialogue dataset (input `dialogueSet`).
  */
-import { isAbsolute, join, resolve } from "node:path"
+import { join } from "node:path"
 import { Effect, Schema } from "effect"
-import { InputError, PermanentError, Stage, type Artifact } from "@zaoji/core"
+import { InputError, PermanentError, Stage, type Artifact, pathIn } from "@zaoji/core"
 import { readRows, type DatasetFile } from "@zaoji/data"
 import { loadModelFolder, loadTokenizer, type ModelArtifact } from "@zaoji/glm-runtime"
 import { writeBlindKit, KIT_FILE, MAPPING_FILE } from "./blindKit.js"
@@ -66,8 +66,6 @@ const QuestionRow = Schema.Struct({ id: Schema.optional(Schema.String), question
  * an unwired input out entirely: this turns it into `Artifact<X> | undefined`.
  */
 const wiredInput = <A>(a: Artifact<A | undefined> | undefined): Artifact<A> | undefined => (a === undefined || a.value === undefined ? undefined : (a as Artifact<A>))
-
-const resolveIn = (baseDir: string, p: string) => (isAbsolute(p) ? p : resolve(baseDir, p))
 
 const readQuestions = (file: string, displayName: string) =>
   Effect.gen(function* () {
@@ -146,7 +144,7 @@ export const blindKit = Stage.make({
       if (questionSet !== undefined) {
         questions = yield* readQuestions(join(questionSet.dir, questionSet.value.file), `${ctx.stageId}.questionSet (${questionSet.value.file})`)
       } else if (config.questions !== undefined) {
-        questions = yield* readQuestions(resolveIn(ctx.baseDir, config.questions), config.questions)
+        questions = yield* readQuestions(pathIn(ctx.baseDir, config.questions), config.questions)
       }
       if (config.sample !== undefined && config.sample < questions.length) {
         const keep = new Set(shuffled(questions.map((q) => q.id), keyedRandom(config.seed, "sample")).slice(0, config.sample))
@@ -156,7 +154,7 @@ export const blindKit = Stage.make({
       if (dialogueSet !== undefined) {
         scripts = yield* readDialogueScripts(join(dialogueSet.dir, dialogueSet.value.file), `${ctx.stageId}.dialogueSet (${dialogueSet.value.file})`)
       } else if (config.dialogues !== undefined) {
-        scripts = yield* readDialogueScripts(resolveIn(ctx.baseDir, config.dialogues), config.dialogues)
+        scripts = yield* readDialogueScripts(pathIn(ctx.baseDir, config.dialogues), config.dialogues)
       }
       if (questions.length === 0 && scripts.length === 0) {
         return yield* new InputError({ message: `${ctx.stageId}: nothing to rate (expected questions or dialogue scripts: set "questions"/"dialogues" or wire questionSet/dialogueSet)`, location: `${ctx.stageId}.questions` })

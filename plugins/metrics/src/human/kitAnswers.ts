@@ -4,7 +4,7 @@
  * persisted in the stage checkpoint, so an interrupted stage resumes without redoing them.
  */
 import { Effect } from "effect"
-import { PermanentError, type Checkpoint, type Progress } from "@zaoji/core"
+import { PermanentError, type Checkpoint, type Progress, errorMessage } from "@zaoji/core"
 import { makeBlindKit, type BlindKit, type BlindQuestion, type ModelConversation } from "./blindKit.js"
 import { runScriptedDialogues, type DialogueScript, type Responder } from "./dialogue.js"
 import type { DialogueTurn } from "./kitFormat.js"
@@ -26,7 +26,7 @@ export interface KitAnswersInput {
 }
 
 const failed = (what: string) => (e: unknown) =>
-  new PermanentError({ message: `${what}: ${e instanceof Error ? e.message : String(e)}`, cause: e })
+  new PermanentError({ message: `${what}: ${errorMessage(e)}`, cause: e })
 
 export const produceBlindKit = (
   input: KitAnswersInput,
