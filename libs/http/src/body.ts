@@ -5,6 +5,7 @@
 import type { IncomingMessage } from "node:http"
 import { Either, ParseResult, Schema } from "effect"
 import { HttpError } from "./HttpError.js"
+import { errorMessage } from "@zaoji/core"
 
 /** The body as UTF-8 text; past `limit` bytes it fails with 413 and drains the rest unread. */
 export const readText = (req: IncomingMessage, limit: number): Promise<string> =>
@@ -37,7 +38,7 @@ export const parseJson = (text: string, empty?: unknown): unknown => {
   try {
     return JSON.parse(text)
   } catch (e) {
-    throw new HttpError({ status: 400, message: `request body is not valid JSON: ${(e as Error).message}`, code: "invalid_json" })
+    throw new HttpError({ status: 400, message: `request body is not valid JSON: ${errorMessage(e)}`, code: "invalid_json" })
   }
 }
 

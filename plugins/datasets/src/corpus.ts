@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises"
 import { extname, isAbsolute, join, resolve } from "node:path"
 import { Effect, Schema } from "effect"
-import { InputError, Stage } from "@zaoji/core"
+import { InputError, Stage, errorMessage } from "@zaoji/core"
 import { DatasetFile, writeJsonl } from "@zaoji/data"
 
 export const CorpusConfig = Schema.Struct({
@@ -69,7 +69,7 @@ export const corpus = Stage.make({
       const file = isAbsolute(config.source) ? config.source : resolve(ctx.baseDir, config.source)
       const content = yield* Effect.tryPromise({
         try: () => readFile(file, "utf8"),
-        catch: (e) => new InputError({ location: config.source, message: `cannot read the corpus: ${(e as Error).message}` })
+        catch: (e) => new InputError({ location: config.source, message: `cannot read the corpus: ${errorMessage(e)}` })
       })
       const docs = yield* documentsOf(file, config.source, content, config.split)
       if (docs.length === 0) return yield* Effect.fail(new InputError({ location: config.source, message: "the corpus has no text" }))

@@ -6,7 +6,7 @@
 import { copyFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect, Schema } from "effect"
-import { PermanentError, Stage } from "@zaoji/core"
+import { PermanentError, Stage, errorMessage } from "@zaoji/core"
 import { QaDataset } from "@zaoji/data"
 import { SplitOutput } from "./stages.js"
 
@@ -24,7 +24,7 @@ export const pick = Stage.make({
       const target = `${config.part}.jsonl`
       yield* Effect.tryPromise({
         try: () => copyFile(join(inputs.split.dir, part.file), join(ctx.outDir, target)),
-        catch: (e) => new PermanentError({ message: `copying the ${config.part} split: ${(e as Error).message}` })
+        catch: (e) => new PermanentError({ message: `copying the ${config.part} split: ${errorMessage(e)}` })
       })
       return { ...part, file: target }
     })

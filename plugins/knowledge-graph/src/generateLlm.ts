@@ -9,6 +9,7 @@ import { type KgEntry, type QaPair, hash32 } from "@zaoji/data"
 import { type LlmClient, type Usage, costOf } from "@zaoji/llm"
 import { type Relation, relationLabel } from "./relations.js"
 import { defaultRelations, relationValue } from "./templates.js"
+import { errorMessage } from "@zaoji/core"
 
 export const defaultPrompts = {
   system: "你是一名严谨的医学科普作者。只依据给出的事实作答，不编造。只输出JSON。",
@@ -39,7 +40,7 @@ export const parseJsonAnswer = (content: string): GeneratedPairs | Error => {
   try {
     raw = JSON.parse(content.slice(start, end + 1))
   } catch (e) {
-    return new Error(`answer is not valid JSON (${(e as Error).message})`)
+    return new Error(`answer is not valid JSON (${errorMessage(e)})`)
   }
   const r = Schema.decodeUnknownEither(GeneratedPairs)(raw)
   return Either.isRight(r) ? r.right : new Error(`answer JSON has the wrong shape: expected {"pairs":[{"question","answer"}]} (${r.left.message.split("\n")[0]})`)

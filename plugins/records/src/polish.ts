@@ -7,6 +7,7 @@ import { Effect, Either, Schema } from "effect"
 import type { InputError, StageContext } from "@zaoji/core"
 import type { QaPair } from "@zaoji/data"
 import { type LlmEndpoint, makeLlmClient } from "@zaoji/llm"
+import { errorMessage } from "@zaoji/core"
 
 export const defaultPolishPrompt =
   "把下面这组根据病历整理的问答改写成通顺、专业、面向患者的表述，不增加病历中没有的信息。\n" +
@@ -23,7 +24,7 @@ const parse = (content: string) => {
     const r = Schema.decodeUnknownEither(Polished)(JSON.parse(content.slice(a, b + 1)))
     return Either.isRight(r) ? r.right : new Error('expected {"question","answer"}')
   } catch (e) {
-    return new Error(`not valid JSON (${(e as Error).message})`)
+    return new Error(`not valid JSON (${errorMessage(e)})`)
   }
 }
 

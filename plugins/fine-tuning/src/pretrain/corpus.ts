@@ -4,7 +4,7 @@
  * concatenated with <eos> between documents and cut into fixed-length blocks.
  */
 import { readFileSync } from "node:fs"
-import { InputError } from "@zaoji/core"
+import { InputError, errorMessage } from "@zaoji/core"
 import { Rng, type TokenExample } from "@zaoji/training"
 import { buildTrainingExample, type Tokenizer } from "@zaoji/glm-runtime"
 
@@ -21,7 +21,7 @@ export const readCorpus = (file: string): string[] => {
   try {
     text = readFileSync(file, "utf8")
   } catch (e) {
-    throw new InputError({ location: file, message: `cannot read the corpus: ${(e as Error).message}` })
+    throw new InputError({ location: file, message: `cannot read the corpus: ${errorMessage(e)}` })
   }
   const docs: string[] = []
   text.split("\n").forEach((line, i) => {

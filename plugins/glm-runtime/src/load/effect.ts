@@ -3,7 +3,7 @@
  * tensors, broken manifest, truncated files) become `InputError`s naming the file, and a loaded
  * model is a scoped resource whose tensors are freed when the scope closes (also on interrupt).
  */
-import { InputError, PermanentError } from "@zaoji/core"
+import { InputError, PermanentError, errorMessage } from "@zaoji/core"
 import { Effect, type Scope } from "effect"
 import { SafetensorsError } from "@zaoji/tensor"
 import { ConfigError } from "../model/config.js"
@@ -26,7 +26,7 @@ export const acquireModelFolder = (dir: string, options: { readonly prepare?: bo
   Effect.acquireRelease(
     Effect.try({
       try: () => loadModelFolder(dir, options),
-      catch: (e) => toInputError(e) ?? new PermanentError({ message: `loading model ${dir}: ${(e as Error).message}`, location: dir, cause: e })
+      catch: (e) => toInputError(e) ?? new PermanentError({ message: `loading model ${dir}: ${errorMessage(e)}`, location: dir, cause: e })
     }),
     (loaded) => Effect.sync(() => loaded.model.dispose())
   )

@@ -34,6 +34,7 @@ import { readLoraAdapter } from "./lora.js"
 import { toHost, toTf } from "../weights/tensors.js"
 import { heldWeightNames, weightEntries as shardedEntries } from "../weights/shards.js"
 import { decodeManifest, ModelFolderError, type AdapterRef, type ModelManifest, type ModelManifestEncoded } from "./manifest.js"
+import { errorMessage } from "@zaoji/core"
 
 export const CONFIG_FILE = "config.json"
 export const WEIGHTS_FILE = "model.safetensors"
@@ -49,12 +50,12 @@ const readJson = (file: string): unknown => {
   try {
     text = readFileSync(file, "utf8")
   } catch (e) {
-    throw new ModelFolderError(file, `cannot read: ${(e as Error).message}`)
+    throw new ModelFolderError(file, `cannot read: ${errorMessage(e)}`)
   }
   try {
     return JSON.parse(text)
   } catch (e) {
-    throw new ModelFolderError(file, `not valid JSON (${(e as Error).message})`)
+    throw new ModelFolderError(file, `not valid JSON (${errorMessage(e)})`)
   }
 }
 

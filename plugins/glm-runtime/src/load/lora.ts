@@ -13,6 +13,7 @@ import { fromPeftName, LoraSelectionError, loraWeightShapes, toPeftName } from "
 import type { GlmConfig, LoraSettings } from "../model/types.js"
 import { toTf } from "../weights/tensors.js"
 import { ModelFolderError } from "./manifest.js"
+import { errorMessage } from "@zaoji/core"
 
 export const LORA_WEIGHTS_FILE = "adapter_model.safetensors"
 export const LORA_CONFIG_FILE = "adapter_config.json"
@@ -52,7 +53,7 @@ export const readLoraConfig = (file: string): LoraSettings => {
   try {
     raw = JSON.parse(readFileSync(file, "utf8"))
   } catch (e) {
-    throw new ModelFolderError(file, `not valid JSON (${(e as Error).message})`)
+    throw new ModelFolderError(file, `not valid JSON (${errorMessage(e)})`)
   }
   const r = Schema.decodeUnknownEither(PeftLoraConfig, { errors: "all" })(raw)
   if (Either.isLeft(r)) {

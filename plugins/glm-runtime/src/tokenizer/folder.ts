@@ -9,7 +9,7 @@
  * Writes go to a temp name and are renamed, so a crash never leaves a half-written tokenizer.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs"
-import { InputError, PermanentError } from "@zaoji/core"
+import { InputError, PermanentError, errorMessage } from "@zaoji/core"
 import { Effect } from "effect"
 import { join } from "node:path"
 import { chatGlm2Tokenizer, chatGlm6bTokenizer, type SentencePieceTokenizer } from "./chatglm.js"
@@ -36,7 +36,7 @@ const readJson = (file: string): unknown => {
   try {
     return JSON.parse(text)
   } catch (e) {
-    throw new TokenizerFileError(file, "(whole file)", "valid JSON", (e as Error).message)
+    throw new TokenizerFileError(file, "(whole file)", "valid JSON", errorMessage(e))
   }
 }
 
@@ -84,7 +84,7 @@ export const loadTokenizer = (dir: string): Tokenizer => {
       return f()
     } catch (e) {
       if (e instanceof TokenizerFileError) throw e
-      throw new TokenizerFileError(file, "(SentencePiece model)", "a readable SentencePiece ModelProto", (e as Error).message)
+      throw new TokenizerFileError(file, "(SentencePiece model)", "a readable SentencePiece ModelProto", errorMessage(e))
     }
   }
   const glm1 = join(dir, GLM1_MODEL_FILE)
@@ -126,12 +126,12 @@ export const loadTokenizerEffect = (dir: string): Effect.Effect<Tokenizer, Input
     catch: (e) =>
       e instanceof TokenizerFileError
         ? new InputError({ message: e.message, location: `${e.file}: ${e.field}` })
-        : new InputError({ message: `cannot read the tokenizer in ${dir}: ${(e as Error).message}`, location: dir })
+        : new InputError({ message: `cannot read the tokenizer in ${dir}: ${errorMessage(e)}`, location: dir })
   })
 
 /** `saveTokenizer` for stages (an I/O failure is permanent: the stage's temp folder is discarded). */
 export const saveTokenizerEffect = (tokenizer: Tokenizer, dir: string): Effect.Effect<string[], PermanentError> =>
   Effect.try({
     try: () => saveTokenizer(tokenizer, dir),
-    catch: (e) => new PermanentError({ message: `cannot write the tokenizer into ${dir}: ${(e as Error).message}`, location: dir, cause: e })
+    catch: (e) => new PermanentError({ message: `cannot write the tokenizer into ${dir}: ${errorMessage(e)}`, location: dir, cause: e })
   })

@@ -12,7 +12,7 @@
  */
 import { join } from "node:path"
 import { Effect, Schema } from "effect"
-import { InputError, PermanentError, Stage, type Artifact, pathIn } from "@zaoji/core"
+import { InputError, PermanentError, Stage, type Artifact, pathIn, errorMessage } from "@zaoji/core"
 import { readRows, type DatasetFile } from "@zaoji/data"
 import { loadModelFolder, loadTokenizer, type ModelArtifact } from "@zaoji/glm-runtime"
 import { writeBlindKit, KIT_FILE, MAPPING_FILE } from "./blindKit.js"
@@ -102,7 +102,7 @@ const modelEntry = (name: string, artifact: Artifact<ModelArtifact>, config: Bli
           throw e
         }
       },
-      catch: (e) => new PermanentError({ message: `cannot load model "${name}": ${(e as Error).message}`, location: artifact.dir, cause: e })
+      catch: (e) => new PermanentError({ message: `cannot load model "${name}": ${errorMessage(e)}`, location: artifact.dir, cause: e })
     }),
     ({ loaded }) => Effect.sync(() => loaded.model.dispose())
   ).pipe(
@@ -164,7 +164,7 @@ export const blindKit = Stage.make({
       const kit = yield* produceBlindKit({ questions, scripts, models, seed: config.seed, title: config.title, batchSize: config.batchSize }, ctx)
       yield* Effect.try({
         try: () => writeBlindKit(join(ctx.outDir, "kit"), kit, join(ctx.outDir, MAPPING_FILE)),
-        catch: (e) => new PermanentError({ message: `cannot write the blind kit: ${(e as Error).message}`, location: ctx.outDir, cause: e })
+        catch: (e) => new PermanentError({ message: `cannot write the blind kit: ${errorMessage(e)}`, location: ctx.outDir, cause: e })
       })
       yield* ctx.metric("questions", questions.length)
       yield* ctx.metric("conversations", kit.kit.dialogues.length)

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync
 import { dirname, join } from "node:path"
 import { randomBytes } from "node:crypto"
 import { Either, ParseResult, Schema } from "effect"
-import { InputError } from "@zaoji/core"
+import { InputError, errorMessage } from "@zaoji/core"
 
 /** write to a temp file beside the target, fsync, rename: a crash never leaves a torn file */
 export const writeFileAtomic = (path: string, content: string): void => {
@@ -33,10 +33,10 @@ export const readJsonFile = <A, I>(path: string, schema: Schema.Schema<A, I>, wh
   try {
     raw = JSON.parse(text)
   } catch (e) {
-    const m = /position (\d+)/.exec(String((e as Error).message))
+    const m = /position (\d+)/.exec(errorMessage(e))
     const line = m ? lineOf(text, Number(m[1])) : 1
     throw new InputError({
-      message: `${path}:${line}: ${what} is not valid JSON (${(e as Error).message})`,
+      message: `${path}:${line}: ${what} is not valid JSON (${errorMessage(e)})`,
       location: `${path}:${line}`
     })
   }

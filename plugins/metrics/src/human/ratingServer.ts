@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { randomBytes } from "node:crypto"
 import { Effect } from "effect"
-import { InputError } from "@zaoji/core"
+import { InputError, errorMessage } from "@zaoji/core"
 import { HttpError, json, route, startHttpServer, text, type Request } from "@zaoji/http"
 import { Kit, type KitDialogue } from "./kitFormat.js"
 import { KIT_FILE } from "./blindKit.js"
@@ -160,7 +160,7 @@ export const ratingServer = (options: RatingServerOptions) =>
   Effect.acquireRelease(
     Effect.tryPromise({
       try: () => startRatingServer(options),
-      catch: (e) => (e instanceof InputError ? e : new InputError({ message: `cannot start the rating server: ${(e as Error).message}`, location: options.kitDir }))
+      catch: (e) => (e instanceof InputError ? e : new InputError({ message: `cannot start the rating server: ${errorMessage(e)}`, location: options.kitDir }))
     }),
     (s) => Effect.promise(() => s.close())
   )

@@ -9,7 +9,7 @@
  */
 import Database from "better-sqlite3"
 import { createHash } from "node:crypto"
-import { InputError } from "@zaoji/core"
+import { InputError, errorMessage } from "@zaoji/core"
 import { ANSWER_SCORE_MAX, ANSWER_SCORE_MIN, REPLY_SCORE_MAX, REPLY_SCORE_MIN } from "./kitFormat.js"
 
 export interface AnswerRating {
@@ -89,7 +89,7 @@ export const openRatingsStore = (path: string, fingerprint: string, options: { r
   try {
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
   } catch (e) {
-    throw new InputError({ message: `cannot open ratings database ${path}: ${(e as Error).message}`, location: path })
+    throw new InputError({ message: `cannot open ratings database ${path}: ${errorMessage(e)}`, location: path })
   }
   if (!options.readonly) {
     db.pragma("journal_mode = WAL")

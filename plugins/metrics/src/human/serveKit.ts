@@ -5,7 +5,7 @@
  */
 import { basename, join, resolve } from "node:path"
 import { Console, Effect } from "effect"
-import { InputError } from "@zaoji/core"
+import { InputError, errorMessage } from "@zaoji/core"
 import { loadModelFolder, loadTokenizer, type GlmModel } from "@zaoji/glm-runtime"
 import { historyMessages } from "./dialogue.js"
 import { glmResponder } from "./glmResponder.js"
@@ -48,7 +48,7 @@ const loadChatModel = (name: string, dir: string, maxNewTokens: number) =>
           model?.dispose()
         }
       },
-      catch: (e) => new InputError({ message: `--chat ${name}=${dir}: cannot load the model (${(e as Error).message})`, location: dir })
+      catch: (e) => new InputError({ message: `--chat ${name}=${dir}: cannot load the model (${errorMessage(e)})`, location: dir })
     }),
     (m) => Effect.sync(m.dispose)
   )
@@ -83,5 +83,5 @@ export const humanReport = (options: UnblindOptions & { readonly outDir?: string
       const files = writeHumanReport(options.outDir ?? join(options.kitDir, ".."), report)
       return { report, files }
     },
-    catch: (e) => (e instanceof InputError ? e : new InputError({ message: `cannot unblind ${options.kitDir}: ${(e as Error).message}`, location: options.kitDir }))
+    catch: (e) => (e instanceof InputError ? e : new InputError({ message: `cannot unblind ${options.kitDir}: ${errorMessage(e)}`, location: options.kitDir }))
   })
