@@ -13,25 +13,13 @@ import {
   acquireEngine,
   decodeTrainingState,
   encodeTrainingState,
-  Rng,
   train,
   trainingDefaults,
   type TokenExample,
   type TrainerConfig,
   type TrainingState
 } from "../src/index.js"
-
-const spec = { module: new URL("./fixtures/bigramProgram.ts", import.meta.url).href, args: { vocab: 40, hidden: 16, seed: 3 } }
-
-const makeData = (n: number, seed: number): TokenExample[] => {
-  const rng = new Rng(seed)
-  return Array.from({ length: n }, () => {
-    const plen = 2 + rng.int(5)
-    const prompt = Array.from({ length: plen }, () => 5 + rng.int(30))
-    const answer = prompt.map((x) => 5 + ((x * 7) % 30)).slice(0, 1 + rng.int(plen))
-    return { inputIds: [...prompt, 1, ...answer, 2], labels: [...prompt.map(() => -100), -100, ...answer, 2] }
-  })
-}
+import { bigramSpec as spec, makeData } from "./fixtures/bigramData.js"
 
 // 30 examples in batches of 4: 8 steps per epoch, the last one of 2, so epochs end inside no batch
 const data30 = makeData(30, 1)

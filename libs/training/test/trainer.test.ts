@@ -6,20 +6,8 @@ import { Deferred, Effect, Fiber } from "effect"
 import { makeTestStageContext } from "@zaoji/core"
 import { useBackend } from "@zaoji/tensor"
 import { expectAllClose, expectBitwiseEqualTensors } from "@zaoji/testing"
-import { acquireEngine, Rng, train, trainingDefaults, type TokenExample, type TrainerConfig, type TrainResult } from "../src/index.js"
-
-const spec = { module: new URL("./fixtures/bigramProgram.ts", import.meta.url).href, args: { vocab: 40, hidden: 16, seed: 3 } }
-
-/** Synthetic supervised data: a prompt of random ids, then an answer that is a fixed function of it. */
-const makeData = (n: number, seed: number): TokenExample[] => {
-  const rng = new Rng(seed)
-  return Array.from({ length: n }, () => {
-    const plen = 2 + rng.int(5)
-    const prompt = Array.from({ length: plen }, () => 5 + rng.int(30))
-    const answer = prompt.map((x) => 5 + ((x * 7) % 30)).slice(0, 1 + rng.int(plen))
-    return { inputIds: [...prompt, 1, ...answer, 2], labels: [...prompt.map(() => -100), -100, ...answer, 2] }
-  })
-}
+import { acquireEngine, train, trainingDefaults, type TokenExample, type TrainerConfig, type TrainResult } from "../src/index.js"
+import { bigramSpec as spec, makeData } from "./fixtures/bigramData.js"
 
 const train32 = makeData(32, 1)
 const val8 = makeData(8, 2)
