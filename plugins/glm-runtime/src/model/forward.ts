@@ -10,7 +10,7 @@ import { dimsOf, type Dims } from "./config.js"
 import { cachedRow, countLeftPad, glm1Row, glm2Row, InputLayoutError, type RowLayout } from "./layout.js"
 import { loraNames, loraScaling } from "./lora.js"
 import { glm1Names, glm2Names } from "./names.js"
-import { prefixForLayer } from "./prefix.js"
+import { prefixForLayer, prefixFromLayerSlice } from "./prefix.js"
 import { applyRotary, ROTATION_KEY, ROTATION_T_KEY, rotaryTables, rotationMatrix } from "./rotary.js"
 import type { ForwardBatch, ForwardOptions, ForwardOutput, GlmConfig, KvCache, WeightMap } from "./types.js"
 
@@ -26,7 +26,9 @@ class Ctx {
     readonly w: WeightMap,
     readonly opts: ForwardOptions,
     /** per batch row: a hash of its tokens (keys the LoRA dropout masks) */
-    readonly rowKeys: ReadonlyArray<number> = []
+    readonly rowKeys: ReadonlyArray<number> = [],
+    /** LoRA dropout on or off; undefined: on exactly while a gradient is recorded */
+    readonly dropoutOn?: boolean
   ) {}
 
   get(name: string): tf.Tensor {
@@ -79,7 +81,7 @@ class Ctx {
     if (this.w[n.a] === undefined) return undefined
     const s = this.cfg.zaoji_lora!
     // dropout only while a gradient is recorded (training); evaluation and inference see all of x
-    const xin = s.lora_dropout > 0 && isRecording() ? this.dropout(x, name, s.lora_dropout) : x
+    const xin = s.lora_dropout > 0 && (this.dropoutOn ?? isRecording()) ? this.dropout(x, name, s.lora_dropout) : x
     return tf.mul(this.linear(this.linear(xin, n.a), n.b), loraScaling(s))
   }
 
@@ -239,49 +241,23 @@ export const forward = (
 const forwardUntidied = (cfg: GlmConfig, weights: WeightMap, batch: ForwardBatch, options: ForwardOptions): ForwardOutput => {
   const d = dimsOf(cfg)
   const ids = batch.inputIds
-  const c = new Ctx(cfg, d, weights, options, cfg.zaoji_lora !== undefined && cfg.zaoji_lora.lora_dropout > 0 ? ids.map((row) => rowKey(row, cfg.pad_token_id)) : [])
-  const b = ids.length
-  if (b === 0) throw new InputLayoutError("empty batch")
-  const s: number = ids[0].length
-  if (s === 0 || ids.some((r) => r.length !== s)) throw new InputLayoutError(`every row of a batch must have the same non-zero length (left-pad them); found lengths ${ids.map((r) => r.length).join(", ")}`)
+  const { b, s } = batchShape(ids)
+  const c = new Ctx(cfg, d, weights, options, loraRowKeys(cfg, ids))
   const layouts = rowLayouts(cfg, batch)
-  const positions = (batch.positionIds !== undefined
-    ? cfg.zaoji_arch === "glm1"
-      ? (batch.positionIds as number[][][]).map((row) => row[0].map((p, t) => [p, row[1][t]]))
-      : (batch.positionIds as number[][]).map((row) => row.map((p) => [p]))
-    : layouts.map((l) => l.positions))
-
   const cache = batch.cache
   const prefixKv = cache === undefined ? batch.prefixKv : undefined
   const prefixLen = cache !== undefined ? cache.prefixLength : prefixKv !== undefined ? ((prefixKv.rank === 2 ? prefixKv.shape[0] : prefixKv.shape[1]) as number) : 0
   const pastLen = cache !== undefined ? cache.keyValid[0].length : 0
-  const rep = d.heads / d.kvHeads
-
-  const { cos, sin } = rotaryTables(d, positions)
-  const preparedR = options.prepared?.get(ROTATION_KEY)
-  const rot = preparedR === undefined ? rotationMatrix(d) : undefined
-  const r = preparedR ?? tf.tensor2d(rot!, [d.headDim, d.headDim])
-  const allowedFn = (row: number, i: number, j: number) => layouts[row].allowed(i, j)
-  const io: LayerIO = {
-    b,
-    s,
-    cos: tf.tensor4d(cos, [b, s, 1, d.headDim]),
-    sin: tf.tensor4d(sin, [b, s, 1, d.headDim]),
-    r,
-    rT: options.prepared?.get(ROTATION_T_KEY) ?? tf.transpose(r),
-    mask: everyKeyVisible(b, s, pastLen, allowedFn) ? undefined : buildMask(b, s, prefixLen, pastLen, rep, allowedFn),
-    past: (layer) =>
-      cache !== undefined
-        ? (cache.layers[layer] as { k: tf.Tensor4D; v: tf.Tensor4D })
-        : prefixKv !== undefined
-          ? prefixForLayer(cfg, prefixKv, layer, b)
-          : undefined
-  }
+  const io = layerIo(cfg, d, batch, options, layouts, prefixLen, pastLen, (layer) =>
+    cache !== undefined
+      ? (cache.layers[layer] as { k: tf.Tensor4D; v: tf.Tensor4D })
+      : prefixKv !== undefined
+        ? prefixForLayer(cfg, prefixKv, layer, b)
+        : undefined
+  )
 
   const names = cfg.zaoji_arch === "glm1" ? glm1Names : glm2Names
-  const flat: number[] = []
-  for (const row of ids) for (const t of row) flat.push(t)
-  let x = c.embedding(names.embedding, flat)
+  let x = c.embedding(names.embedding, ids.flat())
   const to3d = (t: tf.Tensor2D) => tf.reshape(t, [b, -1, d.hidden]) as tf.Tensor3D
   const hidden: tf.Tensor3D[] = []
   if (options.hidden) hidden.push(to3d(x))
@@ -297,9 +273,7 @@ const forwardUntidied = (cfg: GlmConfig, weights: WeightMap, batch: ForwardBatch
   // the last position of each row: rows r·s + s − 1 of the 2-D states
   const lastRows = (t: tf.Tensor2D) => (s === 1 ? t : (tf.reshape(tf.slice(tf.reshape(t, [b, s, d.hidden]), [0, s - 1, 0], [b, 1, d.hidden]), [b, d.hidden]) as tf.Tensor2D))
   const normIn = which === "last" && !options.hidden ? lastRows(x) : x
-  const normed = (cfg.zaoji_arch === "glm1"
-    ? layerNorm(normIn, c.get(`${glm1Names.finalNorm}weight`), c.get(`${glm1Names.finalNorm}bias`), d.eps)
-    : rmsNorm(normIn, c.get(`${glm2Names.finalNorm}weight`), d.eps)) as tf.Tensor2D
+  const normed = finalNorm(c, normIn)
   if (options.hidden) hidden.push(to3d(normed))
   let logits: tf.Tensor3D | undefined
   if (which !== "none") {
@@ -321,6 +295,79 @@ const forwardUntidied = (cfg: GlmConfig, weights: WeightMap, batch: ForwardBatch
   return out
 }
 
+/** Input of `layerSteps`: a training batch (no cache), and the prefix length its layers will see. */
+export interface LayerStepsBatch {
+  readonly inputIds: ReadonlyArray<ReadonlyArray<number>>
+  readonly padLeft?: ReadonlyArray<number>
+  readonly positionIds?: ForwardBatch["positionIds"]
+  /** P-Tuning v2 prefix length (every layer is then given its prefix slice) */
+  readonly prefixLength?: number
+}
+
+/**
+ * The forward of one batch as separate steps — embedding, each layer, final norm — for a caller
+ * that drives the layers itself: activation recomputation runs the layers without a gradient tape,
+ * keeps only each layer's input, and differentiates one layer at a time. The steps are the very
+ * functions `forward` runs, so their outputs are `forward`'s. The rotary tables and the attention
+ * mask are built once here and freed by `dispose`; each step returns new tensors the caller owns
+ * (wrap a step in `tidy` or a gradient call: its intermediates are not disposed here).
+ * LoRA dropout is always on (the steps serve training; the masks are seeded, so a recomputed layer
+ * draws the masks its first pass drew).
+ */
+export interface LayerSteps {
+  readonly layers: number
+  /** x0 `[b·s, hidden]`: the embeddings of the batch's tokens */
+  readonly embed: (weights: WeightMap) => tf.Tensor2D
+  /**
+   * Layer `i` of x `[b·s, hidden]`. `prefix`: this layer's part of the P-Tuning v2 prefix output,
+   * `[pre, 2·kvHeads·headDim]` (or `[b, pre, …]`, see `prefixLayerSlice`).
+   */
+  readonly layer: (i: number, x: tf.Tensor2D, weights: WeightMap, prefix?: tf.Tensor) => tf.Tensor2D
+  /** the final norm of the last layer's output */
+  readonly finalNorm: (x: tf.Tensor2D, weights: WeightMap) => tf.Tensor2D
+  /** frees the rotary tables and the mask */
+  readonly dispose: () => void
+}
+
+export const layerSteps = (
+  cfg: GlmConfig,
+  batch: LayerStepsBatch,
+  options: Pick<ForwardOptions, "trainable" | "prepared"> = {}
+): LayerSteps => {
+  const d = dimsOf(cfg)
+  const ids = batch.inputIds
+  const { b } = batchShape(ids)
+  const rowKeys = loraRowKeys(cfg, ids)
+  const ctx = (w: WeightMap) => new Ctx(cfg, d, w, options, rowKeys, true)
+  const prefixLen = batch.prefixLength ?? 0
+  const layouts = rowLayouts(cfg, { inputIds: ids, ...(batch.padLeft ? { padLeft: batch.padLeft } : {}) })
+  let prefixOfLayer: tf.Tensor | undefined
+  // every tensor layerIo makes is one it returns (no intermediates to tidy)
+  const io = layerIo(cfg, d, batch, options, layouts, prefixLen, 0, () => (prefixOfLayer === undefined ? undefined : prefixFromLayerSlice(cfg, prefixOfLayer, b)))
+  const owned = [io.cos, io.sin, io.r, io.rT, ...(io.mask ? [io.mask.allowed, io.mask.fill] : [])].filter(
+    (t) => t !== options.prepared?.get(ROTATION_KEY) && t !== options.prepared?.get(ROTATION_T_KEY)
+  )
+  const layerFn = cfg.zaoji_arch === "glm1" ? glm1Layer : glm2Layer
+  const names = cfg.zaoji_arch === "glm1" ? glm1Names : glm2Names
+  return {
+    layers: d.layers,
+    embed: (w) => ctx(w).embedding(names.embedding, ids.flat()),
+    layer: (i, x, w, prefix) => {
+      if ((prefix === undefined) !== (prefixLen === 0)) {
+        throw new Error(prefixLen === 0 ? `layer ${i}: a prefix was given but the steps were built without one` : `layer ${i}: the steps were built for a prefix of ${prefixLen} but none was given`)
+      }
+      prefixOfLayer = prefix
+      try {
+        return layerFn(ctx(w), x, i, io).out
+      } finally {
+        prefixOfLayer = undefined
+      }
+    },
+    finalNorm: (x, w) => finalNorm(ctx(w), x),
+    dispose: () => tf.dispose(owned)
+  }
+}
+
 const everyKeyVisible = (b: number, s: number, past: number, allowed: (row: number, i: number, j: number) => boolean): boolean => {
   for (let r = 0; r < b; r++) for (let i = 0; i < s; i++) for (let j = 0; j < past + s; j++) if (!allowed(r, i, j)) return false
   return true
@@ -332,5 +379,60 @@ export const disposeCache = (cache: KvCache | undefined): void => {
   for (const l of cache.layers) {
     l.k.dispose()
     l.v.dispose()
+  }
+}
+
+// internal
+
+const batchShape = (ids: ReadonlyArray<ReadonlyArray<number>>): { b: number; s: number } => {
+  const b = ids.length
+  if (b === 0) throw new InputLayoutError("empty batch")
+  const s: number = ids[0]!.length
+  if (s === 0 || ids.some((r) => r.length !== s)) throw new InputLayoutError(`every row of a batch must have the same non-zero length (left-pad them); found lengths ${ids.map((r) => r.length).join(", ")}`)
+  return { b, s }
+}
+
+/** the rows' dropout keys, when LoRA dropout is configured */
+const loraRowKeys = (cfg: GlmConfig, ids: ReadonlyArray<ReadonlyArray<number>>): number[] =>
+  cfg.zaoji_lora !== undefined && cfg.zaoji_lora.lora_dropout > 0 ? ids.map((row) => rowKey(row, cfg.pad_token_id)) : []
+
+const finalNorm = (c: Ctx, x: tf.Tensor2D): tf.Tensor2D =>
+  (c.cfg.zaoji_arch === "glm1"
+    ? layerNorm(x, c.get(`${glm1Names.finalNorm}weight`), c.get(`${glm1Names.finalNorm}bias`), c.d.eps)
+    : rmsNorm(x, c.get(`${glm2Names.finalNorm}weight`), c.d.eps)) as tf.Tensor2D
+
+/** rotary tables and the attention mask of a batch: what every layer shares */
+const layerIo = (
+  cfg: GlmConfig,
+  d: Dims,
+  batch: Pick<ForwardBatch, "inputIds" | "positionIds">,
+  options: ForwardOptions,
+  layouts: ReadonlyArray<RowLayout>,
+  prefixLen: number,
+  pastLen: number,
+  past: LayerIO["past"]
+): LayerIO => {
+  const ids = batch.inputIds
+  const b = ids.length
+  const s = ids[0]!.length
+  const positions = batch.positionIds !== undefined
+    ? cfg.zaoji_arch === "glm1"
+      ? (batch.positionIds as number[][][]).map((row) => row[0]!.map((p, t) => [p, row[1]![t]!]))
+      : (batch.positionIds as number[][]).map((row) => row.map((p) => [p]))
+    : layouts.map((l) => l.positions)
+  const rep = d.heads / d.kvHeads
+  const { cos, sin } = rotaryTables(d, positions)
+  const preparedR = options.prepared?.get(ROTATION_KEY)
+  const r = preparedR ?? tf.tensor2d(rotationMatrix(d), [d.headDim, d.headDim])
+  const allowedFn = (row: number, i: number, j: number) => layouts[row]!.allowed(i, j)
+  return {
+    b,
+    s,
+    cos: tf.tensor4d(cos, [b, s, 1, d.headDim]),
+    sin: tf.tensor4d(sin, [b, s, 1, d.headDim]),
+    r,
+    rT: options.prepared?.get(ROTATION_T_KEY) ?? tf.transpose(r),
+    mask: everyKeyVisible(b, s, pastLen, allowedFn) ? undefined : buildMask(b, s, prefixLen, pastLen, rep, allowedFn),
+    past
   }
 }

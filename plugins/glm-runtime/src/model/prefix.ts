@@ -27,13 +27,40 @@ export const prefixForLayer = (
   prefixKv: tf.Tensor,
   layer: number,
   batch: number
+): { k: tf.Tensor4D; v: tf.Tensor4D } => splitPrefix(cfg, prefixKv, dimsOf(cfg).layers, layer, batch)
+
+/**
+ * Layer l's columns of the prefix output: `[pre, 2·kvHeads·hd]` (or `[b, pre, …]`), its keys then
+ * its values. Layer-by-layer training differentiates each layer with respect to its own slice;
+ * the slices' gradients joined along the last axis are the gradient of the whole output.
+ */
+export const prefixLayerSlice = (cfg: GlmConfig, prefixKv: tf.Tensor, layer: number): tf.Tensor => {
+  const width = 2 * dimsOf(cfg).kvHeads * dimsOf(cfg).headDim
+  const begin = prefixKv.shape.map((_, a) => (a === prefixKv.rank - 1 ? layer * width : 0))
+  const size = prefixKv.shape.map((n, a) => (a === prefixKv.rank - 1 ? width : n))
+  return tf.slice(prefixKv, begin, size)
+}
+
+/** A layer's prefix keys and values from its slice (see `prefixLayerSlice`). */
+export const prefixFromLayerSlice = (cfg: GlmConfig, slice: tf.Tensor, batch: number): { k: tf.Tensor4D; v: tf.Tensor4D } =>
+  splitPrefix(cfg, slice, 1, 0, batch)
+
+// internal
+
+/** keys and values of `layer` from prefix output holding `layers` layers on its last axis */
+const splitPrefix = (
+  cfg: GlmConfig,
+  prefixKv: tf.Tensor,
+  layers: number,
+  layer: number,
+  batch: number
 ): { k: tf.Tensor4D; v: tf.Tensor4D } => {
   const d = dimsOf(cfg)
   const shared = prefixKv.rank === 2
   const pre = (shared ? prefixKv.shape[0] : prefixKv.shape[1]) as number
   const rows = shared ? 1 : prefixKv.shape[0]
   const width = d.kvHeads * d.headDim
-  const grouped = tf.reshape(prefixKv, [rows * pre, 2 * d.layers, width])
+  const grouped = tf.reshape(prefixKv, [rows * pre, 2 * layers, width])
   const take = (kv: number): tf.Tensor4D => {
     const part = tf.slice(grouped, [0, 2 * layer + kv, 0], [rows * pre, 1, width])
     const heads = tf.transpose(tf.reshape(part, [rows, pre, d.kvHeads, d.headDim]), [0, 2, 1, 3]) as tf.Tensor4D

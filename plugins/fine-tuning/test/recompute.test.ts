@@ -1,0 +1,201 @@
+/**
+ * Activation recomputation (`layerwiseValueAndGrads`) against the whole-graph gradient
+ * (`tf.valueAndGrads` over the forward): the same loss and the same gradient of every trainable
+ * tensor, and no tensor left behind, for freeze tuning (the last layer, the last two), P-Tuning v2
+ * with and without the projection, LoRA (with dropout), and full training with a tied embedding.
+ * Golden fixtures' weights where they exist (glm1 and glm2), seeded tiny models otherwise.
+ */
+import { beforeAll, describe, expect, it } from "vitest"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import * as tf from "@tensorflow/tfjs"
+import {
+  baseWeightShapes,
+  decodeGlmConfig,
+  forward,
+  glm1Names,
+  glm2Names,
+  isPrefixTensor,
+  loraWeightShapes,
+  prefixEncoder,
+  presetConfig,
+  type GlmConfig,
+  type WeightMap
+} from "@zaoji/glm-runtime"
+import { linear, readSafetensors, suiteTitle, useSuiteBackend } from "@zaoji/tensor"
+import { expectAllClose, hasShared, sharedPath, sharedSuiteTitle } from "@zaoji/testing"
+import { Rng, shiftedTargets, weightedCrossEntropySum } from "@zaoji/training"
+import { initTensor } from "../src/init.js"
+import { layerwiseValueAndGrads } from "../src/recompute.js"
+
+type Arch = "glm1" | "glm2"
+
+beforeAll(async () => {
+  await useSuiteBackend("wasm")
+})
+
+describe.skipIf(!hasShared)(sharedSuiteTitle(suiteTitle("activation recomputation on the golden weights")), () => {
+  for (const arch of ["glm1", "glm2"] as Arch[]) {
+    const golden = (file: string) => sharedPath("golden", arch, file)
+    const json = (file: string) => JSON.parse(readFileSync(golden(file), "utf8"))
+    const batchOf = () => {
+      const cases = json("cases.json")
+      return { inputIds: cases.train.input_ids as number[][], labels: cases.train.labels as number[][] }
+    }
+    const layerNames = (cfg: GlmConfig, layer: number) => {
+      const p = (cfg.zaoji_arch === "glm1" ? glm1Names : glm2Names).layer(layer)
+      return Object.keys(baseWeightShapes(cfg)).filter((n) => n.startsWith(p))
+    }
+
+    for (const last of [1, 2]) {
+      it(`${arch} freeze of the last ${last} layer(s)`, async () => {
+        const cfg = decodeGlmConfig(json("config.json"))
+        const trainable = Array.from({ length: last }, (_, k) => layerNames(cfg, cfg.num_layers - 1 - k)).flat()
+        await compare(cfg, fileWeights([golden("model.safetensors")]), trainable, batchOf())
+      })
+    }
+
+    for (const variant of ["prefix_noproj", "prefix_proj"]) {
+      it(`${arch} P-Tuning v2 ${variant === "prefix_proj" ? "with" : "without"} projection`, async () => {
+        const cfg = decodeGlmConfig(json(`config_${variant}.json`))
+        const weights = fileWeights([golden("model.safetensors"), golden(`${variant}.safetensors`)])
+        await compare(cfg, weights, Object.keys(weights).filter(isPrefixTensor), batchOf())
+      })
+    }
+
+    it(`${arch} P-Tuning v2 prefix frozen, the last layer trained (a stage-1 prefix under freeze tuning)`, async () => {
+      const cfg = decodeGlmConfig(json("config_prefix_proj.json"))
+      const weights = fileWeights([golden("model.safetensors"), golden("prefix_proj.safetensors")])
+      await compare(cfg, weights, layerNames(cfg, cfg.num_layers - 1), batchOf())
+    })
+
+    it(`${arch} LoRA with dropout on two of three layers`, async () => {
+      const cfg = decodeGlmConfig({
+        ...json("config.json"),
+        zaoji_lora: { r: 4, lora_alpha: 8, lora_dropout: 0.1, target_modules: ["query_key_value", "dense_4h_to_h"], layers_to_transform: [0, 2] }
+      })
+      const shapes = loraWeightShapes(cfg)
+      const weights = { ...fileWeights([golden("model.safetensors")]), ...seeded(shapes, 7) }
+      await compare(cfg, weights, Object.keys(shapes), batchOf())
+    })
+  }
+})
+
+describe(suiteTitle("activation recomputation on tiny models"), () => {
+  for (const arch of ["glm1", "glm2"] as Arch[]) {
+    it(`${arch}: every tensor trained${arch === "glm2" ? " (tied embedding)" : ""}, some positions without a target`, async () => {
+      const preset = presetConfig("tiny", { arch })
+      const cfg = arch === "glm2" ? decodeGlmConfig({ ...preset, tie_word_embeddings: true }) : preset
+      const shapes = baseWeightShapes(cfg)
+      expect(shapes[glm2Names.head]).toBeUndefined()
+      const weights = seeded(shapes, 3, cfg)
+      const rng = new Rng(11)
+      const text = (n: number) => Array.from({ length: n }, () => 5 + Math.floor(rng.next() * 400))
+      // prompt + [gMASK] <sop>/<bos> + answer, as the chat formats lay it out
+      const gmask = cfg.gmask_token_id!
+      const bos = cfg.zaoji_arch === "glm1" ? cfg.bos_token_id : cfg.sop_token_id!
+      const inputIds = [0, 1, 2].map(() => [...text(4), gmask, bos, ...text(4)])
+      // targets on the answers; the second row's last two positions have none
+      const labels = inputIds.map((r, i) => r.map((t, j) => (j < 6 || (i === 1 && j >= 8) ? -100 : t)))
+      await compare(cfg, weights, Object.keys(shapes), { inputIds, labels })
+    })
+  }
+})
+
+// internal
+
+interface Batch {
+  readonly inputIds: number[][]
+  readonly labels: number[][]
+}
+
+/**
+ * Both paths on the same weights, batch and head; equal results, and every tensor either path made
+ * disposed after it (checked after each path, and after a second layerwise step).
+ */
+const compare = async (cfg: GlmConfig, weights: WeightMap, trainable: string[], batch: Batch): Promise<void> => {
+  expect(trainable.length).toBeGreaterThan(0)
+  const prefixFrozen = (cfg.pre_seq_len ?? 0) > 0 && !trainable.some(isPrefixTensor) ? prefixEncoder(cfg, weights) : undefined
+  try {
+    const start = tf.memory().numTensors
+    const whole = wholeGraph(cfg, weights, trainable, batch, prefixFrozen)
+    const wholeValues = { value: (await whole.value.data())[0]!, grads: await readGrads(whole.grads) }
+    tf.dispose([whole.value, ...Object.values(whole.grads)])
+    expect(tf.memory().numTensors).toBe(start)
+    for (let step = 0; step < 2; step++) {
+      const r = await layerwiseValueAndGrads({
+        cfg,
+        weights,
+        trainable,
+        batch: { inputIds: batch.inputIds, padLeft: batch.inputIds.map(() => 0) },
+        ...(prefixFrozen ? { prefixKv: prefixFrozen } : {}),
+        loss: headLoss(cfg, trainable, batch.labels)
+      })
+      const got = { value: (await r.value.data())[0]!, grads: await readGrads(r.grads) }
+      tf.dispose([r.value, ...Object.values(r.grads)])
+      expect(tf.memory().numTensors).toBe(start)
+      expectAllClose([got.value], [wholeValues.value], { rtol: 1e-6 }, { what: "loss" })
+      expect(Object.keys(got.grads).sort()).toEqual([...trainable].sort())
+      for (const name of trainable) {
+        const want = wholeValues.grads[name]!
+        const scale = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0)
+        expect(scale).toBeGreaterThan(0)
+        expectAllClose(got.grads[name]!, want, { atol: 1e-5 * scale, rtol: 1e-4 }, { what: `gradient of ${name}` })
+      }
+    }
+  } finally {
+    prefixFrozen?.dispose()
+    tf.dispose(Object.values(weights))
+  }
+}
+
+/** the reference: one `tf.valueAndGrads` over the whole forward and the same head */
+const wholeGraph = (cfg: GlmConfig, weights: WeightMap, trainable: string[], batch: Batch, prefixFrozen: tf.Tensor | undefined) => {
+  const loss = headLoss(cfg, trainable, batch.labels)
+  const hasPrefix = (cfg.pre_seq_len ?? 0) > 0
+  const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
+    const w: Record<string, tf.Tensor> = { ...weights }
+    trainable.forEach((n, k) => (w[n] = ps[k]!))
+    const prefixKv = hasPrefix ? (prefixFrozen ?? prefixEncoder(cfg, w)) : undefined
+    const out = forward(
+      cfg,
+      w,
+      { inputIds: batch.inputIds, padLeft: batch.inputIds.map(() => 0), ...(prefixKv ? { prefixKv } : {}) },
+      { logits: "none", hidden: true, trainable: new Set(trainable) }
+    )
+    const normed = out.hidden![out.hidden!.length - 1]!
+    return loss(tf.reshape(normed, [-1, cfg.hidden_size]) as tf.Tensor2D, w)
+  })(trainable.map((n) => weights[n]!))
+  return { value, grads: Object.fromEntries(trainable.map((n, k) => [n, grads[k]!])) }
+}
+
+/** LM head over every position, cross-entropy summed over the targets */
+const headLoss = (cfg: GlmConfig, trainable: string[], labels: number[][]) => {
+  const head = cfg.zaoji_arch === "glm1" ? glm1Names.head : cfg.tie_word_embeddings ? glm2Names.embedding : glm2Names.head
+  const { targets, weights } = shiftedTargets(labels)
+  return (normed: tf.Tensor2D, w: WeightMap): tf.Scalar =>
+    weightedCrossEntropySum(linear(normed, w[head] as tf.Tensor2D, { weightGrad: trainable.includes(head) }) as tf.Tensor2D, targets, weights)
+}
+
+const fileWeights = (files: string[]): Record<string, tf.Tensor> => {
+  const out: Record<string, tf.Tensor> = {}
+  for (const f of files) for (const [name, t] of readSafetensors(f)) out[name] = tf.tensor(t.data, [...t.shape], "float32")
+  return out
+}
+
+/** seeded values: the training initialisation for a config's own tensors, N(0, 0.1) for LoRA tensors */
+const seeded = (shapes: Readonly<Record<string, ReadonlyArray<number>>>, seed: number, cfg?: GlmConfig): Record<string, tf.Tensor> => {
+  const out: Record<string, tf.Tensor> = {}
+  const rng = new Rng(seed)
+  for (const [name, shape] of Object.entries(shapes)) {
+    const data = cfg !== undefined ? initTensor(cfg, name, shape, seed) : Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * 0.1)
+    out[name] = tf.tensor(data, [...shape], "float32")
+  }
+  return out
+}
+
+const readGrads = async (grads: Record<string, tf.Tensor>): Promise<Record<string, Float32Array>> => {
+  const out: Record<string, Float32Array> = {}
+  for (const [n, g] of Object.entries(grads)) out[n] = Float32Array.from(await g.data())
+  return out
+}
