@@ -5,7 +5,7 @@
  * stage (the learning rate always; pretraining also steps, warm-up and schedule); the trainer takes
  * the decoded type as it is, so a setting keeps one name from the workflow file to the optimizer.
  */
-import { Schema } from "effect"
+import { Option, Schema } from "effect"
 import { LrScheduleKind } from "./schedule.js"
 import { PosInt, NonNegInt } from "@zaoji/core"
 
@@ -21,6 +21,16 @@ export interface StageTrainingDefaults {
 /** a setting with a default, and its help */
 const setting = <S extends Schema.Schema.AnyNoContext>(schema: S, value: Schema.Schema.Type<S>, help: string) =>
   Schema.optionalWith(schema, { default: () => value }).annotations({ description: help })
+
+/**
+ * A switch that is off by default and absent from the encoded config while off: the cache keys of
+ * configs written before the switch existed do not change (a key is computed from the encoding).
+ */
+const flag = (help: string) =>
+  Schema.optionalToRequired(Schema.Boolean, Schema.Boolean, {
+    decode: Option.getOrElse(() => false),
+    encode: (on) => (on ? Option.some(true) : Option.none())
+  }).annotations({ description: `${help} (default false)` })
 
 /** `steps`: absent in the fine-tuning stages (epochs decide); pretraining gives a default */
 export const stepsSetting = {
@@ -50,7 +60,12 @@ export const trainingFields = (stage: StageTrainingDefaults) => ({
     'data-parallel worker threads, or "auto" (more than one only where it is faster)'
   ),
   checkpointEvery: setting(NonNegInt, 50, "save the training state every K optimizer steps (and always on interrupt); 0 = only on interrupt"),
-  validationRatio: setting(Schema.Number.pipe(Schema.between(0, 0.5)), 0.05, "share of the data held out for validation when no validation input is wired")
+  validationRatio: setting(Schema.Number.pipe(Schema.between(0, 0.5)), 0.05, "share of the data held out for validation when no validation input is wired"),
+  recompute: flag(
+    "activation recomputation: the forward keeps only each layer's input and the backward recomputes one layer at a time, " +
+      "so activations take one layer's memory instead of every layer's, for about one more forward pass of compute; " +
+      "the gradients equal the default path's up to float rounding (long sequences, 6B models on a GPU)"
+  )
 })
 
 /** The decoded training settings (what the trainer reads). */

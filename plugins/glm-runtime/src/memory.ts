@@ -6,7 +6,9 @@
  * Float32 throughout (tfjs computes in float32 on every backend). The activation figure counts what
  * the gradient tape keeps per layer: about ten hidden-sized tensors and three FFN-sized ones per
  * token, the attention scores and probabilities of every head, and the logits with their softmax
- * and gradient. It is an estimate, meant to be within a small factor and on the high side.
+ * and gradient. It is an estimate, meant to be within a small factor and on the high side. With
+ * activation recomputation (the training setting `recompute`) the tape holds one layer's
+ * intermediates at a time, plus every layer's input (one hidden-sized tensor per token and layer).
  */
 import { formatBytes, type MemoryBudget } from "@zaoji/tensor"
 import { dimsOf } from "./model/config.js"
@@ -29,6 +31,8 @@ export interface TrainingMemoryEstimate {
   readonly length: number
   readonly parameters: number
   readonly trainableParameters: number
+  /** activation recomputation: one layer's activations at a time */
+  readonly recompute: boolean
   /** every weight on the device */
   readonly weightsBytes: number
   /** gradients of the trainable tensors on the device */
@@ -57,7 +61,13 @@ const weightSummary = (cfg: GlmConfig) => {
 }
 
 /** The estimate for training `trainable` of `cfg` at `batch` rows of `length` tokens. */
-export const estimateTrainingMemory = (cfg: GlmConfig, trainable: ReadonlyArray<string>, batch: number, length: number): TrainingMemoryEstimate => {
+export const estimateTrainingMemory = (
+  cfg: GlmConfig,
+  trainable: ReadonlyArray<string>,
+  batch: number,
+  length: number,
+  options: { readonly recompute?: boolean } = {}
+): TrainingMemoryEstimate => {
   const d = dimsOf(cfg)
   const { shapes, parameters, largest } = weightSummary(cfg)
   const trainableParameters = trainable.reduce((a, name) => a + (shapes[name] !== undefined ? numel(shapes[name]!) : 0), 0)
@@ -65,7 +75,9 @@ export const estimateTrainingMemory = (cfg: GlmConfig, trainable: ReadonlyArray<
   // glm2's h_to_4h produces both SwiGLU halves (2·ffn); glm1's produces ffn
   const ffnWidth = d.arch === "glm2" ? 2 * d.ffn : d.ffn
   const perLayer = tokens * (HIDDEN_TENSORS_PER_LAYER * d.hidden + FFN_TENSORS_PER_LAYER * ffnWidth) * F32 + batch * d.heads * length * (length + d.preSeqLen) * SCORE_TENSORS * F32
-  const activationsBytes = d.layers * perLayer
+  const recompute = options.recompute ?? false
+  // recomputation keeps each layer's input [tokens, hidden] and one layer's intermediates
+  const activationsBytes = recompute ? d.layers * tokens * d.hidden * F32 + perLayer : d.layers * perLayer
   const logitsBytes = tokens * d.vocab * LOGIT_TENSORS * F32
   const weightsBytes = parameters * F32
   const gradientBytes = trainableParameters * F32
@@ -74,6 +86,7 @@ export const estimateTrainingMemory = (cfg: GlmConfig, trainable: ReadonlyArray<
     length,
     parameters,
     trainableParameters,
+    recompute,
     weightsBytes,
     gradientBytes,
     activationsBytes,
@@ -149,7 +162,7 @@ export const trainingMemoryRefusal = (e: TrainingMemoryEstimate, budget: MemoryB
   const parts = `weights ${formatBytes(e.weightsBytes)}, gradients ${formatBytes(e.gradientBytes)}, activations ${formatBytes(e.activationsBytes)} and logits ${formatBytes(e.logitsBytes)} at batch ${e.batch} × ${e.length} tokens`
   const change =
     `lower batchSize (now ${e.batch}) or the sequence lengths (maxSourceLength/maxTargetLength; the longest example now has ${e.length} tokens), ` +
-    `train fewer tensors (trainableLayers, preSeqLen), or choose a backend with more memory (--backend, ZAOJI_BACKEND)`
+    `train fewer tensors (trainableLayers, preSeqLen), ${e.recompute ? "" : "turn on recompute (one layer's activations at a time), "}or choose a backend with more memory (--backend, ZAOJI_BACKEND)`
   if (budget.maxBindingBytes !== undefined && e.largestTensor.bytes > budget.maxBindingBytes) {
     return (
       `${backend} cannot hold ${e.largestTensor.name} (${formatBytes(e.largestTensor.bytes)}) as one tensor: this adapter binds at most ` +

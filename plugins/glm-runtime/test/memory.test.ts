@@ -66,6 +66,20 @@ describe("training memory estimate", () => {
     expect(estimateTrainingMemory(chatglm6b, prefix, 8, 512).activationsBytes).toBeGreaterThan(2 * e.activationsBytes)
   })
 
+  it("with recompute: one layer's activations and every layer's input instead of 28 layers' activations", () => {
+    const whole = estimateTrainingMemory(chatglm6b, prefix, 8, 512)
+    const r = estimateTrainingMemory(chatglm6b, prefix, 8, 512, { recompute: true })
+    expect(whole.recompute).toBe(false)
+    expect(r.recompute).toBe(true)
+    const inputs = 28 * 8 * 512 * 4096 * 4
+    expect(r.activationsBytes).toBe(inputs + whole.activationsBytes / 28)
+    expect(r.deviceBytes).toBe(r.weightsBytes + r.gradientBytes + r.activationsBytes + r.logitsBytes)
+    // the refusal suggests it only while it is off
+    const wasm = memoryBudget({ name: "wasm" }, {})
+    expect(trainingMemoryRefusal(whole, wasm, "wasm")).toContain("turn on recompute")
+    expect(trainingMemoryRefusal(r, wasm, "wasm")).not.toContain("recompute")
+  })
+
   it("is refused on WASM with the figures and what to change", () => {
     const why = trainingMemoryRefusal(e, memoryBudget({ name: "wasm" }, {}), "wasm")
     expect(why).toMatch(/^this training needs about \d+\.\d GiB on wasm \(weights 2\d\.\d GiB, gradients .*, activations .* and logits .* at batch 8 × 256 tokens\), but wasm has 4\.0 GiB \(the WASM backend's 4 GiB address space\); lower batchSize \(now 8\)/)
