@@ -54,9 +54,6 @@ export const migrate = (statements: ReadonlyArray<string>) =>
 /** A URL with its password replaced, for messages. */
 export const redactUrl = (url: string): string => url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@")
 
-/** A stage key (hex) as the 63-bit number PostgreSQL's advisory locks take. */
-export const lockNumber = (key: string): string => BigInt(`0x${key.slice(0, 15)}`).toString()
-
 // internal
 
 /** arbitrary, fixed: "zaoji" in ASCII */

@@ -243,9 +243,8 @@ const whatChanged = (s: ResolvedStage, previous: Manifest | undefined): string =
     } else diffs.push(`config ${p || "(whole)"} ${JSON.stringify(a)} → ${JSON.stringify(b)}`)
   }
   walk(previous.config, s.keyConfig, "")
-  for (const [name, key] of Object.entries(previous.inputs)) {
-    const now = s.deps[name]
-    if (now === undefined) diffs.push(`input ${name} removed`)
+  for (const name of Object.keys(previous.inputs)) {
+    if (s.deps[name] === undefined) diffs.push(`input ${name} removed`)
   }
   for (const name of Object.keys(s.deps)) {
     if (!(name in previous.inputs)) diffs.push(`input ${name} added`)

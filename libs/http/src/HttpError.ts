@@ -15,7 +15,3 @@ export class HttpError extends Data.TaggedError("HttpError")<{
   /** sent with the error reply, e.g. { "retry-after": "3" } */
   readonly headers?: Readonly<Record<string, string>>
 }> {}
-
-/** `new HttpError(...)` for the common case of a status, a message and a code. */
-export const httpError = (status: number, message: string, code?: string, param?: string): HttpError =>
-  new HttpError({ status, message, code, param })

@@ -4,7 +4,7 @@
  * and replies, tagged errors mapped to statuses, routing, graceful close. See README.md for why it
  * is node:http and not @effect/platform's HttpRouter.
  */
-export { HttpError, httpError } from "./HttpError.js"
+export { HttpError } from "./HttpError.js"
 export { hostHeaderAllowed, isLoopbackHost } from "./host.js"
 export { readText, parseJson, decodeBody, issuesMessage } from "./body.js"
 export { json, text, send, type Reply } from "./reply.js"

@@ -50,13 +50,6 @@ export const shiftedTargets = (
   return { targets, weights, count }
 }
 
-/** Number of loss targets in a batch (after the shift). */
-export const countTargets = (labels: ReadonlyArray<ReadonlyArray<number>>): number => {
-  let n = 0
-  for (const row of labels) for (let t = 1; t < row.length; t++) if (row[t] !== IGNORE) n++
-  return n
-}
-
 /** Split a batch's rows into at most `parts` contiguous shards (each re-padded to its own length). */
 export const shardExamples = <E>(examples: ReadonlyArray<E>, parts: number): E[][] => {
   const n = examples.length

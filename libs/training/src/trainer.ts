@@ -112,7 +112,6 @@ interface LoopState {
   stoppedEarly: boolean
 }
 
-
 const newEpoch = (n: number, rng: Rng, epoch: number, shuffle: boolean): DataCursor => {
   const order = Array.from({ length: n }, (_, i) => i)
   if (shuffle) rng.shuffle(order)
@@ -193,19 +192,23 @@ const resumeFrom = (state: TrainingState): LoopState => ({
  */
 const continueLoop = (state: TrainingState, data: DataFingerprint, n: number, shuffle: boolean): LoopState => {
   const sameData = state.meta.data !== undefined && state.meta.data.sha256 === data.sha256
-  return {
-    step: state.meta.step,
-    cursor: sameData ? { ...state.meta.cursor, order: [...state.meta.cursor.order] } : newEpoch(n, Rng.fromState(state.meta.cursor.rngState), state.meta.cursor.epoch + 1, shuffle),
-    params: copyOf(state.params),
-    adam: { step: state.adam.step, m: copyOf(state.adam.m), v: copyOf(state.adam.v) },
-    lossCurve: [],
-    evalCurve: [],
-    best: undefined,
-    bestParams: undefined,
-    badEvals: 0,
-    stoppedEarly: false
-  }
+  const cursor = sameData ? { ...state.meta.cursor, order: [...state.meta.cursor.order] } : newEpoch(n, Rng.fromState(state.meta.cursor.rngState), state.meta.cursor.epoch + 1, shuffle)
+  return freshLoop(state.meta.step, cursor, copyOf(state.params), { step: state.adam.step, m: copyOf(state.adam.m), v: copyOf(state.adam.v) })
 }
+
+/** a loop at `step` whose curves and early stopping are this run's own, not yet begun */
+const freshLoop = (step: number, cursor: DataCursor, params: Record<string, Float32Array>, adam: AdamWState): LoopState => ({
+  step,
+  cursor,
+  params,
+  adam,
+  lossCurve: [],
+  evalCurve: [],
+  best: undefined,
+  bestParams: undefined,
+  badEvals: 0,
+  stoppedEarly: false
+})
 
 const scaleGrads = (grads: Record<string, Float32Array>, k: number) => {
   for (const g of Object.values(grads)) for (let i = 0; i < g.length; i++) g[i] = g[i]! * k
@@ -255,18 +258,7 @@ export const train = (input: TrainInput): Effect.Effect<TrainResult, PermanentEr
       const initial = input.initial
         ? Object.fromEntries(Object.entries(input.initial).map(([k, v]) => [k, v.slice()]))
         : yield* Effect.tryPromise({ try: () => engine.initial(), catch: toFailure("initial values") })
-      st = {
-        step: 0,
-        cursor: newEpoch(n, new Rng(cfg.seed), 0, shuffle),
-        params: initial,
-        adam: initAdamWState(initial),
-        lossCurve: [],
-        evalCurve: [],
-        best: undefined,
-        bestParams: undefined,
-        badEvals: 0,
-        stoppedEarly: false
-      }
+      st = freshLoop(0, newEpoch(n, new Rng(cfg.seed), 0, shuffle), initial, initAdamWState(initial))
     }
     let version = 0
     let tokensProcessed = 0

@@ -1,5 +1,5 @@
 export { runCli } from "./cli.js"
-export { loadCommands, type AnyCommand } from "./registry.js"
+export type { AnyCommand } from "./registry.js"
 export { outcomeOf, type Outcome } from "./exitCode.js"
 export { jsonRenderer, plainRenderer, ttyRenderer, pickRenderer, type Renderer } from "./progressRenderer.js"
 export { storeOption, jsonOption, workflowOption, resolveStore } from "./storeOption.js"

@@ -25,6 +25,3 @@ export type AnyCommand = Command.Command<any, any, any, any>
 
 /** in the order `zaoji --help` lists them */
 export const commands: ReadonlyArray<AnyCommand> = [chat, exportCommand, gc, inspect, newCommand, plan, rateReport, rate, report, run, runner, runs, serve, status]
-
-/** kept for callers of the earlier (folder-reading) registry */
-export const loadCommands = async (): Promise<ReadonlyArray<AnyCommand>> => commands

@@ -1,9 +1,9 @@
-import { ArtifactStore, Journal, lockHolder, makeFsStore, sqliteJournalLayer, type RunRow } from "@zaoji/core"
+import { fsStoreLayer, lockHolder, sqliteJournalLayer, type ArtifactStore, type Journal, type RunRow } from "@zaoji/core"
 import { Effect, Layer } from "effect"
 
 /** Provide the store and journal of `storeDir` to read-only commands (they take no lock). */
 export const withStore = <A, E>(storeDir: string, eff: Effect.Effect<A, E, ArtifactStore | Journal>) =>
-  eff.pipe(Effect.provide(Layer.merge(Layer.succeed(ArtifactStore, makeFsStore(storeDir)), sqliteJournalLayer(storeDir))))
+  eff.pipe(Effect.provide(Layer.merge(fsStoreLayer(storeDir), sqliteJournalLayer(storeDir))))
 
 /** A run journaled as running whose process no longer holds the store was killed. */
 export const liveStatus = (storeDir: string, r: RunRow): string => {

@@ -8,15 +8,17 @@
 /** Called (through main.ts) by the bin when the CLI runs from the build: how to register the loader. */
 export const registerTypeScriptOnDemand = (register: () => Promise<void>): void => {
   pending = register
+  registered = undefined
 }
 
-/** Register the TypeScript loader if it is not yet (once per process). */
-export const ensureTypeScript = async (): Promise<void> => {
-  const register = pending
-  pending = undefined
-  if (register !== undefined) await register()
-}
+/**
+ * Register the TypeScript loader if it is not yet (once per process). Every caller gets the same
+ * promise, so a load that starts while the first registration is still under way waits for it
+ * instead of importing a workflow before tsx can compile it.
+ */
+export const ensureTypeScript = (): Promise<void> => (registered ??= pending === undefined ? Promise.resolve() : pending())
 
 // internal
 
 let pending: (() => Promise<void>) | undefined
+let registered: Promise<void> | undefined

@@ -118,5 +118,3 @@ export const defaultStopIds = (cfg: GlmConfig): number[] =>
   cfg.zaoji_arch === "glm1"
     ? [cfg.eos_token_id]
     : [cfg.eos_token_id, ...(cfg.eop_token_id !== undefined ? [cfg.eop_token_id] : [])]
-
-export const padIdOf = (cfg: GlmConfig): number => cfg.pad_token_id

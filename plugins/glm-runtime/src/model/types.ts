@@ -89,7 +89,6 @@ export const Glm2ConfigSchema = Schema.Struct({
 })
 export type Glm2Config = typeof Glm2ConfigSchema.Type
 
-export const GlmConfigSchema = Schema.Union(Glm1ConfigSchema, Glm2ConfigSchema)
 export type GlmConfig = Glm1Config | Glm2Config
 
 /** Weights by official tensor name (e.g. `transformer.layers.0.attention.query_key_value.weight`). */

@@ -1,3 +1,3 @@
 export { bindRefusal, hostHeaderAllowed, ServerOptionsError, startServer, serverResource } from "./server.js"
 export type { ServerOptions, RunningServer } from "./server.js"
-export { decodeChatRequest, ChatCompletionRequest } from "./protocol.js"
+export { ChatCompletionRequest } from "./protocol.js"

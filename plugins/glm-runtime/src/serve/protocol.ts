@@ -2,8 +2,7 @@
  * The OpenAI chat-completions wire format: the request Schema (with precise field errors) and the
  * response / stream-chunk objects.
  */
-import { decodeBody } from "@zaoji/http"
-import { type Either, Schema } from "effect"
+import { Schema } from "effect"
 import type { ChatCompletion } from "../chat/engine.js"
 import type { ChatMessage } from "../tokenizer/types.js"
 
@@ -33,9 +32,6 @@ export const ChatCompletionRequest = Schema.Struct({
   stop: Schema.optional(Schema.NullOr(Schema.Union(Schema.String, Schema.Array(Schema.String).pipe(Schema.maxItems(4)))))
 })
 export type ChatCompletionRequest = typeof ChatCompletionRequest.Type
-
-/** Decode a request body; the error names each bad field by its path. */
-export const decodeChatRequest = (body: unknown): Either.Either<ChatCompletionRequest, string> => decodeBody(ChatCompletionRequest, body)
 
 /** OpenAI roles → ours ("developer" is the newer name of "system"; tool results are observations) */
 export const toChatMessages = (req: ChatCompletionRequest): ChatMessage[] =>

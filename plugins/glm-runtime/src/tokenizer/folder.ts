@@ -9,7 +9,7 @@
  * Writes go to a temp name and are renamed, so a crash never leaves a half-written tokenizer.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs"
-import { InputError, PermanentError, errorMessage } from "@zaoji/core"
+import { InputError, errorMessage } from "@zaoji/core"
 import { Effect } from "effect"
 import { join } from "node:path"
 import { chatGlm2Tokenizer, chatGlm6bTokenizer, type SentencePieceTokenizer } from "./chatglm.js"
@@ -129,9 +129,3 @@ export const loadTokenizerEffect = (dir: string): Effect.Effect<Tokenizer, Input
         : new InputError({ message: `cannot read the tokenizer in ${dir}: ${errorMessage(e)}`, location: dir })
   })
 
-/** `saveTokenizer` for stages (an I/O failure is permanent: the stage's temp folder is discarded). */
-export const saveTokenizerEffect = (tokenizer: Tokenizer, dir: string): Effect.Effect<string[], PermanentError> =>
-  Effect.try({
-    try: () => saveTokenizer(tokenizer, dir),
-    catch: (e) => new PermanentError({ message: `cannot write the tokenizer into ${dir}: ${errorMessage(e)}`, location: dir, cause: e })
-  })

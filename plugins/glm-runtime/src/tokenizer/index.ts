@@ -7,4 +7,4 @@ export { chatGlm6bTokenizer, chatGlm2Tokenizer, GLM1_NUM_IMAGE_TOKENS } from "./
 export type { SentencePieceTokenizer } from "./chatglm.js"
 export { trainTokenizer, TrainedTokenizer, ZAOJI_TOKENIZER_TYPE, chunkText } from "./trained.js"
 export type { TrainOptions, TrainedTokenizerData } from "./trained.js"
-export { loadTokenizer, saveTokenizer, loadTokenizerEffect, saveTokenizerEffect, tokenizerFilesIn, TOKENIZER_JSON, TOKENIZER_CONFIG, GLM1_MODEL_FILE, GLM2_MODEL_FILE } from "./folder.js"
+export { loadTokenizer, saveTokenizer, loadTokenizerEffect, tokenizerFilesIn, TOKENIZER_JSON, TOKENIZER_CONFIG, GLM1_MODEL_FILE, GLM2_MODEL_FILE } from "./folder.js"

@@ -16,7 +16,6 @@ import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { chmodSync, copyFileSync, cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
-import { tmpdir } from "node:os"
 import { basename, dirname, join, relative } from "node:path"
 import { pipeline } from "node:stream/promises"
 import { fileURLToPath } from "node:url"
@@ -181,6 +180,3 @@ const listFiles = (dir: string): Array<{ path: string; bytes: number }> => {
 }
 
 const sha256 = (file: string): string => createHash("sha256").update(readFileSync(file)).digest("hex")
-
-/** a temporary folder for a pack (tests) */
-export const tempPackDir = (): string => join(tmpdir(), `zaoji-gpu-pack-${process.pid}-${Date.now()}`)

@@ -2,10 +2,8 @@ import { ArtifactStore, Journal } from "@zaoji/core"
 import { Effect, Either, Option } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { findArtifactKey } from "../artifactTarget.js"
+import { findArtifactKey, inTargetStore } from "../artifactTarget.js"
 import { printLine } from "../print.js"
-import { withStore } from "../storeAccess.js"
-import { loadOptionalWorkflow, resolveStore } from "../storeOption.js"
 import { UsageError } from "../usage.js"
 import type { ReportArgs } from "../commands/report.js"
 
@@ -37,45 +35,40 @@ const onDisk = (target: string): Effect.Effect<Found | undefined, UsageError> =>
 
 /** TARGET (stage id, key, run id) or the latest run, in the store */
 const inStore = (target: string | undefined, store: Option.Option<string>, workflowFile: Option.Option<string>) =>
-  Effect.gen(function* () {
-    const storeDir = yield* resolveStore(store, workflowFile)
-    const wf = yield* loadOptionalWorkflow(workflowFile)
-    return yield* withStore(
-      storeDir,
-      Effect.gen(function* () {
-        const artifacts = yield* ArtifactStore
-        const journal = yield* Journal
-        if (target !== undefined) {
-          const key = yield* findArtifactKey(target, wf)
-          if (key !== undefined) {
-            const file = path.join(artifacts.artifactDir(key), METRICS)
-            if (!fs.existsSync(file)) {
-              const m = yield* artifacts.readManifest(key)
-              return yield* Effect.fail(
-                new UsageError({ message: `${target} (${m ? `stage ${m.stage.id}, ${m.stage.plugin}` : key}) has no ${METRICS}: it is not an evaluation (metrics.compare) stage` })
-              )
-            }
-            return [{ name: target, file }]
+  inTargetStore(store, workflowFile, (storeDir, wf) =>
+    Effect.gen(function* () {
+      const artifacts = yield* ArtifactStore
+      const journal = yield* Journal
+      if (target !== undefined) {
+        const key = yield* findArtifactKey(target, wf)
+        if (key !== undefined) {
+          const file = path.join(artifacts.artifactDir(key), METRICS)
+          if (!fs.existsSync(file)) {
+            const m = yield* artifacts.readManifest(key)
+            return yield* Effect.fail(
+              new UsageError({ message: `${target} (${m ? `stage ${m.stage.id}, ${m.stage.plugin}` : key}) has no ${METRICS}: it is not an evaluation (metrics.compare) stage` })
+            )
           }
+          return [{ name: target, file }]
         }
-        const runs = yield* journal.runs(1000)
-        const run = target === undefined ? runs[0] : runs.find((r) => r.id.startsWith(target))
-        if (run === undefined)
-          return yield* Effect.fail(
-            new UsageError({
-              message:
-                target === undefined
-                  ? `no runs in ${storeDir} yet`
-                  : `"${target}" is neither a file, a folder, a built stage id, an artifact key nor a run id in ${storeDir}`
-            })
-          )
-        const stages = (yield* journal.stages(run.id)).filter((s) => s.status === "done" || s.status === "cached")
-        const found = stages.map((s) => ({ name: s.stageId, file: path.join(artifacts.artifactDir(s.key), METRICS) })).filter((f) => fs.existsSync(f.file))
-        if (found.length === 0) return yield* Effect.fail(new UsageError({ message: `run ${run.id} has no finished evaluation stage (none left a ${METRICS})` }))
-        return found
-      })
-    )
-  })
+      }
+      const runs = yield* journal.runs(1000)
+      const run = target === undefined ? runs[0] : runs.find((r) => r.id.startsWith(target))
+      if (run === undefined)
+        return yield* Effect.fail(
+          new UsageError({
+            message:
+              target === undefined
+                ? `no runs in ${storeDir} yet`
+                : `"${target}" is neither a file, a folder, a built stage id, an artifact key nor a run id in ${storeDir}`
+          })
+        )
+      const stages = (yield* journal.stages(run.id)).filter((s) => s.status === "done" || s.status === "cached")
+      const found = stages.map((s) => ({ name: s.stageId, file: path.join(artifacts.artifactDir(s.key), METRICS) })).filter((f) => fs.existsSync(f.file))
+      if (found.length === 0) return yield* Effect.fail(new UsageError({ message: `run ${run.id} has no finished evaluation stage (none left a ${METRICS})` }))
+      return found
+    })
+  )
 
 const readMetrics = (file: string) =>
   Effect.gen(function* () {
