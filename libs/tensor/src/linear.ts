@@ -52,7 +52,7 @@ const matMulTransposedConst = (a: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D =>
   customGrad<(x: tf.Tensor2D) => tf.Tensor2D>((x: tf.Tensor, save: tf.GradSaveFunc) => {
     save([w])
     return {
-      value: tf.tidy(() => tf.matMul(x as tf.Tensor2D, tf.transpose(w))),
+      value: matMulWT(x as tf.Tensor2D, w),
       gradFunc: (dy: tf.Tensor, [s]: tf.Tensor[]) => tf.matMul(dy as tf.Tensor2D, s as tf.Tensor2D)
     }
   })(a)
@@ -79,7 +79,10 @@ export const linear = (x: tf.Tensor, w: tf.Tensor2D, options: LinearOptions = {}
   if (!isRecording()) {
     // inference: one fused kernel for matmul + bias (in a tidy: the transposed weight is temporary)
     return tf.tidy(() => {
-      const yf = tf.fused.matMul({ a: x2, b: wT ?? tf.transpose(w), bias: options.bias })
+      const yf =
+        wT === undefined && transposeFlagIsCheap()
+          ? tf.fused.matMul({ a: x2, b: w, transposeB: true, bias: options.bias })
+          : tf.fused.matMul({ a: x2, b: wT ?? tf.transpose(w), bias: options.bias })
       return x.rank === 2 ? yf : tf.reshape(yf, [...lead, outDim])
     })
   } else if (options.weightGrad === false) {
@@ -90,7 +93,7 @@ export const linear = (x: tf.Tensor, w: tf.Tensor2D, options: LinearOptions = {}
       save([xi, wi])
       return {
         // the transposed weight lives only for this product (at 4096 × 16384 it is 268 MB)
-        value: tf.tidy(() => tf.matMul(xi as tf.Tensor2D, wT ?? tf.transpose(wi as tf.Tensor2D))),
+        value: wT !== undefined ? tf.matMul(xi as tf.Tensor2D, wT) : matMulWT(xi as tf.Tensor2D, wi as tf.Tensor2D),
         gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => [
           tf.matMul(dy as tf.Tensor2D, sw as tf.Tensor2D),
           tf.matMul(tf.transpose(dy as tf.Tensor2D), sx as tf.Tensor2D)
@@ -130,3 +133,16 @@ export const embeddingLookup = (table: tf.Tensor2D, ids: ReadonlyArray<number>):
 
 /** Transpose `[out, in]` weights once to `[in, out]` (for frozen weights used many times). */
 export const transposeOnce = (w: tf.Tensor2D): tf.Tensor2D => tf.tidy(() => tf.transpose(w))
+
+// internal
+
+/**
+ * WebGPU's matmul reads a transposed operand in the kernel itself (`transposeB`), so there a
+ * weight needs no transposed copy; WASM's is an order of magnitude slower with the flag than after
+ * an explicit transpose.
+ */
+const transposeFlagIsCheap = (): boolean => tf.getBackend() === "webgpu"
+
+/** `x · wᵀ` without a kept transposed copy (an explicit transpose lives only for this product off WebGPU) */
+const matMulWT = (x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D =>
+  transposeFlagIsCheap() ? tf.matMul(x, w, false, true) : tf.tidy(() => tf.matMul(x, tf.transpose(w)))

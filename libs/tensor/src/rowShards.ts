@@ -103,35 +103,54 @@ export const rowShards = (data: Float32Array, shape: readonly [number, number], 
 
 /**
  * `table[ids]` over row shards: each shard gathers the ids that fall in it, and one small gather
- * puts the rows back in the order of `ids`. Differentiable with respect to the shards (the same
- * WASM-safe gradient as `embeddingLookup`).
+ * puts the rows back in the order of `ids`. Differentiable with respect to every shard, also one
+ * that no id falls in (its gradient is zeros: a trainable sharded embedding gets a gradient for
+ * each of its shards), with the same WASM-safe scatter as `embeddingLookup`.
  */
 export const embeddingLookupRows = (table: RowShards, ids: ReadonlyArray<number>): tf.Tensor2D => {
-  const [rows] = table.shape
+  const [rows, dim] = table.shape
   for (const id of ids) {
     if (!Number.isInteger(id) || id < 0 || id >= rows) throw new RangeError(`token id ${id} is outside the vocabulary [0, ${rows})`)
   }
   if (table.shards.length === 1) return embeddingLookup(table.shards[0]!, ids)
-  return tf.tidy(() => {
-    // per shard: the local ids it serves; then where each original position landed
-    const local: number[][] = table.shards.map(() => [])
-    const slot: Array<[number, number]> = ids.map((id) => {
-      const k = Math.floor(id / table.rowsPerShard)
-      local[k]!.push(id - k * table.rowsPerShard)
-      return [k, local[k]!.length - 1]
-    })
-    const parts: tf.Tensor2D[] = []
-    const base: number[] = []
-    let offset = 0
-    table.shards.forEach((shard, k) => {
-      base.push(offset)
-      if (local[k]!.length === 0) return
-      parts.push(embeddingLookup(shard, local[k]!))
-      offset += local[k]!.length
-    })
-    const gathered = parts.length === 1 ? parts[0]! : (tf.concat(parts, 0) as tf.Tensor2D)
-    return embeddingLookup(gathered, slot.map(([k, j]) => base[k]! + j))
+  // per shard: the local ids it serves and the positions of `ids` they came from
+  const local: number[][] = table.shards.map(() => [])
+  const from: number[][] = table.shards.map(() => [])
+  ids.forEach((id, i) => {
+    const k = Math.floor(id / table.rowsPerShard)
+    local[k]!.push(id - k * table.rowsPerShard)
+    from[k]!.push(i)
   })
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const shards = args.slice(0, table.shards.length) as tf.Tensor2D[]
+    const value = tf.tidy(() => {
+      const parts: tf.Tensor2D[] = []
+      const order: number[] = []
+      shards.forEach((shard, k) => {
+        if (local[k]!.length === 0) return
+        parts.push(gatherRows(shard, local[k]!))
+        order.push(...from[k]!)
+      })
+      const gathered = parts.length === 1 ? parts[0]! : (tf.concat(parts, 0) as tf.Tensor2D)
+      // row j of `gathered` is position order[j] of `ids`: invert that permutation
+      const back = new Array<number>(ids.length)
+      order.forEach((pos, j) => (back[pos] = j))
+      return gatherRows(gathered, back)
+    })
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor) =>
+        shards.map((shard, k) =>
+          local[k]!.length === 0
+            ? tf.zeros(shard.shape, "float32")
+            : tf.tidy(() => {
+                const idx = tf.tensor2d(Int32Array.from(local[k]!), [local[k]!.length, 1], "int32")
+                return tf.scatterND(idx, gatherRows(dy as tf.Tensor2D, from[k]!), [shard.shape[0], dim])
+              })
+        )
+    }
+  })
+  return (f as unknown as (...xs: tf.Tensor[]) => tf.Tensor2D)(...table.shards)
 }
 
 /**
@@ -160,3 +179,9 @@ export const linearRows = (
     return y.rank === 2 ? addRow(y as tf.Tensor2D, options.bias) : tf.add(y, options.bias)
   })
 }
+
+// internal
+
+/** `t[rows]` as a plain gather (inside a custom gradient: never differentiated itself) */
+const gatherRows = (t: tf.Tensor2D, rows: ReadonlyArray<number>): tf.Tensor2D =>
+  tf.tidy(() => tf.gather(t, tf.tensor1d(Int32Array.from(rows), "int32")) as tf.Tensor2D)

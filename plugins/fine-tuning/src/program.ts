@@ -1,32 +1,35 @@
 /**
  * The GLM causal-LM training program, shared by pretraining (every tensor trainable), P-Tuning v2
- * (only the prefix encoder) and freeze tuning (the last layers). It is built from serialisable
- * arguments so that every data-parallel worker thread builds the identical program.
+ * (only the prefix encoder), freeze tuning (the last layers) and LoRA. It is built from serialisable
+ * arguments so that every data-parallel worker thread builds the identical program. The loss is
+ * `supervisedLoss` (supervisedLoss.ts).
  *
- * Loss: cross-entropy of the logits at t against labels[t+1] (official ChatGLM convention), summed
- * over targets. Only the positions that have a target go through the LM head: with prompts that
- * carry no loss this skips a large share of the head's matmuls, and changes no number.
+ * A matrix above the backend's binding limit (WebGPU's maxStorageBufferBindingSize; ChatGLM-6B's
+ * embedding and LM head on any GPU, its layer matrices on lavapipe) is held as row shards
+ * (`name#rows<k>`), frozen or trainable; the trainer still sees every tensor whole (`wholeNamed`).
  */
 import * as tf from "@tensorflow/tfjs"
-import { embeddingLookup, linear, readSafetensors } from "@zaoji/tensor"
-import { makeTfProgram, shiftedTargets, weightedCrossEntropySum, type TrainProgram } from "@zaoji/training"
+import { maxBindingBytes, readSafetensors, rowShardBase, rowShardsIn } from "@zaoji/tensor"
+import { makeTfProgram, type TrainProgram } from "@zaoji/training"
 import {
   baseWeightShapes,
   decodeGlmConfig,
   dimsOf,
-  forward,
-  glm1Names,
-  glm2Names,
+  disposePrepared,
   isIgnorableTensor,
   isPrefixTensor,
   loadModelFolder,
   loraWeightShapes,
+  needsRowShards,
   prefixEncoder,
   prefixWeightShapes,
+  prepareLinears,
+  weightEntries,
   type GlmConfig,
   type WeightMap
 } from "@zaoji/glm-runtime"
 import { initTensor } from "./init.js"
+import { supervisedLoss } from "./supervisedLoss.js"
 
 export interface GlmProgramArgs {
   /** a model folder (base + adapters, as `loadModelFolder` reads it) giving config and weights */
@@ -42,10 +45,13 @@ export interface GlmProgramArgs {
   readonly initSeed?: number
   /** names of the trainable tensors (everything else is frozen: no gradient, no optimizer state) */
   readonly trainable: ReadonlyArray<string>
+  /**
+   * bytes above which a matrix is held as row shards (`name#rows<k>`); default the backend's
+   * binding limit (WebGPU's maxStorageBufferBindingSize; none elsewhere). A smaller value forces
+   * shards on any backend (tests).
+   */
+  readonly maxBindingBytes?: number
 }
-
-const headName = (cfg: GlmConfig): string =>
-  cfg.zaoji_arch === "glm1" ? glm1Names.head : cfg.tie_word_embeddings ? glm2Names.embedding : glm2Names.head
 
 type Host = { shape: ReadonlyArray<number>; data: Float32Array }
 
@@ -56,7 +62,13 @@ export const loadStartingTensors = (args: Omit<GlmProgramArgs, "trainable">): { 
   if (args.modelDir !== undefined) {
     const loaded = loadModelFolder(args.modelDir, { prepare: false })
     folderCfg = loaded.model.config
-    for (const [name, t] of Object.entries(loaded.model.weights)) out.set(name, { shape: t.shape, data: t.dataSync() as Float32Array })
+    const w = loaded.model.weights
+    for (const key of Object.keys(w)) {
+      // a matrix the folder loaded as row shards comes back whole (the program shards it again at its own limit)
+      const base = rowShardBase(key)
+      if (base === undefined) out.set(key, { shape: w[key]!.shape, data: w[key]!.dataSync() as Float32Array })
+      else if (!out.has(base)) out.set(base, joinShards(rowShardsIn(w, base)!))
+    }
     loaded.model.dispose()
   }
   const cfg = args.config !== undefined ? decodeGlmConfig(args.config) : folderCfg
@@ -88,63 +100,131 @@ export const loadStartingTensors = (args: Omit<GlmProgramArgs, "trainable">): { 
 export const createProgram = async (args: GlmProgramArgs): Promise<TrainProgram> => {
   const { cfg, tensors: host } = loadStartingTensors(args)
   const d = dimsOf(cfg)
-  const trainableSet = new Set(args.trainable)
-  for (const n of trainableSet) if (!host.has(n)) throw new Error(`trainable tensor "${n}" is not part of this model`)
+  const trainableNames = new Set(args.trainable)
+  for (const n of trainableNames) if (!host.has(n)) throw new Error(`trainable tensor "${n}" is not part of this model`)
+  const limit = args.maxBindingBytes ?? maxBindingBytes()
   const frozen: Record<string, tf.Tensor> = {}
+  // device tensors of the trainable weights, by weight-map key (a sharded weight: one per shard)
   const trainable: Record<string, tf.Tensor> = {}
+  // trainable weights held as row shards: official name → shard keys, in row order
+  const shardKeys = new Map<string, string[]>()
   for (const [name, t] of host) {
-    const tensor = tf.tensor(t.data, [...t.shape], "float32")
-    if (trainableSet.has(name)) trainable[name] = tensor
-    else frozen[name] = tensor
+    const entries = deviceEntries(name, t, limit)
+    const keys = Object.keys(entries)
+    if (trainableNames.has(name)) {
+      Object.assign(trainable, entries)
+      if (keys.length > 1 || keys[0] !== name) shardKeys.set(name, keys)
+    } else Object.assign(frozen, entries)
   }
-  // frozen linears multiply by a once-transposed copy (WASM matmuls without transpose flags are fast)
-  const prepared = new Map<string, tf.Tensor2D>()
-  for (const [name, t] of Object.entries(frozen)) {
-    if (t.rank === 2 && !name.includes("word_embeddings") && !isPrefixTensor(name)) prepared.set(name, tf.tidy(() => tf.transpose(t as tf.Tensor2D)))
-  }
-  const head = headName(cfg)
+  host.clear()
+  // what the forward differentiates: whole names and shard keys alike
+  const trainableKeys = new Set(Object.keys(trainable))
+  // frozen linears: a transposed copy where the backend multiplies it faster (WASM), none on WebGPU
+  const prepared = prepareLinears(cfg, frozen)
   const hasPrefix = d.preSeqLen > 0
-  const prefixTrainable = [...trainableSet].some(isPrefixTensor)
+  const prefixTrainable = [...trainableNames].some(isPrefixTensor)
   // a frozen prefix is computed once
   const frozenPrefix = hasPrefix && !prefixTrainable ? prefixEncoder(cfg, frozen) : undefined
 
-  return makeTfProgram({
+  const program = makeTfProgram({
     trainable,
     loss: (params, batch) => {
       const weights: WeightMap = { ...frozen, ...params }
-      const b = batch.inputIds.length
-      const s = batch.inputIds[0]!.length
       const prefixKv = hasPrefix ? (frozenPrefix ?? prefixEncoder(cfg, weights)) : undefined
-      const out = forward(
-        cfg,
-        weights,
-        { inputIds: batch.inputIds, padLeft: batch.inputIds.map(() => 0), ...(prefixKv ? { prefixKv } : {}) },
-        { logits: "none", hidden: true, trainable: trainableSet, prepared }
-      )
-      const normed = out.hidden![out.hidden!.length - 1]!
-      const { targets, weights: w, count } = shiftedTargets(batch.labels)
-      const rows: number[] = []
-      const rowTargets: number[] = []
-      for (let i = 0; i < b * s; i++) {
-        if (w[i] === 1) {
-          rows.push(i)
-          rowTargets.push(targets[i]!)
-        }
-      }
-      if (rows.length === 0) return { loss: tf.scalar(0), count: 0 }
-      const selected = embeddingLookup(tf.reshape(normed, [b * s, d.hidden]) as tf.Tensor2D, rows)
-      const headW = weights[head] as tf.Tensor2D
-      const logits = linear(selected, headW, {
-        weightT: trainableSet.has(head) ? undefined : prepared.get(head),
-        weightGrad: trainableSet.has(head)
-      }) as tf.Tensor2D
-      const loss = weightedCrossEntropySum(logits, Int32Array.from(rowTargets), new Float32Array(rows.length).fill(1))
-      return { loss, count }
+      return supervisedLoss(cfg, weights, batch, { trainable: trainableKeys, prepared, ...(prefixKv !== undefined ? { prefixKv } : {}) })
     },
     onDispose: () => {
       frozenPrefix?.dispose()
-      for (const t of prepared.values()) t.dispose()
+      disposePrepared(prepared)
       for (const t of Object.values(frozen)) t.dispose()
     }
   })
+  return shardKeys.size === 0 ? program : wholeNamed(program, shardKeys)
+}
+
+// internal
+
+const joinShards = (table: NonNullable<ReturnType<typeof rowShardsIn>>): Host => {
+  const data = new Float32Array(table.shape[0] * table.shape[1])
+  let at = 0
+  for (const shard of table.shards) {
+    const part = shard.dataSync() as Float32Array
+    data.set(part, at)
+    at += part.length
+  }
+  return { shape: [...table.shape], data }
+}
+
+/** A host tensor on the device: whole, or as row shards when a matrix is above `limit` bytes. */
+const deviceEntries = (name: string, t: Host, limit: number): Record<string, tf.Tensor> => {
+  // the prefix encoder reads its tensors whole (ChatGLM-6B's prefix table is 117 MB, below every
+  // GPU's binding limit); the memory check refuses a prefix above the limit
+  if (isPrefixTensor(name) || !needsRowShards(t.shape, limit)) return { [name]: tf.tensor(t.data, [...t.shape], "float32") }
+  const cols = t.shape[1]!
+  return weightEntries(name, t.shape, (start, n) => t.data.subarray(start * cols, (start + n) * cols), limit)
+}
+
+/**
+ * The program as the trainer sees it: trainable tensors under their official names and whole shapes,
+ * whatever shards hold them on the device. Gradients come per shard and are joined in row order on
+ * the host, new values are split per shard, so AdamW (elementwise, on the host) updates the same
+ * numbers as it would per shard, and checkpoints, adapters and training states keep whole tensors.
+ */
+const wholeNamed = (inner: TrainProgram, shardKeys: ReadonlyMap<string, ReadonlyArray<string>>): TrainProgram => {
+  const specOf = new Map(inner.trainable.map((s) => [s.name, s]))
+  const keysOf = (name: string): ReadonlyArray<string> => shardKeys.get(name) ?? [name]
+  const names: string[] = []
+  for (const s of inner.trainable) {
+    const name = rowShardBase(s.name) ?? s.name
+    if (!names.includes(name)) names.push(name)
+  }
+  const shapeOf = (name: string): number[] => {
+    const parts = keysOf(name).map((k) => specOf.get(k)!.shape)
+    return parts.length === 1 && keysOf(name)[0] === name ? [...parts[0]!] : [parts.reduce((n, s) => n + s[0]!, 0), parts[0]![1]!]
+  }
+  const join = (values: Readonly<Record<string, Float32Array>>): Record<string, Float32Array> => {
+    const out: Record<string, Float32Array> = {}
+    for (const name of names) {
+      const parts = keysOf(name).map((k) => values[k]!)
+      if (parts.length === 1 && keysOf(name)[0] === name) {
+        out[name] = parts[0]!
+        continue
+      }
+      const whole = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
+      let at = 0
+      for (const p of parts) {
+        whole.set(p, at)
+        at += p.length
+      }
+      out[name] = whole
+    }
+    return out
+  }
+  return {
+    trainable: names.map((name) => ({ name, shape: shapeOf(name) })),
+    initial: async () => join(await inner.initial()),
+    setTrainable: (values) => {
+      const split: Record<string, Float32Array> = {}
+      for (const name of names) {
+        const v = values[name]
+        if (v === undefined) throw new Error(`setTrainable: no value for ${name}`)
+        let at = 0
+        for (const k of keysOf(name)) {
+          const n = specOf.get(k)!.shape.reduce((a, b) => a * b, 1)
+          if (at + n > v.length) throw new Error(`setTrainable: ${name} has ${v.length} values, expected ${shapeOf(name).reduce((a, b) => a * b, 1)}`)
+          // a copy: the trainer updates its arrays in place, the device tensor must not alias them
+          split[k] = v.slice(at, at + n)
+          at += n
+        }
+      }
+      inner.setTrainable(split)
+    },
+    gradients: async (batch) => {
+      const r = await inner.gradients(batch)
+      return { ...r, grads: join(r.grads) }
+    },
+    evalLoss: (batch) => inner.evalLoss(batch),
+    memory: () => inner.memory(),
+    dispose: () => inner.dispose()
+  }
 }

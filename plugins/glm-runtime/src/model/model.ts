@@ -7,14 +7,30 @@ import { prefixEncoder } from "./prefix.js"
 import { ROTATION_KEY, ROTATION_T_KEY, rotationMatrix } from "./rotary.js"
 import type { GlmConfig, GlmModel, PreparedLinears, WeightMap } from "./types.js"
 
-/** Transpose every linear weight once to `[in, out]` (inference-only use). */
-export const prepareLinears = (cfg: GlmConfig, weights: WeightMap): PreparedLinears => {
+/**
+ * Whether frozen linears keep a transposed `[in, out]` copy on this backend. WASM multiplies by a
+ * plain `[in, out]` operand an order of magnitude faster than with a transpose flag (measured, see
+ * `linear` in @zaoji/tensor), so there the copy pays. WebGPU's matmul reads a transposed operand
+ * at little cost (`transposeB`), and the copy would double the weights' device memory (about 24 GB
+ * more for ChatGLM-6B), so there no copy is kept.
+ */
+export const keepsTransposedCopies = (backend: string = tf.getBackend()): boolean => backend !== "webgpu"
+
+/**
+ * What the forward reuses across calls for frozen weights: every linear weight transposed once to
+ * `[in, out]` where the backend keeps such copies (`transposedCopies`, default
+ * `keepsTransposedCopies()`), and the rotary tables' rotation matrix. Weights absent from `weights`
+ * (trainable ones, held by the caller) get no copy.
+ */
+export const prepareLinears = (cfg: GlmConfig, weights: WeightMap, options: { readonly transposedCopies?: boolean } = {}): PreparedLinears => {
   const out = new Map<string, tf.Tensor2D>()
-  for (const name of linearWeightNames(cfg)) {
-    const w = weights[name]
-    if (w !== undefined) out.set(name, transposeOnce(w as tf.Tensor2D))
-    // a row-sharded matrix is transposed shard by shard: no transposed copy exceeds a shard
-    rowShardsIn(weights, name)?.shards.forEach((shard, k) => out.set(rowShardKey(name, k), transposeOnce(shard)))
+  if (options.transposedCopies ?? keepsTransposedCopies()) {
+    for (const name of linearWeightNames(cfg)) {
+      const w = weights[name]
+      if (w !== undefined) out.set(name, transposeOnce(w as tf.Tensor2D))
+      // a row-sharded matrix is transposed shard by shard: no transposed copy exceeds a shard
+      rowShardsIn(weights, name)?.shards.forEach((shard, k) => out.set(rowShardKey(name, k), transposeOnce(shard)))
+    }
   }
   // a persistent rotation matrix lets the backend reuse its packed matmul operand across calls
   const d = dimsOf(cfg)

@@ -13,9 +13,10 @@
  * Each measure runs once untimed first: WebGPU compiles every shader pipeline on first use.
  */
 import * as tf from "@tensorflow/tfjs"
-import { createModel, disposeCache, forward, glm1Names, glm2Names, prefixEncoder, prefixNames, type GlmConfig, type GlmModel, type KvCache, type WeightMap } from "@zaoji/glm-runtime"
-import { embeddingLookup, linear, linearRows, rowShardKey, rowShardsIn } from "@zaoji/tensor"
-import { adamwStep, initAdamWState, makeTfProgram, shiftedTargets, weightedCrossEntropySum, type TokenBatch } from "@zaoji/training"
+import { createModel, disposeCache, forward, prefixEncoder, prefixNames, type GlmConfig, type GlmModel, type KvCache, type WeightMap } from "@zaoji/glm-runtime"
+// the loss module alone: the device check's bundle carries no stage code
+import { supervisedLoss } from "@zaoji/fine-tuning/supervised-loss"
+import { adamwStep, initAdamWState, makeTfProgram, type TokenBatch } from "@zaoji/training"
 import { decodeFlops, modelSizes, prefillFlops, trainStepFlops, targetRows, type TrainMode } from "../flops.js"
 import { deviceWeights, gpuBenchConfig, trackDeviceMemory, weightBytes } from "./deviceModel.js"
 import type { GpuBenchShape } from "./settings.js"
@@ -93,46 +94,11 @@ export const runZaojiSide = async (s: GpuBenchShape, log: (line: string) => void
 }
 
 /**
- * The training loss of the fine-tuning program: the forward's final-norm states, the LM head on
- * the positions that have a target, summed cross-entropy. The golden parity checks it.
+ * The training loss of the fine-tuning program (its own module there, so both sides run the same
+ * code): the forward's final-norm states, the LM head on the positions that have a target, summed
+ * cross-entropy. The golden parity checks it.
  */
-export const targetLoss = (
-  cfg: GlmConfig,
-  weights: WeightMap,
-  batch: TokenBatch,
-  options: { readonly trainable: ReadonlySet<string>; readonly prepared?: ReadonlyMap<string, tf.Tensor2D>; readonly prefixKv?: tf.Tensor }
-): { loss: tf.Scalar; count: number } => {
-  const b = batch.inputIds.length
-  const s = batch.inputIds[0]!.length
-  const hidden = cfg.hidden_size
-  const out = forward(
-    cfg,
-    weights,
-    { inputIds: batch.inputIds, padLeft: batch.inputIds.map(() => 0), ...(options.prefixKv !== undefined ? { prefixKv: options.prefixKv } : {}) },
-    { logits: "none", hidden: true, trainable: options.trainable, ...(options.prepared !== undefined ? { prepared: options.prepared } : {}) }
-  )
-  const normed = out.hidden![out.hidden!.length - 1]!
-  const { targets, weights: w, count } = shiftedTargets(batch.labels)
-  const rows: number[] = []
-  const rowTargets: number[] = []
-  for (let i = 0; i < b * s; i++) {
-    if (w[i] === 1) {
-      rows.push(i)
-      rowTargets.push(targets[i]!)
-    }
-  }
-  if (rows.length === 0) return { loss: tf.scalar(0), count: 0 }
-  const selected = embeddingLookup(tf.reshape(normed, [b * s, hidden]) as tf.Tensor2D, rows)
-  const head = cfg.zaoji_arch === "glm2" ? (cfg.tie_word_embeddings ? glm2Names.embedding : glm2Names.head) : glm1Names.head
-  const headW = weights[head]
-  const trainHead = options.trainable.has(head)
-  const shards = headW === undefined ? rowShardsIn(weights, head) : undefined
-  if (headW === undefined && shards === undefined) throw new Error(`the LM head "${head}" is not in the weight map`)
-  const logits = (shards !== undefined
-    ? linearRows(selected, shards, { weightGrad: trainHead, weightT: (k) => (trainHead ? undefined : options.prepared?.get(rowShardKey(head, k))) })
-    : linear(selected, headW as tf.Tensor2D, { weightT: trainHead ? undefined : options.prepared?.get(head), weightGrad: trainHead })) as tf.Tensor2D
-  return { loss: weightedCrossEntropySum(logits, Int32Array.from(rowTargets), new Float32Array(rows.length).fill(1)), count }
-}
+export const targetLoss = supervisedLoss
 
 /** Random training rows: prompt half, [gMASK, <sop>], answer half with the loss (as the CPU bench's batches). */
 export const trainBatch = (cfg: GlmConfig, batch: number, tokens: number, seed: number): TokenBatch => {
@@ -230,7 +196,7 @@ const trainSteps = async (model: GlmModel, s: GpuBenchShape, mode: "prefix" | "f
     loss: (params, batch) => {
       const weights: WeightMap = { ...frozen, ...params }
       const prefixKv = mode === "prefix" ? prefixEncoder(cfg, weights) : undefined
-      return targetLoss(cfg, weights, batch, { trainable: trainableSet, prepared: model.prepared, ...(prefixKv !== undefined ? { prefixKv } : {}) })
+      return supervisedLoss(cfg, weights, batch, { trainable: trainableSet, prepared: model.prepared, ...(prefixKv !== undefined ? { prefixKv } : {}) })
     }
   })
   try {
