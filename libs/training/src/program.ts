@@ -57,6 +57,15 @@ export type LossFn = (
   batch: TokenBatch
 ) => { readonly loss: tf.Scalar; readonly count: number }
 
+/**
+ * The loss of a batch and its gradients by trainable name, computed by the caller (the caller's
+ * tensors; the program reads and disposes them).
+ */
+export type ValueAndGradsFn = (
+  trainable: Readonly<Record<string, tf.Tensor>>,
+  batch: TokenBatch
+) => Promise<{ readonly value: tf.Scalar; readonly grads: Readonly<Record<string, tf.Tensor>>; readonly count: number }>
+
 /** Copies of tensors' values; every read is issued before the first await (so before any dispose). */
 const readAll = (ts: ReadonlyArray<tf.Tensor>): Promise<Float32Array[]> =>
   Promise.all(ts.map((t) => t.data().then((d) => Float32Array.from(d as Float32Array))))
@@ -68,6 +77,11 @@ const readAll = (ts: ReadonlyArray<tf.Tensor>): Promise<Float32Array[]> =>
 export const makeTfProgram = (options: {
   readonly trainable: Readonly<Record<string, tf.Tensor>>
   readonly loss: LossFn
+  /**
+   * gradients computed another way than one `tf.valueAndGrads` over `loss` (e.g. layer by layer with
+   * activation recomputation); `loss` still serves `evalLoss`
+   */
+  readonly valueAndGrads?: ValueAndGradsFn
   readonly onDispose?: () => void
 }): TrainProgram => {
   const names = Object.keys(options.trainable)
@@ -104,10 +118,32 @@ export const makeTfProgram = (options: {
       }
     },
     gradients: async (batch) => {
-      pending = batch
-      const { value, grads } = lossAndGrads(names.map((n) => current[n]!))
-      pending = undefined
-      const count = pendingCount
+      let value: tf.Scalar
+      let grads: tf.Tensor[]
+      let count: number
+      // every tensor the gradient call returned, disposed once read
+      let owned: tf.Tensor[]
+      if (options.valueAndGrads !== undefined) {
+        const r = await options.valueAndGrads({ ...current }, batch)
+        value = r.value
+        count = r.count
+        owned = [r.value, ...Object.values(r.grads)]
+        const missing = names.find((n) => r.grads[n] === undefined)
+        if (missing !== undefined) {
+          tf.dispose(owned)
+          throw new Error(`no gradient for trainable tensor "${missing}"`)
+        }
+        grads = names.map((n) => r.grads[n]!)
+      } else {
+        pending = batch
+        try {
+          ;({ value, grads } = lossAndGrads(names.map((n) => current[n]!)) as { value: tf.Scalar; grads: tf.Tensor[] })
+        } finally {
+          pending = undefined
+        }
+        count = pendingCount
+        owned = [value, ...grads]
+      }
       // read results outside any tidy: a read inside tidy slows the WASM matmuls down a lot
       try {
         const [loss, ...gs] = await readAll([value, ...grads])
@@ -115,8 +151,7 @@ export const makeTfProgram = (options: {
         names.forEach((n, i) => (out[n] = gs[i]!))
         return { lossSum: loss![0]!, count, grads: out }
       } finally {
-        value.dispose()
-        tf.dispose(grads)
+        tf.dispose(owned)
       }
     },
     evalLoss: async (batch) => {

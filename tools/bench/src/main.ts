@@ -13,7 +13,7 @@ import { benchCli, formatCliBench } from "./cli.js"
 import { benchEngine, formatTable } from "./engine.js"
 import { benchMetrics } from "./metrics.js"
 import { benchRuntime, formatRuntimeTable } from "./runtime.js"
-import { benchTraining, formatTrainingBench } from "./training.js"
+import { benchRecompute, benchTraining, formatRecomputeBench, formatTrainingBench } from "./training.js"
 import { findTorchPython } from "./torchPython.js"
 
 const args = process.argv.slice(2)
@@ -49,6 +49,7 @@ const log = (l: string) => console.error(l)
 if (wanted("runtime")) section("GLM runtime, small preset", formatRuntimeTable(await benchRuntime({ quick, torch, threadedThreads, log })), true)
 if (wanted("training"))
   section("training, small preset", formatTrainingBench(await benchTraining({ minSeconds: quick ? 3 : 10, rounds: quick ? 1 : 2, torch, threadedThreads, onResult: log })), true)
+if (wanted("training")) section("activation recomputation (training setting recompute)", formatRecomputeBench(await benchRecompute({ steps: quick ? 1 : 3, onResult: log })), true)
 
 if (suites.includes("cluster")) section("cluster dispatch (3 runner processes, one PostgreSQL) vs embedded", formatTable(await (await import("./cluster.js")).benchCluster({ log })))
 if (wanted("cli")) section("CLI start-up (whole processes: the build vs the sources under tsx)", formatCliBench(await benchCli({ runs: quick ? 3 : 7, log })), true)

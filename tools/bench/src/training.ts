@@ -14,11 +14,16 @@
  * threaded), round after round, and each configuration keeps its fastest round, so a noisy
  * neighbour hits both alike.
  *
+ * `benchRecompute` measures activation recomputation (the `recompute` training setting): peak
+ * tensor bytes and step time of the same step with and without it, at a longer sequence.
+ *
  *   node --import tsx tools/bench/src/training.ts [--workers 1,2] [--modes full,freeze] [--seconds 10] [--rounds 2] [--no-torch] [--no-threaded]
+ *   node --import tsx tools/bench/src/training.ts --recompute [--modes freeze,prefix]
  */
 import { loadavg, cpus } from "node:os"
 import { pathToFileURL } from "node:url"
-import { presetConfig, baseWeightShapes, loraWeightShapes, prefixWeightShapes, type GlmConfig, type LoraSettings } from "@zaoji/glm-runtime"
+import * as tf from "@tensorflow/tfjs"
+import { presetConfig, baseWeightShapes, estimateTrainingMemory, loraWeightShapes, prefixWeightShapes, type GlmConfig, type LoraSettings } from "@zaoji/glm-runtime"
 import { glmProgramModule } from "@zaoji/fine-tuning"
 import { useBackend } from "@zaoji/tensor"
 import { adamwStep, initAdamWState, localEngine, Rng, startWorkerPool, createLocalProgram, type GradientEngine, type TokenExample } from "@zaoji/training"
@@ -272,6 +277,123 @@ export const benchTraining = async (options: TrainingBenchOptions = {}): Promise
 
 const fmt = (v: number) => Math.round(v).toLocaleString("en-US")
 
+/** Tiny widths, several layers, a long sequence: where recomputation matters. */
+export const recomputeShape: BenchShape = {
+  vocab: 512,
+  hidden: 64,
+  heads: 4,
+  layers: 8,
+  ffn: 256,
+  seq: 512,
+  batch: 2,
+  freezeLayers: 2,
+  preSeqLen: 16,
+  lora: { rank: 8, alpha: 16, targets: ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"] }
+}
+
+export interface RecomputeRow {
+  readonly mode: TrainMode
+  readonly trainableParams: number
+  /** peak live tensor bytes during one step (tf.profile), above the bytes live before it */
+  readonly wholePeakBytes: number
+  readonly layerwisePeakBytes: number
+  /** median seconds per step (forward and backward) */
+  readonly wholeSeconds: number
+  readonly layerwiseSeconds: number
+  /** the memory estimate's activation bytes, without and with recompute */
+  readonly estimate: { readonly whole: number; readonly layerwise: number }
+  /** |loss layerwise − loss whole| / loss whole of the measured step */
+  readonly lossDifference: number
+}
+
+export interface RecomputeBench {
+  readonly shape: BenchShape
+  readonly rows: ReadonlyArray<RecomputeRow>
+  readonly backend: string
+  readonly loadAverage: number
+}
+
+/**
+ * The same gradient step of the same program with `recompute` off and on (one thread, the current
+ * thread's backend; WASM by default): peak tensor bytes and seconds per step.
+ */
+export const benchRecompute = async (options: { readonly shape?: BenchShape; readonly modes?: ReadonlyArray<TrainMode>; readonly steps?: number; readonly onResult?: (line: string) => void } = {}): Promise<RecomputeBench> => {
+  const s = options.shape ?? recomputeShape
+  const steps = options.steps ?? 3
+  const say = options.onResult ?? (() => {})
+  await useBackend("wasm")
+  const rows: RecomputeRow[] = []
+  for (const mode of options.modes ?? ["freeze", "prefix", "lora", "full"]) {
+    // the preset's context is shorter than the benchmark's sequence
+    const cfg = { ...configFor(s, mode), max_sequence_length: s.seq } as GlmConfig
+    const trainable = trainableNames(s, cfg, mode)
+    const batch = benchBatches(s, cfg, 1)[0]!
+    const tokenBatch = { inputIds: batch.map((e) => e.inputIds), labels: batch.map((e) => e.labels) }
+    const side = async (recompute: boolean) => {
+      const program = await createLocalProgram({ module: glmProgramModule, args: { config: cfg, initSeed: 0, trainable, recompute } })
+      try {
+        await program.gradients(tokenBatch) // warm-up: kernels, packed weights
+        const before = tf.memory().numBytes
+        let loss = 0
+        const profile = await tf.profile(async () => {
+          loss = (await program.gradients(tokenBatch)).lossSum
+          return undefined as unknown as tf.TensorContainer
+        })
+        const times: number[] = []
+        for (let i = 0; i < steps; i++) {
+          const t0 = performance.now()
+          await program.gradients(tokenBatch)
+          times.push((performance.now() - t0) / 1000)
+        }
+        return { peak: profile.peakBytes - before, seconds: median(times), loss }
+      } finally {
+        program.dispose()
+      }
+    }
+    const whole = await side(false)
+    const layerwise = await side(true)
+    const activations = (recompute: boolean) => estimateTrainingMemory(cfg, trainable, s.batch, s.seq, { recompute }).activationsBytes
+    const row: RecomputeRow = {
+      mode,
+      trainableParams: trainableParamCount(s, mode),
+      wholePeakBytes: whole.peak,
+      layerwisePeakBytes: layerwise.peak,
+      wholeSeconds: whole.seconds,
+      layerwiseSeconds: layerwise.seconds,
+      estimate: { whole: activations(false), layerwise: activations(true) },
+      lossDifference: Math.abs(layerwise.loss - whole.loss) / Math.abs(whole.loss)
+    }
+    rows.push(row)
+    say(`  recompute ${mode}: peak ${mib(row.wholePeakBytes)} → ${mib(row.layerwisePeakBytes)}, ${row.wholeSeconds.toFixed(2)} s → ${row.layerwiseSeconds.toFixed(2)} s per step`)
+  }
+  return { shape: s, rows, backend: tf.getBackend(), loadAverage: loadavg()[0]! }
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`
+
+/** The recomputation table (markdown): ratios layerwise / whole (< 1 for memory: recomputation saves). */
+export const formatRecomputeBench = (b: RecomputeBench): string => {
+  const s = b.shape
+  const modeName = (m: TrainMode) =>
+    m === "freeze" ? `freeze (last ${s.freezeLayers} of ${s.layers})` : m === "prefix" ? `prefix (pre_seq_len ${s.preSeqLen})` : m === "lora" ? `LoRA (r ${s.lora.rank})` : "full"
+  const lines = [
+    `| recompute, glm1 hidden ${s.hidden}, ${s.layers} layers, batch ${s.batch} × ${s.seq}, same step | peak tensor bytes, whole graph | recompute | ratio | estimated activations, ratio | s/step, whole graph | recompute | ratio |`,
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  ]
+  for (const r of b.rows) {
+    lines.push(
+      `| ${modeName(r.mode)} | ${mib(r.wholePeakBytes)} | ${mib(r.layerwisePeakBytes)} | ${(r.layerwisePeakBytes / r.wholePeakBytes).toFixed(2)} | ${(r.estimate.layerwise / r.estimate.whole).toFixed(2)} | ${r.wholeSeconds.toFixed(2)} | ${r.layerwiseSeconds.toFixed(2)} | ${(r.layerwiseSeconds / r.wholeSeconds).toFixed(2)} |`
+    )
+  }
+  const worstLoss = Math.max(...b.rows.map((r) => r.lossDifference))
+  return [
+    ...lines,
+    "",
+    `Peak live tensor bytes during one gradient step (tf.profile) above those live before it (weights, prepared copies); ${b.backend}, one thread, median of the timed steps; ` +
+      `the same loss on both sides (largest relative difference ${worstLoss.toExponential(1)}); load average ${b.loadAverage.toFixed(1)} on ${cpus().length} CPUs.`
+  ].join("\n")
+}
+
 /** The training table (markdown); ratio = Zaoji / PyTorch at the same total threads (> 1: Zaoji faster). */
 export const formatTrainingBench = (b: TrainingBench): string => {
   const s = b.shape
@@ -310,6 +432,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const arg = (name: string) => {
     const i = process.argv.indexOf(name)
     return i >= 0 ? process.argv[i + 1] : undefined
+  }
+  if (process.argv.includes("--recompute")) {
+    const r = await benchRecompute({ modes: arg("--modes")?.split(",") as TrainMode[] | undefined, onResult: (l) => process.stderr.write(`${l}\n`) })
+    console.log(formatRecomputeBench(r))
+    process.exit(0)
   }
   const b = await benchTraining({
     workers: arg("--workers")?.split(",").map(Number),
