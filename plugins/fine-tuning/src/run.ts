@@ -53,9 +53,15 @@ const checkMemory = (input: RunTrainingInput): Effect.Effect<void, PermanentErro
       catch: (e) => new PermanentError({ message: `no TensorFlow.js backend: ${errorMessage(e)}`, cause: e })
     })
     const length = input.train.reduce((m, e) => Math.max(m, e.inputIds.length), 1)
-    const estimate = estimateTrainingMemory(input.config, input.program.trainable, input.settings.batchSize, length)
+    const budget = memoryBudget(backendInfo())
+    // the program shards at its own limit when one is forced, else at the adapter's
+    const maxBindingBytes = input.program.maxBindingBytes ?? budget.maxBindingBytes
+    const estimate = estimateTrainingMemory(input.config, input.program.trainable, input.settings.batchSize, length, {
+      backend,
+      ...(maxBindingBytes !== undefined && Number.isFinite(maxBindingBytes) ? { maxBindingBytes } : {})
+    })
     yield* input.ctx.metric("memory_estimate", estimate)
-    const refusal = trainingMemoryRefusal(estimate, memoryBudget(backendInfo()), backend)
+    const refusal = trainingMemoryRefusal(estimate, { ...budget, maxBindingBytes: estimate.rowShards.maxBindingBytes }, backend)
     if (refusal !== undefined) return yield* Effect.fail(new PermanentError({ message: `${input.ctx.stageId}: ${refusal}` }))
   })
 

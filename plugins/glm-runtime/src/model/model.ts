@@ -11,7 +11,7 @@ import type { GlmConfig, GlmModel, PreparedLinears, WeightMap } from "./types.js
  * Whether frozen linears keep a transposed `[in, out]` copy on this backend. WASM multiplies by a
  * plain `[in, out]` operand an order of magnitude faster than with a transpose flag (measured, see
  * `linear` in @zaoji/tensor), so there the copy pays. WebGPU's matmul reads a transposed operand
- * at little cost (`transposeB`), and the copy would double the weights' device memory (about 24 GB
+ * at little cost (`transposeB`), and the copy would double the weights' device memory (about 25 GB
  * more for ChatGLM-6B), so there no copy is kept.
  */
 export const keepsTransposedCopies = (backend: string = tf.getBackend()): boolean => backend !== "webgpu"
