@@ -29,7 +29,8 @@ import {
   type WeightMap
 } from "@zaoji/glm-runtime"
 import { initTensor } from "./init.js"
-import { supervisedLoss } from "./supervisedLoss.js"
+import { layerwiseValueAndGrads } from "./recompute.js"
+import { supervisedHeadLoss, supervisedLoss } from "./supervisedLoss.js"
 
 export interface GlmProgramArgs {
   /** a model folder (base + adapters, as `loadModelFolder` reads it) giving config and weights */
@@ -51,6 +52,11 @@ export interface GlmProgramArgs {
    * shards on any backend (tests).
    */
   readonly maxBindingBytes?: number
+  /**
+   * activation recomputation (the training setting `recompute`): gradients layer by layer
+   * (recompute.ts), one layer's activations alive at a time; the same numbers up to float rounding
+   */
+  readonly recompute?: boolean
 }
 
 type Host = { shape: ReadonlyArray<number>; data: Float32Array }
@@ -133,6 +139,27 @@ export const createProgram = async (args: GlmProgramArgs): Promise<TrainProgram>
       const prefixKv = hasPrefix ? (frozenPrefix ?? prefixEncoder(cfg, weights)) : undefined
       return supervisedLoss(cfg, weights, batch, { trainable: trainableKeys, prepared, ...(prefixKv !== undefined ? { prefixKv } : {}) })
     },
+    ...(args.recompute
+      ? {
+          valueAndGrads: async (params, batch) => {
+            let count = 0
+            const r = await layerwiseValueAndGrads({
+              cfg,
+              weights: { ...frozen, ...params },
+              trainable: [...trainableKeys],
+              batch: { inputIds: batch.inputIds, padLeft: batch.inputIds.map(() => 0) },
+              prepared,
+              ...(frozenPrefix !== undefined ? { prefixKv: frozenPrefix } : {}),
+              loss: (normed, weights) => {
+                const l = supervisedHeadLoss(cfg, weights, normed, batch.labels, { trainable: trainableKeys, prepared })
+                count = l.count
+                return l.loss
+              }
+            })
+            return { ...r, count }
+          }
+        } satisfies Pick<Parameters<typeof makeTfProgram>[0], "valueAndGrads">
+      : {}),
     onDispose: () => {
       frozenPrefix?.dispose()
       disposePrepared(prepared)

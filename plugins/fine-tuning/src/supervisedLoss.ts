@@ -47,9 +47,24 @@ export const supervisedLoss = (cfg: GlmConfig, weights: WeightMap, batch: TokenB
     { logits: "none", hidden: true, trainable: options.trainable, ...(options.prepared !== undefined ? { prepared: options.prepared } : {}) }
   )
   const normed = out.hidden![out.hidden!.length - 1]!
-  const { rows, targets, count } = targetRows(batch.labels, b * s)
+  return supervisedHeadLoss(cfg, weights, tf.reshape(normed, [b * s, cfg.hidden_size]) as tf.Tensor2D, batch.labels, options)
+}
+
+/**
+ * The part of `supervisedLoss` after the layers: the final-norm states `normed` `[b·s, hidden]` of
+ * the batch whose `labels` are given, through the LM head on the target rows, summed cross-entropy.
+ * Activation recomputation (recompute.ts) calls it on its own, after running the layers itself.
+ */
+export const supervisedHeadLoss = (
+  cfg: GlmConfig,
+  weights: WeightMap,
+  normed: tf.Tensor2D,
+  labels: ReadonlyArray<ReadonlyArray<number>>,
+  options: Pick<SupervisedLossOptions, "trainable" | "prepared">
+): SupervisedLoss => {
+  const { rows, targets, count } = targetRows(labels, normed.shape[0])
   if (rows.length === 0) return { loss: tf.scalar(0), count: 0 }
-  const selected = embeddingLookup(tf.reshape(normed, [b * s, cfg.hidden_size]) as tf.Tensor2D, rows)
+  const selected = embeddingLookup(normed, rows)
   const logits = lmHead(cfg, weights, selected, options)
   return { loss: weightedCrossEntropySum(logits, targets, new Float32Array(rows.length).fill(1)), count }
 }
@@ -75,7 +90,7 @@ const targetRows = (labels: ReadonlyArray<ReadonlyArray<number>>, positions: num
 }
 
 /** `x · headᵀ` with the head held whole or as row shards */
-const lmHead = (cfg: GlmConfig, weights: WeightMap, x: tf.Tensor2D, options: SupervisedLossOptions): tf.Tensor2D => {
+const lmHead = (cfg: GlmConfig, weights: WeightMap, x: tf.Tensor2D, options: Pick<SupervisedLossOptions, "trainable" | "prepared">): tf.Tensor2D => {
   const head = lmHeadName(cfg)
   const whole = weights[head] as tf.Tensor2D | undefined
   if (whole !== undefined) {

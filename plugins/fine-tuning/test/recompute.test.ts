@@ -26,6 +26,7 @@ import { linear, readSafetensors, suiteTitle, useSuiteBackend } from "@zaoji/ten
 import { expectAllClose, hasShared, sharedPath, sharedSuiteTitle } from "@zaoji/testing"
 import { Rng, shiftedTargets, weightedCrossEntropySum } from "@zaoji/training"
 import { initTensor } from "../src/init.js"
+import { createProgram, type GlmProgramArgs } from "../src/program.js"
 import { layerwiseValueAndGrads } from "../src/recompute.js"
 
 type Arch = "glm1" | "glm2"
@@ -81,7 +82,61 @@ describe.skipIf(!hasShared)(sharedSuiteTitle(suiteTitle("activation recomputatio
   }
 })
 
+describe.skipIf(!hasShared)(sharedSuiteTitle(suiteTitle("the training program with recompute on the golden weights")), () => {
+  for (const arch of ["glm1", "glm2"] as Arch[]) {
+    const golden = (file: string) => sharedPath("golden", arch, file)
+    const json = (file: string) => JSON.parse(readFileSync(golden(file), "utf8"))
+    const cases = () => json("cases.json")
+    const batch = () => ({ inputIds: cases().train.input_ids as number[][], labels: cases().train.labels as number[][] })
+    const layer = (i: number) => (arch === "glm1" ? glm1Names : glm2Names).layer(i)
+    const config = json("config.json")
+    const base = Object.keys(baseWeightShapes(decodeGlmConfig(config)))
+
+    it(`${arch} freeze of the last layer, P-Tuning v2 with projection, LoRA: the program's loss and gradients`, async () => {
+      const lora = { ...config, zaoji_lora: { r: 4, lora_alpha: 8, lora_dropout: 0.1, target_modules: ["query_key_value", "dense"] } }
+      await compareProgram({ config, weightFiles: [golden("model.safetensors")], trainable: base.filter((n) => n.startsWith(layer(2))) }, batch())
+      await compareProgram(
+        { config: json("config_prefix_proj.json"), weightFiles: [golden("model.safetensors"), golden("prefix_proj.safetensors")], trainable: Object.keys(readSafetensorsNames(golden("prefix_proj.safetensors"))) },
+        batch()
+      )
+      await compareProgram({ config: lora, weightFiles: [golden("model.safetensors")], initSeed: 5, trainable: Object.keys(loraWeightShapes(decodeGlmConfig(lora))) }, batch())
+    })
+
+    it(`${arch} every tensor trained on row shards (embedding and LM head split at 16 KiB)`, async () => {
+      await compareProgram({ config, weightFiles: [golden("model.safetensors")], trainable: base, maxBindingBytes: 16 * 1024 }, batch())
+    })
+  }
+})
+
 describe(suiteTitle("activation recomputation on tiny models"), () => {
+  it("the program with recompute holds less at its peak: freeze of the last of 6 layers at 2 × 128 tokens", async () => {
+    const cfg = { ...presetConfig("tiny", { arch: "glm1" }), num_layers: 6 }
+    const trainable = Object.keys(baseWeightShapes(decodeGlmConfig(cfg))).filter((n) => n.startsWith(glm1Names.layer(5)))
+    const rng = new Rng(5)
+    const row = () => [...Array.from({ length: 62 }, () => 5 + Math.floor(rng.next() * 400)), cfg.gmask_token_id, cfg.bos_token_id, ...Array.from({ length: 64 }, () => 5 + Math.floor(rng.next() * 400))]
+    const inputIds = [row(), row()]
+    const batch = { inputIds, labels: inputIds.map((r) => r.map((t, j) => (j < 64 ? -100 : t))) }
+    const peak = async (recompute: boolean) => {
+      const program = await createProgram({ config: cfg, initSeed: 0, trainable, recompute })
+      try {
+        await program.gradients(batch)
+        const before = tf.memory().numBytes
+        const profile = await tf.profile(async () => {
+          await program.gradients(batch)
+          return undefined as unknown as tf.TensorContainer
+        })
+        return profile.peakBytes - before
+      } finally {
+        program.dispose()
+      }
+    }
+    const whole = await peak(false)
+    const layerwise = await peak(true)
+    // the tape of the whole graph holds all six layers' activations; recomputation one layer's
+    // and the last layer's input (tensor bytes are exact counts, not timings)
+    expect(layerwise).toBeLessThan(0.5 * whole)
+  })
+
   for (const arch of ["glm1", "glm2"] as Arch[]) {
     it(`${arch}: every tensor trained${arch === "glm2" ? " (tied embedding)" : ""}, some positions without a target`, async () => {
       const preset = presetConfig("tiny", { arch })
@@ -103,6 +158,36 @@ describe(suiteTitle("activation recomputation on tiny models"), () => {
 })
 
 // internal
+
+const readSafetensorsNames = (file: string) => Object.fromEntries([...readSafetensors(file).keys()].map((n) => [n, true]))
+
+/**
+ * The program with and without `recompute`: the same loss, count and gradients over two steps, and
+ * the program's tensor count back where it was after each step.
+ */
+const compareProgram = async (args: GlmProgramArgs, batch: Batch): Promise<void> => {
+  const whole = await createProgram(args)
+  const layerwise = await createProgram({ ...args, recompute: true })
+  try {
+    const want = await whole.gradients(batch)
+    const start = layerwise.memory().numTensors
+    for (let step = 0; step < 2; step++) {
+      const got = await layerwise.gradients(batch)
+      expect(layerwise.memory().numTensors).toBe(start)
+      expect(got.count).toBe(want.count)
+      expectAllClose([got.lossSum], [want.lossSum], { rtol: 1e-6 }, { what: "loss" })
+      expect(Object.keys(got.grads).sort()).toEqual(Object.keys(want.grads).sort())
+      for (const [name, g] of Object.entries(want.grads)) {
+        const scale = g.reduce((m, x) => Math.max(m, Math.abs(x)), 0)
+        expect(scale).toBeGreaterThan(0)
+        expectAllClose(got.grads[name]!, g, { atol: 1e-5 * scale, rtol: 1e-4 }, { what: `gradient of ${name}` })
+      }
+    }
+  } finally {
+    whole.dispose()
+    layerwise.dispose()
+  }
+}
 
 interface Batch {
   readonly inputIds: number[][]
