@@ -57,6 +57,7 @@ const checkMemory = (input: RunTrainingInput): Effect.Effect<void, PermanentErro
     // the program shards at its own limit when one is forced, else at the adapter's
     const maxBindingBytes = input.program.maxBindingBytes ?? budget.maxBindingBytes
     const estimate = estimateTrainingMemory(input.config, input.program.trainable, input.settings.batchSize, length, {
+      recompute: input.settings.recompute,
       backend,
       ...(maxBindingBytes !== undefined && Number.isFinite(maxBindingBytes) ? { maxBindingBytes } : {})
     })
@@ -73,7 +74,9 @@ export const runTraining = (input: RunTrainingInput): Effect.Effect<TrainResult,
       const workers = resolveWorkers(settings.workers, gflopPerStep(input.config, input.train, settings), settings.batchSize, totalSteps)
       yield* ctx.log("info", "training", { workers, examples: input.train.length, validation: input.validation.length })
       yield* checkMemory(input)
-      const engine = yield* acquireEngine({ spec: { module: glmProgramModule, args: input.program }, workers, padId: input.padId })
+      // the program computes its gradients layer by layer when the setting asks for it
+      const program: GlmProgramArgs = { ...input.program, recompute: settings.recompute }
+      const engine = yield* acquireEngine({ spec: { module: glmProgramModule, args: program }, workers, padId: input.padId })
       const result = yield* train({
         engine,
         train: input.train,
