@@ -5,7 +5,7 @@
  * clipping, no shuffling, no checkpoints) are stated once here.
  */
 import { Effect } from "effect"
-import { acquireEngine, train, trainingDefaults, type ProgramSpec, type TokenExample, type TrainResult } from "@zaoji/training"
+import { acquireEngine, padBatch, train, trainingDefaults, type ProgramModule, type ProgramSpec, type TokenExample, type TrainResult } from "@zaoji/training"
 
 /** the `adamw` block of a golden case, as the reference wrote it */
 export interface GoldenAdamwCase {
@@ -47,3 +47,19 @@ export const trainGoldenAdamwSteps = (
       })
     )
   )
+
+/**
+ * The gradients of the mean loss of `examples` (one batch) at the program's starting values, by
+ * tensor name: what decides which AdamW updates are noise-driven (`noiseDrivenElements`).
+ */
+export const startMeanGradients = async (spec: ProgramSpec, examples: ReadonlyArray<TokenExample>): Promise<Record<string, Float32Array>> => {
+  const { createProgram } = (await import(spec.module)) as ProgramModule
+  const program = await createProgram(spec.args)
+  try {
+    // padded as the golden steps pad (id 0; padding carries no loss)
+    const r = await program.gradients(padBatch(examples, 0))
+    return Object.fromEntries(Object.entries(r.grads).map(([name, g]) => [name, g.map((x) => x / r.count)]))
+  } finally {
+    program.dispose()
+  }
+}

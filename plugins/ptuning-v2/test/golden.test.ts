@@ -8,9 +8,21 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { createGlmProgram, glmProgramModule } from "@zaoji/fine-tuning"
 import { readSafetensors, suiteTitle, useSuiteBackend } from "@zaoji/tensor"
-import { expectAllClose, expectClose, hasShared, sharedPath, sharedSuiteTitle, trainGoldenAdamwSteps } from "@zaoji/testing"
+import {
+  backendTolerance,
+  expectAllClose,
+  expectClose,
+  gradientTolerance,
+  hasShared,
+  noiseDrivenElements,
+  paramTolerance,
+  sharedPath,
+  sharedSuiteTitle,
+  startMeanGradients,
+  trainGoldenAdamwSteps
+} from "@zaoji/testing"
 import { norm } from "@zaoji/training"
-import { prefixTensorNames, prefixTensorShapes } from "../src/index.js"
+import { prefixTensorNames, prefixTensorShapes } from "../src/kit.js"
 
 type Arch = "glm1" | "glm2"
 const dir = (arch: Arch, sharp: boolean) => (sharp ? sharedPath("golden", arch, "sharp") : sharedPath("golden", arch))
@@ -30,12 +42,11 @@ const setup = (arch: Arch, sharp: boolean, variant: "prefix_noproj" | "prefix_pr
   return { args, examples, ref: cases.train[variant], cases }
 }
 
-/** max |x| of a fixture tensor: the scale its gradient tolerance is relative to */
-const maxAbs = (xs: Float32Array) => xs.reduce((m, x) => Math.max(m, Math.abs(x)), 0)
-
 describe.skipIf(!hasShared)(sharedSuiteTitle(suiteTitle("P-Tuning v2 golden training cases")), () => {
+  // every tolerance below is this backend's (backendTolerance.ts in @zaoji/testing)
+  let backend = "wasm"
   beforeAll(async () => {
-    await useSuiteBackend("wasm")
+    backend = await useSuiteBackend("wasm")
   })
 
   for (const arch of ["glm1", "glm2"] as Arch[]) {
@@ -49,23 +60,23 @@ describe.skipIf(!hasShared)(sharedSuiteTitle(suiteTitle("P-Tuning v2 golden trai
           try {
             const r = await program.gradients({ inputIds: examples.map((e: any) => e.inputIds), labels: examples.map((e: any) => e.labels) })
             expect(r.count).toBeGreaterThan(0)
-            expectClose(r.lossSum / r.count, ref.loss, { rtol: 1e-5 }, "loss")
+            expectClose(r.lossSum / r.count, ref.loss, backendTolerance("loss", backend), "loss")
             // a gradient for every reference tensor and for no other
             expect(Object.keys(r.grads).sort()).toEqual(Object.keys(ref.grad_norms).sort())
             let total = 0
             for (const [name, g] of Object.entries(r.grads)) {
               const n = norm(g) / r.count
               total += n * n
-              expectClose(n, ref.grad_norms[name], { rtol: 1e-4 }, `grad norm of ${name}`)
+              expectClose(n, ref.grad_norms[name], backendTolerance("gradNorm", backend), `grad norm of ${name}`)
             }
-            expectClose(Math.sqrt(total), ref.grad_norm_total, { rtol: 1e-4 }, "total grad norm")
+            expectClose(Math.sqrt(total), ref.grad_norm_total, backendTolerance("gradNorm", backend), "total grad norm")
             if (ref.grads) {
               const want = readSafetensors(join(dir(arch, false), ref.grads))
               expect([...want.keys()].sort()).toEqual(Object.keys(r.grads).sort())
               for (const [name, t] of want) {
                 const got = r.grads[name]!.map((x) => x / r.count)
                 const shape = program.trainable.find((spec) => spec.name === name)!.shape
-                expectAllClose(got, t.data, { atol: 1e-4 * maxAbs(t.data) }, { what: `grad of ${name}`, shape: { actual: shape, expected: t.shape } })
+                expectAllClose(got, t.data, gradientTolerance(t.data, backend), { what: `grad of ${name}`, shape: { actual: shape, expected: t.shape } })
               }
             }
           } finally {
@@ -80,19 +91,19 @@ describe.skipIf(!hasShared)(sharedSuiteTitle(suiteTitle("P-Tuning v2 golden trai
         const result = await trainGoldenAdamwSteps({ module: glmProgramModule, args }, examples, a)
         // one loss per step, each the loss before that step's update
         expect(result.lossCurve).toHaveLength(a.steps)
-        expectAllClose(result.lossCurve.map((r) => r.loss), a.losses_before_each_step, { rtol: 1e-5 }, { what: "losses before each step" })
+        expectAllClose(result.lossCurve.map((r) => r.loss), a.losses_before_each_step, backendTolerance("loss", backend), { what: "losses before each step" })
         expect(result.finalEvalLoss).toBeDefined()
-        expectClose(result.finalEvalLoss!, a.loss_after, { rtol: 1e-5 }, "loss after the steps")
+        expectClose(result.finalEvalLoss!, a.loss_after, backendTolerance("loss", backend), "loss after the steps")
         if (a.params_after) {
           const want = readSafetensors(join(dir(arch, true), a.params_after))
           expect([...want.keys()].sort()).toEqual(Object.keys(result.params).sort())
           const shapes = prefixTensorShapes(args.config)
+          // elements driven by float noise (AdamW's m/√v of near-zero gradients): the fixture's
+          // list and those this backend's rounding can flip; every other element is held tight
+          const noisy = noiseDrivenElements(backend, await startMeanGradients({ module: glmProgramModule, args }, examples), a.noise_driven_elements)
           for (const [name, t] of want) {
             expect(shapes[name], `${name} is a prefix tensor`).toBeDefined()
-            // elements the fixture marks as driven by float noise (AdamW's m/√v of near-zero
-            // gradients) may differ by 6e-3; every other element by 2e-6
-            const noisy = new Set<number>(a.noise_driven_elements?.[name] ?? [])
-            expectAllClose(result.params[name]!, t.data, (i) => ({ atol: noisy.has(i) ? 6e-3 : 2e-6 }), {
+            expectAllClose(result.params[name]!, t.data, paramTolerance(backend, noisy[name]), {
               what: name,
               shape: { actual: shapes[name]!, expected: t.shape }
             })
