@@ -12,7 +12,7 @@ import { suiteTitle, useSuiteBackend } from "@zaoji/tensor"
 import { backendTolerance, expectAllClose, noiseDrivenElements, paramTolerance } from "@zaoji/testing"
 import { adamwStep, initAdamWState, type TrainProgram } from "@zaoji/training"
 import { baseWeightShapes, glm1Names, glm2Names, prefixNames, presetConfig, type GlmConfig } from "@zaoji/glm-runtime"
-import { createGlmProgram, type GlmProgramArgs } from "../src/kit.js"
+import { createProgram as createGlmProgram, type GlmProgramArgs } from "../src/program.js"
 
 /** 40 KiB per shard: below every tiny matrix of 48 KiB or more */
 const LIMIT = 40 * 1024
