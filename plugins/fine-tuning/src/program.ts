@@ -66,7 +66,8 @@ export const loadStartingTensors = (args: Omit<GlmProgramArgs, "trainable">): { 
   const out = new Map<string, Host>()
   let folderCfg: GlmConfig | undefined
   if (args.modelDir !== undefined) {
-    const loaded = loadModelFolder(args.modelDir, { prepare: false })
+    // at a forced shard limit the folder streams in shards of that size too (the path a 6B model takes on a GPU)
+    const loaded = loadModelFolder(args.modelDir, { prepare: false, ...(args.maxBindingBytes !== undefined ? { maxBindingBytes: args.maxBindingBytes } : {}) })
     folderCfg = loaded.model.config
     const w = loaded.model.weights
     for (const key of Object.keys(w)) {
