@@ -60,6 +60,25 @@ export interface PlacementsApi {
   readonly forKey: (key: string) => Effect.Effect<ReadonlyArray<PlacementRow>>
   /** what a runner has marked running (a dead runner's rows stay until another takes the stage over) */
   readonly running: (runnerId: string) => Effect.Effect<ReadonlyArray<PlacementRow>>
+  /** a runner starts one fanned-out item of the stage `stageKey` */
+  readonly itemStart: (i: Pick<ItemRunRow, "stageKey" | "job" | "item" | "runner">) => Effect.Effect<number>
+  readonly itemEnd: (id: number, status: "done" | "failed", error: string | null) => Effect.Effect<void>
+  /** every fanned-out item of these stages, in start order */
+  readonly itemsOf: (stageKeys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<ItemRunRow>>
+}
+
+/** One execution of one fanned-out item (an `ItemJob`) on a runner. */
+export interface ItemRunRow {
+  readonly id: number
+  readonly stageKey: string
+  readonly job: string
+  /** a hash of the job and its input */
+  readonly item: string
+  readonly runner: string
+  readonly status: "running" | "done" | "failed"
+  readonly startedAt: string
+  readonly endedAt: string | null
+  readonly error: string | null
 }
 
 export class Placements extends Context.Tag("@zaoji/cluster/Placements")<Placements, PlacementsApi>() {}
@@ -120,6 +139,23 @@ export const placementsLayer: Layer.Layer<Placements, never, SqlClient.SqlClient
         q(`SELECT * FROM zaoji_placements WHERE submission = $1 ORDER BY id`, [submission]).pipe(Effect.map((rows) => rows.map(placementRow))),
       running: (runner) =>
         q(`SELECT * FROM zaoji_placements WHERE runner = $1 AND status = 'running' ORDER BY id`, [runner]).pipe(Effect.map((rows) => rows.map(placementRow))),
+      itemStart: (i) =>
+        q(`INSERT INTO zaoji_item_runs (stage_key, job, item, runner, status, started_at) VALUES ($1,$2,$3,$4,'running',$5) RETURNING id`, [
+          i.stageKey, i.job, i.item, i.runner, now()
+        ]).pipe(Effect.map((rows) => Number((rows[0] as any).id))),
+      itemEnd: (id, status, error) =>
+        q(`UPDATE zaoji_item_runs SET status = $1, ended_at = $2, error = $3 WHERE id = $4`, [status, now(), error, id]).pipe(Effect.asVoid),
+      itemsOf: (keys) =>
+        keys.length === 0
+          ? Effect.succeed([])
+          : q(`SELECT * FROM zaoji_item_runs WHERE stage_key = ANY($1) ORDER BY id`, [keys]).pipe(
+              Effect.map((rows) =>
+                rows.map((r: any): ItemRunRow => ({
+                  id: Number(r.id), stageKey: r.stage_key, job: r.job, item: r.item, runner: r.runner, status: r.status,
+                  startedAt: r.started_at, endedAt: r.ended_at, error: r.error
+                }))
+              )
+            ),
       forKey: (key) => q(`SELECT * FROM zaoji_placements WHERE key = $1 ORDER BY id`, [key]).pipe(Effect.map((rows) => rows.map(placementRow)))
     }
     return api
@@ -135,7 +171,11 @@ const TABLES = [
      store TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, status TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS zaoji_placements (id BIGSERIAL PRIMARY KEY, submission TEXT NOT NULL, stage_id TEXT NOT NULL,
      key TEXT NOT NULL, runner TEXT NOT NULL, engine_run TEXT, status TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, error TEXT)`,
-  `CREATE INDEX IF NOT EXISTS zaoji_placements_by_key ON zaoji_placements (key)`
+  `CREATE INDEX IF NOT EXISTS zaoji_placements_by_key ON zaoji_placements (key)`,
+  `CREATE TABLE IF NOT EXISTS zaoji_item_runs (id BIGSERIAL PRIMARY KEY, stage_key TEXT NOT NULL, job TEXT NOT NULL, item TEXT NOT NULL,
+     runner TEXT NOT NULL, status TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, error TEXT)`,
+  `CREATE INDEX IF NOT EXISTS zaoji_item_runs_by_stage ON zaoji_item_runs (stage_key)`,
+  `CREATE TABLE IF NOT EXISTS zaoji_endpoint_pace (resource TEXT PRIMARY KEY, next_ms DOUBLE PRECISION NOT NULL)`
 ]
 
 const placementRow = (r: any): PlacementRow => ({

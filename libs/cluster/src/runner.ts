@@ -6,10 +6,14 @@
  */
 import { RunnerAddress } from "@effect/cluster"
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
-import { Journal } from "@zaoji/core"
+import { SqlClient } from "@effect/sql"
+import { ItemJob, Journal } from "@zaoji/core"
+// the LLM client's item job (one chat request): every runner must know it to take fanned-out LLM items
+import "@zaoji/llm"
 import { Effect, Layer, Option, Schedule } from "effect"
 import * as os from "node:os"
 import { executeStage, type StageHost } from "./executeStage.js"
+import { executeItem, ItemExecution, makeItemRunner } from "./itemFanOut.js"
 import { type ClusterUnavailable, pgLayer } from "./pg.js"
 import { pgJournalLayer } from "./pgJournal.js"
 import { Placements, placementsLayer } from "./placements.js"
@@ -52,12 +56,27 @@ export const runRunner = (o: RunnerOptions): Effect.Effect<never, ClusterUnavail
   const slots = Effect.unsafeMakeSemaphore(Math.max(1, o.slots))
   const entity = StageExecution.toLayer(
     Effect.gen(function* () {
-      const ctx = yield* Effect.context<Placements | Journal>()
+      const ctx = yield* Effect.context<Placements | Journal | SqlClient.SqlClient>()
       return {
-        Run: (request) => slots.withPermits(1)(executeStage(request.payload, host)).pipe(Effect.provide(ctx))
+        Run: (request) =>
+          slots.withPermits(1)(
+            // the stage's items (ItemJob.runItem) fan out over the runners
+            executeStage(request.payload, host).pipe(
+              Effect.provideServiceEffect(ItemJob.ItemRunner, makeItemRunner(request.payload.key, request.payload.workflowFile))
+            )
+          ).pipe(Effect.provide(ctx))
       }
     }),
     { concurrency: 1 }
+  )
+  // items wait on endpoints, not on this thread: they take no stage slot; the cluster-wide slots of
+  // their resource bound them
+  const items = ItemExecution.toLayer(
+    Effect.gen(function* () {
+      const ctx = yield* Effect.context<Placements | SqlClient.SqlClient>()
+      return { Run: (request) => executeItem(request.payload, host).pipe(Effect.provide(ctx)) }
+    }),
+    { concurrency: "unbounded" }
   )
   const presence = Layer.scopedDiscard(
     Effect.gen(function* () {
@@ -71,15 +90,21 @@ export const runRunner = (o: RunnerOptions): Effect.Effect<never, ClusterUnavail
     })
   )
   return Layer.launch(
-    Layer.mergeAll(entity, presence).pipe(
+    Layer.mergeAll(entity, items, presence).pipe(
       Layer.provide(cluster),
       Layer.provide(Layer.mergeAll(placementsLayer, pgJournalLayer)),
       // each running stage holds one connection (its lock) and writes its journal through others;
       // @effect/cluster keeps one for shard locks and polls storage through the rest
-      Layer.provide(pgLayer(o.url, { maxConnections: 2 * Math.max(1, o.slots) + 8 }))
+      // (items: one more per item in flight on this runner, while it holds an endpoint slot)
+      Layer.provide(pgLayer(o.url, { maxConnections: 2 * Math.max(1, o.slots) + 8 + itemConnections }))
     )
   ).pipe(
     // the cluster layer's configuration is ours (settings.ts): a bad one is a bug, not the user's input
     Effect.catchAll((e) => (e._tag === "ClusterUnavailable" ? Effect.fail(e) : Effect.die(e)))
   ) as Effect.Effect<never, ClusterUnavailable>
 }
+
+// internal
+
+/** connections set aside for fanned-out items holding an endpoint slot */
+const itemConnections = 16

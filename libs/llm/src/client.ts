@@ -4,11 +4,10 @@
  * policy (core's `retrySchedule`: backoff, or the server's Retry-After when longer), a
  * per-request timeout, a start-rate limit and a concurrency bound.
  */
-import OpenAI from "openai"
 import { Effect } from "effect"
-import { InputError, PermanentError, isLocalEndpoint, retrySchedule, type StageContext, TransientError } from "@zaoji/core"
+import { InputError, ItemJob, PermanentError, isLocalEndpoint, retrySchedule, type StageContext, TransientError } from "@zaoji/core"
+import { chatAttempt, openaiClient, requestOnce } from "./chatAttempt.js"
 import type { LlmEndpoint } from "./endpoint.js"
-import { classify } from "./errors.js"
 import { guardEndpoint } from "./privacyGuard.js"
 import { makeRateLimiter } from "./rateLimiter.js"
 import type { Usage } from "./usage.js"
@@ -52,40 +51,22 @@ export const makeLlmClient = (ep: LlmEndpoint, options: MakeClientOptions): Effe
       return yield* Effect.fail(
         new InputError({ message: `environment variable ${ep.apiKeyEnv} is not set (it must hold the API key for ${new URL(ep.baseURL).origin})`, location: "llm.apiKeyEnv" })
       )
-    // retries are ours (they must honour Retry-After and count attempts), so the client's are off
-    const client = new OpenAI({ baseURL: ep.baseURL, apiKey: key || "local", maxRetries: 0, timeout: ep.timeoutMs })
+    const client = openaiClient(ep, key)
     const limiter = makeRateLimiter(ep.requestsPerMinute)
     const schedule = retrySchedule(ep)
+    // on a cluster runner the request itself may run on another runner, under the cluster's limits
+    // for this endpoint instead of this client's (ItemJob.runItem; here on one machine)
+    const request = (messages: ReadonlyArray<ChatMessage>) =>
+      ItemJob.runItem(chatAttempt, { endpoint: ep, messages, sensitive: options.sensitive }, Effect.zipRight(limiter, requestOnce(client, ep, messages)))
 
     const chat: LlmClient["chat"] = (messages, validate) => {
       let attempts = 0
       const once = Effect.gen(function* () {
-        yield* limiter
         attempts++
-        const res = yield* Effect.tryPromise({
-          try: (signal) =>
-            client.chat.completions.create(
-              {
-                model: ep.model,
-                messages: messages.map((m) => ({ role: m.role, content: m.content })),
-                temperature: ep.temperature,
-                ...(ep.maxTokens !== undefined ? { max_tokens: ep.maxTokens } : {}),
-                ...(ep.jsonMode ? { response_format: { type: "json_object" as const } } : {})
-              },
-              { signal, timeout: ep.timeoutMs }
-            ),
-          catch: (e) => classify(e, ep.timeoutMs)
-        })
-        const content = res.choices?.[0]?.message?.content
-        if (typeof content !== "string")
-          return yield* Effect.fail(new TransientError({ message: "malformed LLM response: no message content" }))
+        const { content, promptTokens, completionTokens } = yield* request(messages)
         const value = validate(content)
         if (value instanceof Error) return yield* Effect.fail(new TransientError({ message: `unusable LLM answer: ${value.message}` }))
-        return {
-          value,
-          content,
-          usage: { promptTokens: res.usage?.prompt_tokens ?? 0, completionTokens: res.usage?.completion_tokens ?? 0 }
-        }
+        return { value, content, usage: { promptTokens, completionTokens } }
       })
       return once.pipe(
         Effect.retry(schedule),

@@ -53,8 +53,10 @@ export interface LlmServer {
   readonly port: number
   /** every request received, in order (control requests excluded) */
   readonly requests: ReadonlyArray<RecordedRequest>
-  /** the most chat requests that were being handled at the same time */
+  /** the most chat requests that were being handled at the same time (a hung one counts until its client gives up) */
   readonly maxInFlight: () => number
+  /** start counting `maxInFlight` afresh (from the requests in flight now) */
+  readonly resetMaxInFlight: () => void
   /** chat-completion requests only */
   readonly chatRequests: () => ReadonlyArray<RecordedRequest>
   setHandler(handler: ChatHandler): void
@@ -170,7 +172,14 @@ export const startLlmServer = async (options: LlmServerOptions = {}): Promise<Ll
     const rec = recordOf.get(request.raw)!
     inFlight++
     maxInFlight = Math.max(maxInFlight, inFlight)
-    request.response.once("close", () => inFlight--)
+    // answered (finish) or given up by the client (close, e.g. after a hang), whichever comes first
+    let counted = true
+    const leave = () => {
+      if (counted) inFlight--
+      counted = false
+    }
+    request.response.once("finish", leave)
+    request.response.once("close", leave)
     const body = rec.body as ChatRequest
     if (!body || !Array.isArray(body.messages)) return fail(rec, 400, "messages must be an array")
     const f = takeFault(body)
@@ -258,6 +267,9 @@ export const startLlmServer = async (options: LlmServerOptions = {}): Promise<Ll
     port: server.port,
     requests,
     maxInFlight: () => maxInFlight,
+    resetMaxInFlight: () => {
+      maxInFlight = inFlight
+    },
     chatRequests: () => requests.filter((r) => r.path === "/v1/chat/completions"),
     setHandler: (h) => {
       handler = h
