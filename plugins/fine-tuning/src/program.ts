@@ -29,7 +29,7 @@ import {
   type WeightMap
 } from "@zaoji/glm-runtime"
 import { initTensor } from "./init.js"
-import { layerwiseValueAndGrads } from "./recompute.js"
+import { layerwiseLoss, layerwiseValueAndGrads } from "./recompute.js"
 import { supervisedHeadLoss, supervisedLoss } from "./supervisedLoss.js"
 
 export interface GlmProgramArgs {
@@ -137,6 +137,23 @@ export const createProgram = async (args: GlmProgramArgs): Promise<TrainProgram>
     trainable,
     loss: (params, batch) => {
       const weights: WeightMap = { ...frozen, ...params }
+      if (args.recompute) {
+        // only evaluation comes here (gradients go through valueAndGrads): one layer's intermediates at a time
+        let count = 0
+        const loss = layerwiseLoss({
+          cfg,
+          weights,
+          batch: { inputIds: batch.inputIds, padLeft: batch.inputIds.map(() => 0) },
+          prepared,
+          ...(frozenPrefix !== undefined ? { prefixKv: frozenPrefix } : {}),
+          loss: (normed, w) => {
+            const l = supervisedHeadLoss(cfg, w, normed, batch.labels, { trainable: trainableKeys, prepared })
+            count = l.count
+            return l.loss
+          }
+        })
+        return { loss, count }
+      }
       const prefixKv = hasPrefix ? (frozenPrefix ?? prefixEncoder(cfg, weights)) : undefined
       return supervisedLoss(cfg, weights, batch, { trainable: trainableKeys, prepared, ...(prefixKv !== undefined ? { prefixKv } : {}) })
     },

@@ -170,6 +170,35 @@ export const layerwiseValueAndGrads = async (input: LayerwiseInput): Promise<Lay
   }
 }
 
+/**
+ * The loss alone, layer by layer, without a gradient and without LoRA dropout (evaluation with
+ * `recompute`): each layer's intermediates are freed as it ends, where one `tidy` over the whole
+ * forward would hold every layer's until the loss is read.
+ */
+export const layerwiseLoss = (input: Omit<LayerwiseInput, "trainable">): tf.Scalar => {
+  const { cfg, weights } = input
+  const hasPrefix = (cfg.pre_seq_len ?? 0) > 0
+  const steps = layerSteps(cfg, { ...input.batch, ...(hasPrefix ? { prefixLength: cfg.pre_seq_len! } : {}) }, {
+    trainable: new Set(),
+    dropout: false,
+    ...(input.prepared !== undefined ? { prepared: input.prepared } : {})
+  })
+  try {
+    return tf.tidy(() => {
+      const prefixKv = hasPrefix ? (input.prefixKv ?? prefixEncoder(cfg, weights)) : undefined
+      let x = steps.embed(weights)
+      for (let i = 0; i < steps.layers; i++) {
+        const xi = x
+        x = tf.tidy(() => steps.layer(i, xi, weights, prefixKv !== undefined ? prefixLayerSlice(cfg, prefixKv, i) : undefined))
+        xi.dispose()
+      }
+      return input.loss(steps.finalNorm(x, weights), weights)
+    })
+  } finally {
+    steps.dispose()
+  }
+}
+
 // internal
 
 /** The trainable keys by where their gradient comes from. */

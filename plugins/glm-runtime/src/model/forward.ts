@@ -311,8 +311,8 @@ export interface LayerStepsBatch {
  * functions `forward` runs, so their outputs are `forward`'s. The rotary tables and the attention
  * mask are built once here and freed by `dispose`; each step returns new tensors the caller owns
  * (wrap a step in `tidy` or a gradient call: its intermediates are not disposed here).
- * LoRA dropout is always on (the steps serve training; the masks are seeded, so a recomputed layer
- * draws the masks its first pass drew).
+ * LoRA dropout is on unless `dropout: false` (evaluation): the steps run outside a gradient tape
+ * too, and the masks are seeded, so a recomputed layer draws the masks its first pass drew.
  */
 export interface LayerSteps {
   readonly layers: number
@@ -332,13 +332,13 @@ export interface LayerSteps {
 export const layerSteps = (
   cfg: GlmConfig,
   batch: LayerStepsBatch,
-  options: Pick<ForwardOptions, "trainable" | "prepared"> = {}
+  options: Pick<ForwardOptions, "trainable" | "prepared"> & { readonly dropout?: boolean } = {}
 ): LayerSteps => {
   const d = dimsOf(cfg)
   const ids = batch.inputIds
   const { b } = batchShape(ids)
   const rowKeys = loraRowKeys(cfg, ids)
-  const ctx = (w: WeightMap) => new Ctx(cfg, d, w, options, rowKeys, true)
+  const ctx = (w: WeightMap) => new Ctx(cfg, d, w, options, rowKeys, options.dropout ?? true)
   const prefixLen = batch.prefixLength ?? 0
   const layouts = rowLayouts(cfg, { inputIds: ids, ...(batch.padLeft ? { padLeft: batch.padLeft } : {}) })
   let prefixOfLayer: tf.Tensor | undefined
