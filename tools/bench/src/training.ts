@@ -324,9 +324,9 @@ export const benchRecompute = async (options: { readonly shape?: BenchShape; rea
   await useBackend("wasm")
   const rows: RecomputeRow[] = []
   for (const mode of options.modes ?? ["freeze", "prefix", "lora", "full"]) {
-    // the preset's context is shorter than the benchmark's sequence
-    const cfg = { ...configFor(s, mode), max_sequence_length: s.seq } as GlmConfig
+    const cfg = tinyConfigFor(s, mode)
     const trainable = trainableNames(s, cfg, mode)
+    const shapes: Record<string, ReadonlyArray<number>> = { ...baseWeightShapes(cfg), ...prefixWeightShapes(cfg), ...loraWeightShapes(cfg) }
     const batch = benchBatches(s, cfg, 1)[0]!
     const tokenBatch = { inputIds: batch.map((e) => e.inputIds), labels: batch.map((e) => e.labels) }
     const side = async (recompute: boolean) => {
@@ -355,7 +355,7 @@ export const benchRecompute = async (options: { readonly shape?: BenchShape; rea
     const activations = (recompute: boolean) => estimateTrainingMemory(cfg, trainable, s.batch, s.seq, { recompute }).activationsBytes
     const row: RecomputeRow = {
       mode,
-      trainableParams: trainableParamCount(s, mode),
+      trainableParams: trainable.reduce((a, n) => a + shapes[n]!.reduce((x, y) => x * y, 1), 0),
       wholePeakBytes: whole.peak,
       layerwisePeakBytes: layerwise.peak,
       wholeSeconds: whole.seconds,
@@ -367,6 +367,13 @@ export const benchRecompute = async (options: { readonly shape?: BenchShape; rea
     say(`  recompute ${mode}: peak ${mib(row.wholePeakBytes)} → ${mib(row.layerwisePeakBytes)}, ${row.wholeSeconds.toFixed(2)} s → ${row.layerwiseSeconds.toFixed(2)} s per step`)
   }
   return { shape: s, rows, backend: tf.getBackend(), loadAverage: loadavg()[0]! }
+}
+
+/** the `tiny` preset (its vocabulary and special ids) at the shape's widths, layers and sequence length */
+const tinyConfigFor = (s: BenchShape, mode: TrainMode): GlmConfig => {
+  const base = presetConfig("tiny", { arch: "glm1", pre_seq_len: mode === "prefix" ? s.preSeqLen : null, prefix_projection: false })
+  const sized = { ...base, hidden_size: s.hidden, num_attention_heads: s.heads, num_layers: s.layers, inner_hidden_size: s.ffn, max_sequence_length: s.seq } as GlmConfig
+  return mode === "lora" ? { ...sized, zaoji_lora: loraSettingsOf(s) } : sized
 }
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`
