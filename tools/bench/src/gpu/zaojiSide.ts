@@ -1,8 +1,9 @@
 /**
  * Zaoji's side of the GPU device check, on the current tfjs backend (webgpu on the GPU host):
  *
- * - load: the random model made in device memory, inference copies prepared (what a model folder's
- *   load does after reading the files), until the device has finished;
+ * - load: the random model made in device memory and prepared as a model folder's load prepares it
+ *   (on WebGPU no transposed copies of the linears: the matmuls read the weights transposed), until
+ *   the device has finished;
  * - prefill at batch 1 (logits of the last position only, as generation needs) and greedy decoding
  *   with the KV cache at batch 1, tokens/s;
  * - one P-Tuning v2 step and one freeze step at the training batch, tokens/s, as the trainer runs
