@@ -5,10 +5,13 @@
  * with and without the projection, LoRA (with dropout), and full training with a tied embedding.
  * Golden fixtures' weights where they exist (glm1 and glm2), seeded tiny models otherwise.
  */
-import { beforeAll, describe, expect, it } from "vitest"
-import { readFileSync } from "node:fs"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as tf from "@tensorflow/tfjs"
+import { Effect } from "effect"
+import { makeTestStageContext } from "@zaoji/core"
 import {
   baseWeightShapes,
   decodeGlmConfig,
@@ -20,15 +23,17 @@ import {
   prefixEncoder,
   presetConfig,
   type Glm1Config,
+  type Glm2Config,
   type GlmConfig,
   type WeightMap
 } from "@zaoji/glm-runtime"
 import { linear, readSafetensors, suiteTitle, useSuiteBackend } from "@zaoji/tensor"
 import { expectAllClose, hasShared, sharedPath, sharedSuiteTitle } from "@zaoji/testing"
-import { Rng, shiftedTargets, weightedCrossEntropySum } from "@zaoji/training"
+import { Rng, shiftedTargets, trainingDefaults, weightedCrossEntropySum } from "@zaoji/training"
 import { initTensor } from "../src/init.js"
 import { createProgram, type GlmProgramArgs } from "../src/program.js"
 import { layerwiseValueAndGrads } from "../src/recompute.js"
+import { runTraining } from "../src/run.js"
 
 type Arch = "glm1" | "glm2"
 
@@ -107,6 +112,45 @@ describe.skipIf(!hasShared)(sharedSuiteTitle(suiteTitle("the training program wi
       await compareProgram({ config, weightFiles: [golden("model.safetensors")], trainable: base, maxBindingBytes: 16 * 1024 }, batch())
     })
   }
+})
+
+describe(suiteTitle("the recompute setting in a training run"), () => {
+  const dirs: string[] = []
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
+
+  it("reaches the program and the memory estimate: the same loss curve, the estimate marked", async () => {
+    const cfg = presetConfig("micro", { arch: "glm2", pre_seq_len: 4 }) as Glm2Config
+    const rng = new Rng(2)
+    const train = Array.from({ length: 8 }, () => {
+      const ids = [cfg.gmask_token_id!, cfg.sop_token_id!, ...Array.from({ length: 10 }, () => 5 + Math.floor(rng.next() * 400))]
+      return { inputIds: ids, labels: ids.map((t, j) => (j < 6 ? -100 : t)) }
+    })
+    const run = async (recompute: boolean) => {
+      const dir = mkdtempSync(join(tmpdir(), "zaoji-recompute-"))
+      dirs.push(dir)
+      const ctx = makeTestStageContext(dir)
+      const result = await Effect.runPromise(
+        runTraining({
+          ctx,
+          config: cfg,
+          program: { config: cfg, initSeed: 1, trainable: ["transformer.prefix_encoder.embedding.weight"] },
+          padId: cfg.pad_token_id,
+          train,
+          validation: train.slice(0, 2),
+          settings: { ...trainingDefaults({ learningRate: 1e-2 }), steps: 3, batchSize: 4, workers: 1, checkpointEvery: 0, recompute }
+        })
+      )
+      return { result, estimate: ctx.metrics.memory_estimate as { recompute: boolean; activationsBytes: number } }
+    }
+    const whole = await run(false)
+    const layerwise = await run(true)
+    expect(whole.estimate.recompute).toBe(false)
+    expect(layerwise.estimate.recompute).toBe(true)
+    expect(layerwise.estimate.activationsBytes).toBeLessThan(whole.estimate.activationsBytes)
+    expect(layerwise.result.lossCurve).toHaveLength(3)
+    expectAllClose(layerwise.result.lossCurve.map((r) => r.loss), whole.result.lossCurve.map((r) => r.loss), { rtol: 1e-5 }, { what: "loss curve" })
+    expectAllClose([layerwise.result.finalEvalLoss!], [whole.result.finalEvalLoss!], { rtol: 1e-5 }, { what: "final evaluation loss" })
+  })
 })
 
 describe(suiteTitle("activation recomputation on tiny models"), () => {
