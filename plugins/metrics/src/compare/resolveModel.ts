@@ -57,7 +57,7 @@ export const openModel = (
     if (cfg._tag === "Some") {
       const context = cfg.value.zaoji_arch === "glm1" ? cfg.value.max_sequence_length : cfg.value.seq_length
       const length = Math.min(context, EVAL_ESTIMATE_TOKENS)
-      const refusal = inferenceMemoryRefusal(estimateInferenceMemory(cfg.value, batchSize, length), memoryBudget(backendInfo()), backend)
+      const refusal = inferenceMemoryRefusal(estimateInferenceMemory(cfg.value, batchSize, length, { backend }), memoryBudget(backendInfo()), backend)
       if (refusal !== undefined) return yield* Effect.fail(new PermanentError({ message: `model "${name}": ${refusal}` }))
     }
     const loaded = yield* Effect.acquireRelease(
