@@ -205,6 +205,20 @@ describe(suiteTitle("activation recomputation on tiny models"), () => {
       const labels = inputIds.map((r, i) => r.map((t, j) => (j < 6 || (i === 1 && j >= 8) ? -100 : t)))
       await compare(cfg, weights, Object.keys(shapes), { inputIds, labels })
     })
+
+    it(`${arch}: only the final norm and LM head trained (no layer differentiated), then only the embedding`, async () => {
+      const cfg = presetConfig("tiny", { arch })
+      const names = cfg.zaoji_arch === "glm1" ? glm1Names : glm2Names
+      const shapes = baseWeightShapes(cfg)
+      const rng = new Rng(12)
+      const text = (n: number) => Array.from({ length: n }, () => 5 + Math.floor(rng.next() * 400))
+      const bos = cfg.zaoji_arch === "glm1" ? cfg.bos_token_id : cfg.sop_token_id!
+      const inputIds = [0, 1].map(() => [...text(3), cfg.gmask_token_id!, bos, ...text(3)])
+      const labels = inputIds.map((r) => r.map((t, j) => (j < 5 ? -100 : t)))
+      const top = Object.keys(shapes).filter((n) => n === names.head || n.startsWith(names.finalNorm))
+      await compare(cfg, seeded(shapes, 4, cfg), top, { inputIds, labels })
+      await compare(cfg, seeded(shapes, 4, cfg), [names.embedding], { inputIds, labels })
+    })
   }
 })
 
