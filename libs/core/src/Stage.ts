@@ -7,7 +7,7 @@
  * names relative to its artifact folder); the files themselves are written into `ctx.outDir`.
  * Downstream stages receive `Artifact<O>`: the decoded value plus the absolute folder it lives in.
  */
-import type { Effect, Schema } from "effect"
+import { Effect, type Schema } from "effect"
 import type { StageContext } from "./StageContext.js"
 import type { InputError, StageFailure } from "./errors.js"
 
@@ -73,11 +73,14 @@ export interface StageDef<
    * its key joins the cache key and the manifest's inputs (see artifactRefs.ts).
    */
   readonly artifactRefs?: Readonly<Partial<Record<keyof Inputs & string, ArtifactRefRule>>>
-  readonly run: (args: {
-    readonly config: Config
-    readonly inputs: { readonly [K in keyof Inputs]: Artifact<Inputs[K]> }
-    readonly ctx: StageContext
-  }) => Effect.Effect<Output, StageFailure, R>
+  readonly run: (args: RunArgs<Config, Inputs>) => Effect.Effect<Output, StageFailure, R>
+}
+
+/** What a stage's `run` is given: its decoded config, its input artifacts and its context. */
+export interface RunArgs<Config, Inputs> {
+  readonly config: Config
+  readonly inputs: { readonly [K in keyof Inputs]: Artifact<Inputs[K]> }
+  readonly ctx: StageContext
 }
 
 /** What an artifact named by a reference field must be, besides an artifact of the same stage type. */
@@ -146,6 +149,18 @@ export const make = <
   artifactRefs: def.artifactRefs,
   run: def.run
 })
+
+/**
+ * A `run` kept in a module of its own and imported only when the stage runs:
+ * `run: Stage.lazyRun(() => import("./trainRun.js"))`, that module exporting `run`. The stage's
+ * definition (name, version, config, wiring: what a workflow imports and what planning reads) then
+ * loads nothing the run needs (tfjs, a model, an LLM client), so loading and planning a workflow
+ * stay fast.
+ */
+export const lazyRun =
+  <Args, Output, E, R>(load: () => Promise<{ readonly run: (args: Args) => Effect.Effect<Output, E, R> }>) =>
+  (args: Args): Effect.Effect<Output, E, R> =>
+    Effect.flatMap(Effect.promise(load), (m) => m.run(args))
 
 export interface InputSpec<Inputs extends Record<string, unknown>> {
   readonly names: ReadonlyArray<keyof Inputs & string>

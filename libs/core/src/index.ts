@@ -1,5 +1,5 @@
 export * as Stage from "./Stage.js"
-export type { Artifact, StageDef, AnyStageDef, RetryPolicy, WiringIssue, ConfigOf, InputsOf, OutputOf } from "./Stage.js"
+export type { Artifact, StageDef, AnyStageDef, RetryPolicy, RunArgs, WiringIssue, ConfigOf, InputsOf, OutputOf } from "./Stage.js"
 export type { StageContext, Checkpoint, Progress } from "./StageContext.js"
 export * from "./errors.js"
 export { errorMessage } from "./errorMessage.js"

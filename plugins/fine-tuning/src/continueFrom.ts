@@ -10,20 +10,12 @@
 import { mkdirSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { InputError, PermanentError, type Artifact, type Stage, errorMessage } from "@zaoji/core"
+import { InputError, PermanentError, type Artifact, errorMessage } from "@zaoji/core"
 import { writeFileAtomic } from "@zaoji/tensor"
 import { decodeTrainingState, encodeTrainingState, type TrainingState } from "@zaoji/training"
+import { TRAINING_STATE_DIR, TRAINING_STATE_META as META_FILE } from "./continueFromRule.js"
 
-/** the folder of an artifact holding its final training state */
-export const TRAINING_STATE_DIR = "training-state"
-const META_FILE = "meta.json"
-
-/** What `continueFrom` must name: an artifact of the same stage type built on the same model input. */
-export const continueFromRule = (modelInput: string): Stage.ArtifactRefRule => ({
-  sameInputs: [modelInput],
-  files: [join(TRAINING_STATE_DIR, META_FILE)],
-  missingFiles: "it holds no saved training state (AdamW moments and step): it was made before states were saved; run that stage again (--force) to continue from it"
-})
+export { continueFromRule, TRAINING_STATE_DIR } from "./continueFromRule.js"
 
 /** Write a finished run's state into `outDir/training-state/` (meta last: a folder without it is no state). */
 export const saveTrainingState = (outDir: string, state: TrainingState): Effect.Effect<void, PermanentError> =>

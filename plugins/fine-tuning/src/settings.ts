@@ -4,7 +4,7 @@
  * supervised-data settings below, and `continueFrom`. Each stage gives its own learning-rate default.
  */
 import { Schema } from "effect"
-import { trainingFields, type StageTrainingDefaults } from "@zaoji/training"
+import { trainingFields, type StageTrainingDefaults } from "@zaoji/training/settings"
 import { PosInt } from "@zaoji/core"
 
 /** settings of how QA pairs become training examples */

@@ -6,7 +6,7 @@ import { Effect } from "effect"
 import { artifactOf, runStageOnce } from "@zaoji/core"
 import { useBackend } from "@zaoji/tensor"
 import { loadModelFolder, loadTokenizer, trainTokenizer, type Glm2Config } from "@zaoji/glm-runtime"
-import { buildExample, corpusBlocks, FineTuning } from "../src/index.js"
+import { buildExample, corpusBlocks, FineTuning } from "../src/kit.js"
 import { syntheticQa, writeJsonl } from "../../glm-runtime/test/trainingData.js"
 
 const { pretrain } = FineTuning
@@ -139,7 +139,7 @@ describe("glm.pretrain with `from` (an existing checkpoint as the base)", () => 
 
 describe("GLM training program", () => {
   it("leaves the live tensor count unchanged across gradient and eval steps (full, freeze, prefix)", async () => {
-    const { createGlmProgram } = await import("../src/index.js")
+    const { createGlmProgram } = await import("../src/kit.js")
     const { presetConfig, baseWeightShapes } = await import("@zaoji/glm-runtime")
     const { tensorCountsOver } = await import("@zaoji/tensor")
     const cfg = presetConfig("micro", { arch: "glm2", pre_seq_len: 3 }) as Glm2Config

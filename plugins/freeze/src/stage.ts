@@ -13,29 +13,10 @@
  * Otherwise the artifact holds only what changed: `delta.safetensors` (official names; the tuned
  * tensors plus any delta the input already carried) and `zaoji-model.json` naming the base.
  */
-import { join } from "node:path"
-import { Effect, Schema } from "effect"
-import { InputError, PermanentError, Stage, errorMessage, PosInt } from "@zaoji/core"
-import { readSafetensorsHeader } from "@zaoji/tensor"
-import { effectiveConfig, isPrefixTensor, ModelArtifact, saveTokenizer } from "@zaoji/glm-runtime"
-import {
-  carryAdapters,
-  continuedState,
-  continueFromRule,
-  fineTuningFields,
-  loadStartingTensors,
-  openInputModel,
-  recordMetrics,
-  runTraining,
-  saveTrainingState,
-  summarize,
-  supervisedFromInputs,
-  tokenizerOfModel,
-  tuningInputs,
-  writeAdapterModel,
-  writeModelFiles
-} from "@zaoji/fine-tuning"
-import { FreezeSelectionError, freezeTrainable } from "./select.js"
+import { Schema } from "effect"
+import { PosInt, Stage } from "@zaoji/core"
+import { ModelArtifact } from "@zaoji/glm-runtime/artifact"
+import { continueFromRule, fineTuningFields, tuningInputs } from "@zaoji/fine-tuning"
 
 export const PrefixHandling = Schema.Literal("frozen", "train", "merged")
 
@@ -52,9 +33,6 @@ export const FreezeConfig = Schema.Struct({
 })
 export type FreezeConfig = typeof FreezeConfig.Type
 
-const inputError = (location: string) => (e: unknown) =>
-  new InputError({ message: errorMessage(e), location })
-
 export const train = Stage.make({
   name: "freeze.train",
   // 2: the artifact and the manifest metrics carry the learning verdict
@@ -65,91 +43,6 @@ export const train = Stage.make({
   inputs: tuningInputs,
   artifactRefs: { continueFrom: continueFromRule("model") },
   compute: true,
-  run: ({ config, inputs, ctx }) =>
-    Effect.gen(function* () {
-      const modelDir = join(inputs.model.dir, inputs.model.value.model)
-      const { folder, baseConfig: baseCfg } = yield* openInputModel(modelDir, `${ctx.stageId}.inputs.model`)
-      const cfg = effectiveConfig(baseCfg, folder.adapters)
-      const prefixRef = folder.adapters.find((a) => a.type === "prefix")
-      const layerNames = yield* Effect.try({
-        try: () => freezeTrainable(cfg, config),
-        catch: (e) =>
-          e instanceof FreezeSelectionError
-            ? new InputError({ location: `${ctx.stageId}.config.${e.field}`, message: e.message })
-            : new InputError({ location: `${ctx.stageId}.config`, message: String(e) })
-      })
-      if (prefixRef === undefined && config.prefix === "train") {
-        yield* ctx.log("warn", 'prefix: "train" has no effect: the input model has no P-Tuning prefix')
-      }
-      const start = yield* Effect.try({ try: () => loadStartingTensors({ modelDir }), catch: inputError(modelDir) })
-      const prefixNames = [...start.tensors.keys()].filter(isPrefixTensor)
-      const trainable = config.prefix === "train" ? [...layerNames, ...prefixNames] : layerNames
-      const tokenizer = yield* tokenizerOfModel(modelDir, folder.baseDir, `${ctx.stageId}.inputs.model`)
-      const data = yield* supervisedFromInputs({
-        data: inputs.data,
-        validation: inputs.validation,
-        tokenizer,
-        format: config.chatFormat,
-        limits: { maxSourceLength: config.maxSourceLength, maxTargetLength: config.maxTargetLength },
-        validationRatio: config.validationRatio,
-        seed: config.seed
-      })
-      const continued = yield* continuedState(inputs.continueFrom, ctx.stageId)
-      const result = yield* runTraining({
-        ctx,
-        config: cfg,
-        program: { modelDir, trainable },
-        padId: tokenizer.special.pad,
-        train: data.train,
-        validation: data.validation,
-        settings: config,
-        ...(continued ? { continueFrom: continued } : {})
-      })
-
-      const outModel = join(ctx.outDir, "model")
-      const host = (names: ReadonlyArray<string>) =>
-        new Map(names.map((n) => [n, { shape: start.tensors.get(n)!.shape, data: result.params[n] ?? start.tensors.get(n)!.data }]))
-      yield* Effect.try({
-        try: () => {
-          if (config.prefix === "merged") {
-            writeModelFiles(outModel, cfg, host([...start.tensors.keys()]))
-            saveTokenizer(tokenizer, outModel)
-            return
-          }
-          // the delta: tuned tensors plus whatever an input delta had already replaced
-          const earlier = new Set<string>()
-          for (const a of folder.adapters) {
-            if (a.type !== "delta") continue
-            for (const n of readSafetensorsHeader(join(modelDir, a.file)).entries.keys()) earlier.add(n)
-          }
-          const deltaNames = [...new Set([...layerNames, ...earlier])]
-          const keepPrefix = prefixRef !== undefined && prefixRef.type === "prefix"
-          // LoRA adapters stay as they are (the new delta's values include their merge, so it applies
-          // after them); a frozen prefix is copied; earlier deltas live on inside the new one
-          const carried = carryAdapters(
-            modelDir,
-            folder.adapters.filter((a) => a.type === "lora" || (a.type === "prefix" && config.prefix === "frozen")),
-            outModel
-          )
-          writeAdapterModel(outModel, folder.baseDir, {
-            ...(keepPrefix && config.prefix === "train"
-              ? { prefix: { tensors: host(prefixNames), preSeqLen: prefixRef.pre_seq_len, prefixProjection: prefixRef.prefix_projection } }
-              : {}),
-            delta: host(deltaNames),
-            carried
-          })
-        },
-        catch: (e) => new PermanentError({ message: `writing the tuned model: ${errorMessage(e)}` })
-      })
-      const summary = summarize(result, {
-        trainExamples: data.train.length,
-        validationExamples: data.validation.length,
-        trainableParams: trainable.reduce((a, n) => a + start.tensors.get(n)!.data.length, 0),
-        truncation: data.truncation
-      })
-      yield* saveTrainingState(ctx.outDir, result.state)
-      yield* recordMetrics(ctx, summary, result.learning)
-      yield* ctx.metric("trainable_tensors", trainable.length)
-      return { model: "model", arch: cfg.zaoji_arch, method: "freeze" as const, training: summary, ...(result.learning ? { learning: result.learning } : {}) }
-    })
+  // the run (tfjs, models, the training loop) is loaded when the stage runs, not when a workflow is planned
+  run: Stage.lazyRun(() => import("./train.js"))
 })

@@ -9,7 +9,7 @@ import { decodeGlmConfig, forward, loadModelFolder } from "@zaoji/glm-runtime"
 import { loraModelFixture, tuningFixture } from "@zaoji/fine-tuning/testing"
 import { readSafetensors, readSafetensorsHeader, useBackend } from "@zaoji/tensor"
 import { expectBitwiseEqual } from "@zaoji/testing"
-import { exportModel, Freeze } from "../src/index.js"
+import { exportModel, Freeze } from "../src/kit.js"
 
 const { train } = Freeze
 

@@ -8,7 +8,6 @@ export { Selection, Condition, selectEntries } from "./select.js"
 export { kgStats, type KgStats } from "./stats.js"
 export { templateQa, defaultTemplates, defaultRelations, relationValue, type TemplateOptions } from "./templates.js"
 export { relationLabel, relationOf, type Relation } from "./relations.js"
-export { defaultPrompts, parseJsonAnswer, llmWorkItems, generateLlm } from "./generateLlm.js"
 
 import { generateQa, load } from "./stages.js"
 /** the plugin's stages, for `w.stage("kg", KnowledgeGraph.load, …)` */

@@ -3,8 +3,7 @@ import { join } from "node:path"
 import { Effect, Schema } from "effect"
 import { InputError, Stage, pathIn } from "@zaoji/core"
 import { KgEntry, QaDataset, dedupeBy, readRows, writeJson, writeJsonl } from "@zaoji/data"
-import { LlmEndpoint, makeLlmClient } from "@zaoji/llm"
-import { generateLlm, llmWorkItems } from "./generateLlm.js"
+import { LlmEndpoint } from "@zaoji/llm/endpoint"
 import { loadKg } from "./loadKg.js"
 import { relationLabel, type Relation } from "./relations.js"
 import { Selection, selectEntries } from "./select.js"
@@ -159,6 +158,9 @@ export const generateQa = Stage.make({
         }).map((p) => ({ ...p, sensitive }))
       } else {
         const ep = config.llm!
+        // the LLM client (openai) loads when a stage asks an LLM, not when a workflow is planned
+        const { makeLlmClient } = yield* Effect.promise(() => import("@zaoji/llm"))
+        const { generateLlm, llmWorkItems } = yield* Effect.promise(() => import("./generateLlm.js"))
         const client = yield* makeLlmClient(ep, { sensitive, ctx })
         const items = llmWorkItems(entries, ep.model, {
           relations: config.relations,

@@ -5,7 +5,7 @@ import { KgEntry } from "@zaoji/data"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { artifactOf, runStageOnce } from "@zaoji/core"
 import { type LlmServer, startLlmServer } from "@zaoji/testing"
-import { KnowledgeGraph, llmWorkItems } from "../src/index.js"
+import { KnowledgeGraph, llmWorkItems } from "../src/kit.js"
 import { kgJsonl, tempDir, writeFile } from "./fixtures.js"
 
 const KEY_ENV = "ZAOJI_TEST_LLM_KEY"

@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs"
 import { relative, resolve } from "node:path"
 import { writeLoraAdapter, type AdapterRef, type LoraSettings } from "@zaoji/glm-runtime"
-import { carryAdapters, writeAdapterModel } from "@zaoji/fine-tuning"
+import { carryAdapters, writeAdapterModel } from "@zaoji/fine-tuning/kit"
 import type { HostTensor } from "@zaoji/tensor"
 
 export const writeLoraModel = (args: {

@@ -37,7 +37,7 @@ import {
   supervisedFromInputs,
   tokenizerOfModel,
   tuningInputs
-} from "@zaoji/fine-tuning"
+} from "@zaoji/fine-tuning/kit"
 import { writeLoraModel } from "./folder.js"
 import { initialAdapter, loraSettings } from "./settings.js"
 

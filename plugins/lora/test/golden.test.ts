@@ -11,7 +11,7 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as tf from "@tensorflow/tfjs"
 import { decodeGlmConfig, forward, fromPeftName, mergeLoraInto, type GlmConfig } from "@zaoji/glm-runtime"
-import { createGlmProgram, glmProgramModule } from "@zaoji/fine-tuning"
+import { createGlmProgram, glmProgramModule } from "@zaoji/fine-tuning/kit"
 import { readSafetensors, suiteTitle, useSuiteBackend, writeSafetensors } from "@zaoji/tensor"
 import { backendTolerance, expectAllClose, gradientTolerance, noiseDrivenElements, paramTolerance, startMeanGradients, trainGoldenAdamwSteps } from "@zaoji/testing"
 

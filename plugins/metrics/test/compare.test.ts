@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { Effect, Either, Exit, Schema } from "effect"
 import { artifactOf, resolveWorkflow, runStageOnce, Stage, Workflow } from "@zaoji/core"
 import { describe, expect, it } from "vitest"
-import { compare, compareModels, qaMetrics } from "../src/index.js"
+import { compare, compareModels, qaMetrics } from "../src/kit.js"
 import { bigramArtifact, examRows, generalRows, plantedTexts, qaRows, writeDataSets } from "./compareFixtures.js"
 
 const setup = () => {
@@ -305,7 +305,7 @@ describe("metrics.compare with an LLM judge and resume", () => {
 
 describe("training-loss curves for the report", () => {
   it("come from the manifest's metrics, else from the output value (one level down)", async () => {
-    const { lossCurves } = await import("../src/index.js")
+    const { lossCurves } = await import("../src/kit.js")
     const { artifactOf } = await import("@zaoji/core")
     const { mkdirSync } = await import("node:fs")
     const dir = mkdtempSync(join(tmpdir(), "curves-"))

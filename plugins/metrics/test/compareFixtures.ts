@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { artifactOf, type Artifact } from "@zaoji/core"
-import { CHAR_BIGRAM_FILE, trainCharBigram, type ModelInput } from "../src/index.js"
+import { CHAR_BIGRAM_FILE, trainCharBigram, type ModelInput } from "../src/kit.js"
 
 const opts = (a: string, b: string, c: string, d: string) => ({ A: a, B: b, C: c, D: d, E: "" })
 

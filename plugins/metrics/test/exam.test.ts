@@ -9,7 +9,7 @@ import {
   extractAnswer,
   pickShots,
   trainCharBigram
-} from "../src/index.js"
+} from "../src/kit.js"
 
 const q = (id: string, question: string, options: Record<string, string>, answer: string, subject = ""): ExamQuestion =>
   Schema.decodeUnknownSync(ExamQuestion)({ id, question, options: { E: "", ...options }, answer, subject, source: "T" })

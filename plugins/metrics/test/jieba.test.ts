@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { jiebaCut } from "../src/index.js"
+import { jiebaCut } from "../src/kit.js"
 import { defaultDictionary, JIEBA_0_42_1_DISTINCT_WORDS, JIEBA_0_42_1_TOTAL, parseDictionary } from "../src/text/jieba/dictionary.js"
 
 // expected tokens were produced by Python jieba 0.42.1 (`list(jieba.cut(text))`, default dictionary)

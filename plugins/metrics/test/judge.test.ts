@@ -6,7 +6,7 @@ import { makeTestStageContext } from "@zaoji/core"
 import { LlmEndpoint } from "@zaoji/llm"
 import { startLlmServer, type LlmServer } from "@zaoji/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { judgeAnswers, parseJudgeReply, readHumanScores, scoreRate, SubjectiveItem } from "../src/index.js"
+import { judgeAnswers, parseJudgeReply, readHumanScores, scoreRate, SubjectiveItem } from "../src/kit.js"
 
 const items = [
   { id: "s1", question: "胆囊结石的首选检查？", reference: "腹部B超", rubric: "答出B超得满分" },

@@ -7,7 +7,7 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Exit } from "effect"
 import { describe, expect, it } from "vitest"
-import { checkLeakage, type ExamItem, leakageSentence, noEffectFlags, trainingLineage, UnitIndex, unitOf } from "../src/index.js"
+import { checkLeakage, type ExamItem, leakageSentence, noEffectFlags, trainingLineage, UnitIndex, unitOf } from "../src/kit.js"
 import { microDir, runMicro } from "./leakageWorkflow.js"
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"))

@@ -11,7 +11,7 @@ import { Effect, Exit, Schema } from "effect"
 import { type Artifact, Stage, Workflow, runWorkflow, type RunEvent } from "@zaoji/core"
 import { QaDataset } from "@zaoji/data"
 import { Datasets } from "@zaoji/datasets"
-import { CHAR_BIGRAM_FILE, Metrics, trainCharBigram, type ModelInput } from "../src/index.js"
+import { CHAR_BIGRAM_FILE, Metrics, trainCharBigram, type ModelInput } from "../src/kit.js"
 
 const TEXTS = "texts.json"
 

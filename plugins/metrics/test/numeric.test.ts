@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { fsum, mulberry32, npMean, pyRound, pyRoundExact } from "../src/index.js"
+import { fsum, mulberry32, npMean, pyRound, pyRoundExact } from "../src/kit.js"
 
 describe("Python round semantics", () => {
   it("rounds exact binary ties to even and non-ties by the exact binary value", () => {

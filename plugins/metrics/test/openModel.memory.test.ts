@@ -8,7 +8,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Either } from "effect"
 import { artifactOf } from "@zaoji/core"
-import { initBaseModel } from "@zaoji/fine-tuning"
+import { initBaseModel } from "@zaoji/fine-tuning/kit"
 import { useBackend } from "@zaoji/tensor"
 import { openModel } from "../src/compare/resolveModel.js"
 

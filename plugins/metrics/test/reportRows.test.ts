@@ -3,7 +3,7 @@
  * empty-prediction conventions agree (both where they differ), set sizes, the headline.
  */
 import { describe, expect, it } from "vitest"
-import { bootstrapIntervals, displayRows, headlineRows, markdownTable, metricRows, qaMetrics, sacrebleuZhCorpus } from "../src/index.js"
+import { bootstrapIntervals, displayRows, headlineRows, markdownTable, metricRows, qaMetrics, sacrebleuZhCorpus } from "../src/kit.js"
 
 const refs = ["首选腹部B超检查。", "定期复查肝功能和腹部B超。", "主要经血液传播。", "胆囊切除术后注意低脂饮食。"]
 const preds = ["腹部B超检查。", "复查肝功能。", "经血液传播。", "低脂饮食。"]

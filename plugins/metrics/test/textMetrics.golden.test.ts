@@ -10,7 +10,7 @@ import {
   rougeLCharDetail,
   sacrebleuSegmentStats,
   sacrebleuZhCorpus
-} from "../src/index.js"
+} from "../src/kit.js"
 
 interface Case {
   id: string

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { createGlmProgram, glmProgramModule } from "@zaoji/fine-tuning"
+import { createGlmProgram, glmProgramModule } from "@zaoji/fine-tuning/kit"
 import { readSafetensors, suiteTitle, useSuiteBackend } from "@zaoji/tensor"
 import {
   backendTolerance,

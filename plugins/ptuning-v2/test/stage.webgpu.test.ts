@@ -10,7 +10,7 @@ import { join } from "node:path"
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import { artifactOf, runStageOnce } from "@zaoji/core"
-import { initBaseModel } from "@zaoji/fine-tuning"
+import { initBaseModel } from "@zaoji/fine-tuning/kit"
 import { readSafetensors, useBackend, webGpuUnavailable, type BackendInfo } from "@zaoji/tensor"
 import { PTuningV2 } from "../src/index.js"
 

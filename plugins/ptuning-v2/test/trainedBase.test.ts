@@ -17,9 +17,9 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { artifactOf, runStageOnce, type Artifact } from "@zaoji/core"
 import { decodeGlmConfig, dimsOf, loadTokenizer, prefixNames, type ModelArtifact } from "@zaoji/glm-runtime"
-import { buildExamples, createGlmProgram, FineTuning } from "@zaoji/fine-tuning"
+import { buildExamples, createGlmProgram, FineTuning } from "@zaoji/fine-tuning/kit"
 import { readSafetensors, useBackend, writeSafetensors } from "@zaoji/tensor"
-import { prefixFromModelFolder, PTuningV2 } from "../src/index.js"
+import { prefixFromModelFolder, PTuningV2 } from "../src/kit.js"
 
 const { train } = PTuningV2
 const { pretrain } = FineTuning

@@ -9,10 +9,10 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { artifactOf, runStageOnce } from "@zaoji/core"
 import { loadTokenizer, prefixNames } from "@zaoji/glm-runtime"
-import { buildExamples, initBaseModel } from "@zaoji/fine-tuning"
+import { buildExamples, initBaseModel } from "@zaoji/fine-tuning/kit"
 import { readSafetensors, useBackend } from "@zaoji/tensor"
 import { expectAllClose } from "@zaoji/testing"
-import { prefixFromModelFolder, PTuningV2 } from "../src/index.js"
+import { prefixFromModelFolder, PTuningV2 } from "../src/kit.js"
 
 const { train } = PTuningV2
 

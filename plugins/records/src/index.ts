@@ -22,7 +22,6 @@ export { splitSections, canonicalSections, sectionKeyOf, SectionKeys, type Secti
 export { deidentify, maskTokens, findDates, relativizeDates, relativeDate, DeidKinds, type DeidKind, type DeidCounts, type DeidOptions } from "./deidentify.js"
 export { makeScrubber, makeTermRewriter, defaultScrubRules, defaultLabRanges, defaultTerms, ScrubRule, type ScrubOptions } from "./scrub.js"
 export { buildQa, defaultQuestionTemplate, RejectReasons, type RejectReason, type QaOptions, type BuiltQa } from "./buildQa.js"
-export { polishPairs, defaultPolishPrompt } from "./polish.js"
 export { lengthStats, type LengthStats } from "./quality.js"
 
 import { processStage } from "./stages.js"

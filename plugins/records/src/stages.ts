@@ -3,7 +3,7 @@ import { join } from "node:path"
 import { Effect, Schema } from "effect"
 import { InputError, Stage, pathIn } from "@zaoji/core"
 import { ClinicalRecord, QaDataset, type QaPair, type ReadResult, normalizeText, readRows, writeJson, writeJsonl } from "@zaoji/data"
-import { LlmEndpoint } from "@zaoji/llm"
+import { LlmEndpoint } from "@zaoji/llm/endpoint"
 import { DeidKinds } from "./deidentify.js"
 import { residualScan } from "./deid/residual.js"
 import {
@@ -16,7 +16,6 @@ import {
   residualRejectReason,
   sanitizeShort
 } from "./processRecord.js"
-import { defaultPolishPrompt, polishPairs } from "./polish.js"
 import { readTextRecords } from "./textRecords.js"
 import { addCounts, lengthStats } from "./quality.js"
 import { ScrubRule, defaultTerms, makeScrubber, makeTermRewriter } from "./scrub.js"
@@ -210,6 +209,8 @@ export const processStage = Stage.make({
       let finalPairs = pairs
       let polish: { polished: number; kept: number } | undefined
       if (config.llm) {
+        // the LLM client (openai) loads when records are polished, not when a workflow is planned
+        const { defaultPolishPrompt, polishPairs } = yield* Effect.promise(() => import("./polish.js"))
         const r = yield* polishPairs(pairs, config.llm, config.polishPrompt ?? defaultPolishPrompt, ctx)
         polish = { polished: r.polished, kept: r.kept }
         // a model can write a number or a name back in: the rewritten pairs pass the residual scan too

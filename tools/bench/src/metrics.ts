@@ -6,7 +6,7 @@
  */
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
-import { chatglmAggregate, chatglmPairFromTokens, jiebaCut, mulberry32, rougeLChar, sacrebleuZhCorpus } from "@zaoji/metrics"
+import { chatglmAggregate, chatglmPairFromTokens, jiebaCut, mulberry32, rougeLChar, sacrebleuZhCorpus } from "@zaoji/metrics/kit"
 
 export interface Row {
   readonly name: string

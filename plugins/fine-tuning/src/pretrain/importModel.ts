@@ -13,15 +13,6 @@ import { InputError, type StageContext, errorMessage, pathIn } from "@zaoji/core
 import { baseWeightsFile, decodeGlmConfig, EXPECTED_WEIGHTS, tokenizerFilesIn, type ModelArtifact } from "@zaoji/glm-runtime"
 import { describeModelFolder } from "../adapters.js"
 
-/**
- * the files of an imported base that identify it (for the cache key): the config and, when the
- * weights are sharded, the shard index (whose tensor → shard map changes with the checkpoint)
- */
-export const importKeyFiles = (from: string): ReadonlyArray<string> => {
-  const weights = baseWeightsFile(from)
-  return [join(from, "config.json"), ...(weights?.endsWith(".index.json") ? [weights] : [])]
-}
-
 export const importModel = (from: string, ctx: StageContext): Effect.Effect<ModelArtifact, InputError> =>
   Effect.gen(function* () {
     const location = `${ctx.stageId}.from`

@@ -5,15 +5,11 @@
  * and rebuilt; the checkpoint carries the trained state).
  */
 import { join } from "node:path"
-import { Effect, Schema } from "effect"
-import { InputError, PermanentError, Stage, errorMessage, PosInt } from "@zaoji/core"
-import { baseWeightShapes, ModelArtifact } from "@zaoji/glm-runtime"
-import { stepsSetting, trainingFields } from "@zaoji/training"
-import { importKeyFiles, importModel } from "./importModel.js"
-import { initBaseModel, writeModelFiles } from "./baseModel.js"
-import { corpusBlocks, readCorpus } from "./corpus.js"
-import { recordMetrics, runTraining, summarize } from "../run.js"
-import { holdOut } from "../supervised.js"
+import { Schema } from "effect"
+import { Stage, PosInt } from "@zaoji/core"
+import { ModelArtifact } from "@zaoji/glm-runtime/artifact"
+import { baseWeightsFile } from "@zaoji/glm-runtime/files"
+import { stepsSetting, trainingFields } from "@zaoji/training/settings"
 
 export const PretrainConfig = Schema.Struct({
   from: Schema.optional(Schema.NonEmptyString).annotations({
@@ -36,6 +32,15 @@ export interface CorpusInput {
   readonly file: string
 }
 
+/**
+ * the files of an imported base that identify it (for the cache key): the config and, when the
+ * weights are sharded, the shard index (whose tensor → shard map changes with the checkpoint)
+ */
+export const importKeyFiles = (from: string): ReadonlyArray<string> => {
+  const weights = baseWeightsFile(from)
+  return [join(from, "config.json"), ...(weights?.endsWith(".index.json") ? [weights] : [])]
+}
+
 export const pretrain = Stage.make({
   // the name predates the fine-tuning package: kept, because it is part of every cache key built on a base
   name: "glm.pretrain",
@@ -46,46 +51,6 @@ export const pretrain = Stage.make({
   inputs: Stage.inputs<{ corpus: CorpusInput }>("corpus"),
   compute: true,
   files: (c) => (c.from !== undefined ? importKeyFiles(c.from) : []),
-  run: ({ config, inputs, ctx }) =>
-    Effect.gen(function* () {
-      if (config.from !== undefined) return yield* importModel(config.from, ctx)
-      const corpusFile = join(inputs.corpus.dir, inputs.corpus.value.file)
-      const docs = yield* Effect.try({
-        try: () => readCorpus(corpusFile),
-        catch: (e) => (e instanceof InputError ? e : new InputError({ location: corpusFile, message: String(e) }))
-      })
-      if (docs.length === 0) return yield* Effect.fail(new InputError({ location: corpusFile, message: "the corpus has no text: expected JSON Lines rows with string fields" }))
-      const outModel = join(ctx.outDir, "model")
-      const { config: cfg, tokenizer } = yield* Effect.try({
-        try: () => initBaseModel(outModel, docs, { preset: config.preset, arch: config.arch, chatFormat: config.chatFormat, vocabSize: config.vocabSize, seed: config.seed }),
-        catch: (e) => new InputError({ location: `${ctx.stageId}.config`, message: errorMessage(e) })
-      })
-      const blocks = corpusBlocks(tokenizer, docs, Math.min(config.blockLength, cfg.zaoji_arch === "glm1" ? cfg.max_sequence_length : cfg.seq_length), config.seed)
-      const split = holdOut(blocks, config.validationRatio, config.seed)
-      yield* ctx.log("info", "corpus", { documents: docs.length, blocks: blocks.length, vocab: tokenizer.vocabSize })
-      const shapes = baseWeightShapes(cfg)
-      const trainable = Object.keys(shapes)
-      const result = yield* runTraining({
-        ctx,
-        config: cfg,
-        program: { modelDir: outModel, trainable },
-        padId: tokenizer.special.pad,
-        train: split.train,
-        validation: split.validation,
-        settings: config
-      })
-      yield* Effect.try({
-        try: () => writeModelFiles(outModel, cfg, new Map(trainable.map((n) => [n, { shape: shapes[n]!, data: result.params[n]! }]))),
-        catch: (e) => new PermanentError({ message: `writing the model: ${errorMessage(e)}` })
-      })
-      const summary = summarize(result, {
-        trainExamples: split.train.length,
-        validationExamples: split.validation.length,
-        trainableParams: trainable.reduce((a, n) => a + shapes[n]!.reduce((x, y) => x * y, 1), 0),
-        truncation: undefined
-      })
-      yield* recordMetrics(ctx, summary, result.learning)
-      yield* ctx.metric("vocab_size", tokenizer.vocabSize)
-      return { model: "model", arch: cfg.zaoji_arch, method: "pretrain" as const, training: summary, ...(result.learning ? { learning: result.learning } : {}) }
-    })
+  // the run (tfjs, the tokenizer, the training loop) is loaded when the stage runs, not when a workflow is planned
+  run: Stage.lazyRun(() => import("./run.js"))
 })

@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs"
-import { dirname, join, relative, resolve } from "node:path"
+import { basename, dirname, join, relative, resolve } from "node:path"
 import {
   checkTensorShapes,
   readEntryRows,
@@ -35,15 +35,10 @@ import { toHost, toTf } from "../weights/tensors.js"
 import { heldWeightNames, weightEntries as shardedEntries } from "../weights/shards.js"
 import { decodeManifest, ModelFolderError, type AdapterRef, type ModelManifest, type ModelManifestEncoded } from "./manifest.js"
 import { errorMessage } from "@zaoji/core"
+import { baseWeightsFile, CONFIG_FILE, DELTA_FILE, EXPECTED_WEIGHTS, MANIFEST_FILE, PREFIX_FILE, TORCH_WEIGHTS_FILE, TORCH_WEIGHTS_INDEX, WEIGHTS_FILE, WEIGHTS_INDEX, type BaseWeightFile } from "./weightFiles.js"
 
-export const CONFIG_FILE = "config.json"
-export const WEIGHTS_FILE = "model.safetensors"
-export const WEIGHTS_INDEX = "model.safetensors.index.json"
-export const TORCH_WEIGHTS_FILE = "pytorch_model.bin"
-export const TORCH_WEIGHTS_INDEX = "pytorch_model.bin.index.json"
-export const MANIFEST_FILE = "zaoji-model.json"
-export const PREFIX_FILE = "prefix_encoder.safetensors"
-export const DELTA_FILE = "delta.safetensors"
+export { CONFIG_FILE, DELTA_FILE, MANIFEST_FILE, PREFIX_FILE, TORCH_WEIGHTS_FILE, TORCH_WEIGHTS_INDEX, WEIGHTS_FILE, WEIGHTS_INDEX } from "./weightFiles.js"
+export { baseWeightsFile, EXPECTED_WEIGHTS } from "./weightFiles.js"
 
 const readJson = (file: string): unknown => {
   let text: string
@@ -65,36 +60,19 @@ export const readModelConfig = (dir: string): GlmConfig => {
   return decodeGlmConfig(readJson(file), file)
 }
 
-interface WeightSource {
-  readonly file: string
-  readonly read: (file: string) => ReadonlyMap<string, TensorEntry>
+/** how each base weights file is read */
+const readers: Readonly<Record<BaseWeightFile, (file: string) => ReadonlyMap<string, TensorEntry>>> = {
+  [WEIGHTS_INDEX]: readShardedHeaders,
+  [WEIGHTS_FILE]: (f) => readSafetensorsHeader(f).entries,
+  [TORCH_WEIGHTS_INDEX]: readTorchShardedEntries,
+  [TORCH_WEIGHTS_FILE]: readTorchCheckpoint
 }
-
-/** Base weight files in order of preference: safetensors before PyTorch, as transformers does. */
-const weightSources: ReadonlyArray<WeightSource> = [
-  { file: WEIGHTS_INDEX, read: readShardedHeaders },
-  { file: WEIGHTS_FILE, read: (f) => readSafetensorsHeader(f).entries },
-  { file: TORCH_WEIGHTS_INDEX, read: readTorchShardedEntries },
-  { file: TORCH_WEIGHTS_FILE, read: readTorchCheckpoint }
-]
-
-/** What a base folder's weights may be, for messages. */
-export const EXPECTED_WEIGHTS = `${WEIGHTS_FILE} or ${WEIGHTS_INDEX} (safetensors), or ${TORCH_WEIGHTS_FILE} or ${TORCH_WEIGHTS_INDEX} (PyTorch) with its shards`
-
-/** the preferred source present in `dir`, with its file's full path */
-const weightSource = (dir: string): WeightSource | undefined => {
-  const s = weightSources.find((w) => existsSync(join(dir, w.file)))
-  return s === undefined ? undefined : { file: join(dir, s.file), read: s.read }
-}
-
-/** The weights file (or shard index) a base folder's weights are read from, if it has any. */
-export const baseWeightsFile = (dir: string): string | undefined => weightSource(dir)?.file
 
 /** Tensor entries of the folder's base weights (single file or sharded). */
 const weightEntries = (dir: string): { file: string; entries: ReadonlyMap<string, TensorEntry> } => {
-  const s = weightSource(dir)
-  if (s === undefined) throw new ModelFolderError(dir, `no weights: expected ${EXPECTED_WEIGHTS}`)
-  return { file: s.file, entries: s.read(s.file) }
+  const file = baseWeightsFile(dir)
+  if (file === undefined) throw new ModelFolderError(dir, `no weights: expected ${EXPECTED_WEIGHTS}`)
+  return { file, entries: readers[basename(file) as BaseWeightFile](file) }
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { Schema } from "effect"
 import { NonNegInt, PosInt } from "@zaoji/core"
-import { LlmEndpoint } from "@zaoji/llm"
+import { LlmEndpoint } from "@zaoji/llm/endpoint"
 import { LEAKAGE_DEFAULTS, LeakageConfig } from "../leakage/check.js"
 
 /** an exam-style (single-choice) set: the specialty exam or a general-ability set */

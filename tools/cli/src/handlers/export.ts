@@ -29,7 +29,7 @@ export default (a: ExportArgs) =>
     const modelDir = yield* resolveModelArg(a.model, a.store, a.workflow)
     // lazy: loading tfjs is only worth it for commands that run a model
     const { ensureBackend } = yield* Effect.promise(() => import("@zaoji/tensor"))
-    const { exportModel } = yield* Effect.promise(() => import("@zaoji/freeze"))
+    const { exportModel } = yield* Effect.promise(() => import("@zaoji/freeze/kit"))
     yield* Effect.promise(() => ensureBackend())
     const result = yield* Effect.try({
       try: () => {

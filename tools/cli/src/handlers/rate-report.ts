@@ -3,7 +3,7 @@ import type { RateReportArgs } from "../commands/rate-report.js"
 
 export default (a: RateReportArgs) =>
   Effect.gen(function* () {
-    const { humanReport } = yield* Effect.promise(() => import("@zaoji/metrics"))
+    const { humanReport } = yield* Effect.promise(() => import("@zaoji/metrics/kit"))
     const { files } = yield* humanReport({
       kitDir: a.kit,
       outDir: Option.getOrUndefined(a.out),

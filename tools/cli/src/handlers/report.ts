@@ -72,7 +72,7 @@ const inStore = (target: string | undefined, store: Option.Option<string>, workf
 
 const readMetrics = (file: string) =>
   Effect.gen(function* () {
-    const { decodeMetricsFile } = yield* Effect.promise(() => import("@zaoji/metrics"))
+    const { decodeMetricsFile } = yield* Effect.promise(() => import("@zaoji/metrics/kit"))
     const json = yield* Effect.try({
       try: () => JSON.parse(fs.readFileSync(file, "utf8")) as unknown,
       catch: (e) => new UsageError({ message: `${file}: not readable JSON (${(e as Error).message})` })
@@ -89,7 +89,7 @@ export default (a: ReportArgs) =>
     if (digits !== undefined && (digits < 0 || digits > 10)) return yield* Effect.fail(new UsageError({ message: `--digits ${digits}: expected 0 to 10` }))
     const direct = target !== undefined ? yield* onDisk(target) : undefined
     const found = direct !== undefined ? [direct] : yield* inStore(target, a.store, a.workflow)
-    const { displayRows, headlineRows, metricRows, renderResults } = yield* Effect.promise(() => import("@zaoji/metrics"))
+    const { displayRows, headlineRows, metricRows, renderResults } = yield* Effect.promise(() => import("@zaoji/metrics/kit"))
     for (const [i, f] of found.entries()) {
       const m = yield* readMetrics(f.file)
       if (a.json) {
