@@ -82,4 +82,28 @@ describe.skipIf(skip !== undefined)("cluster: placement (three runners, one Post
     expect(dev).toHaveLength(3)
     for (const e of dev) expect(e.pid).toBe(gpuPid)
   }, 120_000)
+  it("resolves continueFrom: KEY against the shared store: the runner builds on the stored artifact; a key not in the store is refused before anything is sent", async () => {
+    const dir = workDir("refs")
+    const store = path.join(dir, "store")
+    const total = (r: Awaited<ReturnType<typeof submit>>, stage: string) => {
+      const key = r.events.find((e) => e.type === "stage" && e.stage === stage && (e.status === "done" || e.status === "cached")).key
+      return JSON.parse(fs.readFileSync(path.join(store, "artifacts", key, "manifest.json"), "utf8")).output.total as number
+    }
+    const first = await submit(c, "refs.workflow.ts", store, [])
+    expect(first.code, first.stderr).toBe(0)
+    expect(total(first, "more")).toBe(7)
+    const baseKey = first.events.find((e) => e.type === "stage" && e.stage === "base" && e.status === "done").key
+
+    // `more` now names base's artifact by its store key, and adds 3 more
+    const byKey = await submit(c, "refs.workflow.ts", store, [`more.continueFrom=${baseKey}`, "more.add=3"])
+    expect(byKey.code, byKey.stderr).toBe(0)
+    expect(stageStatuses(byKey).more).toBe("done")
+    expect(total(byKey, "more")).toBe(8)
+
+    const missing = "0".repeat(32)
+    const refused = await submit(c, "refs.workflow.ts", store, [`more.continueFrom=${missing}`])
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain(`no finished artifact ${missing}`)
+    expect(refused.stderr).toContain("continueFrom")
+  }, 180_000)
 })

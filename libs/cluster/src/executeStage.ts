@@ -14,7 +14,7 @@ import {
 } from "@zaoji/core"
 import { Cause, Effect, Either } from "effect"
 import { Placements } from "./placements.js"
-import { makeSharedStore, sharedStoreLayer } from "./sharedStore.js"
+import { makeSharedStore, sharedStoreLayer, sharedStoreView } from "./sharedStore.js"
 import type { StageReply, StageRequest } from "./StageEntity.js"
 import { withStageLock } from "./stageLock.js"
 
@@ -43,7 +43,7 @@ export const executeStage = (req: StageRequest, host: StageHost): Effect.Effect<
     if (Either.isLeft(loaded)) return reply(host, "failed", { error: `cannot load ${req.workflowFile} on this runner: ${errorMessage(loaded.left)}` })
     const { workflow, file, baseDir } = loaded.right
     const hashes = fileHashCache(req.storeDir)
-    const rw = resolveWorkflow(workflow, baseDir, req.set, { only: [req.stageId] }, hashes.hash)
+    const rw = resolveWorkflow(workflow, baseDir, req.set, { only: [req.stageId] }, hashes.hash, sharedStoreView(req.storeDir))
     if (Either.isLeft(rw)) return reply(host, "failed", { error: rw.left.message })
     const mine = rw.right.byId.get(req.stageId)
     if (mine === undefined || mine.key !== req.key) {

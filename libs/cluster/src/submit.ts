@@ -18,7 +18,7 @@ import { ClusterUnavailable, databaseWatchdog, pgLayer } from "./pg.js"
 import { pgJournalLayer } from "./pgJournal.js"
 import { Placements, placementsLayer } from "./placements.js"
 import { clusterSharding, goneAfterSeconds } from "./settings.js"
-import { sharedStoreLayer } from "./sharedStore.js"
+import { sharedStoreLayer, sharedStoreView } from "./sharedStore.js"
 import { groupsOfTags, stageEntityId, StageExecution, type StageReply } from "./StageEntity.js"
 
 export interface SubmitOptions extends Selection {
@@ -58,7 +58,7 @@ const submit = (o: SubmitOptions, storeDir: string) =>
     const placements = yield* Placements
     const selection: Selection = { force: o.force ?? [], from: o.from ?? [], only: o.only ?? [] }
     const hashes = fileHashCache(storeDir)
-    const rw = yield* resolveWorkflow(o.workflow, o.baseDir, o.set, selection, hashes.hash)
+    const rw = yield* resolveWorkflow(o.workflow, o.baseDir, o.set, selection, hashes.hash, sharedStoreView(storeDir))
     hashes.save()
     const built = new Set<string>()
     const previous = new Map<string, unknown>()
