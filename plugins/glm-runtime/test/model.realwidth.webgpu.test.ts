@@ -4,19 +4,6 @@
  * 256 MiB), so those run as row shards, as the 6B embedding does on a GPU. The forward logits run;
  * decoding and the gradients only with ZAOJI_REALWIDTH_FULL=1 (minutes on a software adapter).
  */
-import * as tf from "@tensorflow/tfjs"
-import { describe, expect, it } from "vitest"
-import { runSuitesOn, webGpuUnavailable } from "@zaoji/tensor"
+import { rerunOnWebGpu } from "@zaoji/testing/rerun"
 
-const unavailable = await webGpuUnavailable()
-if (unavailable !== undefined) {
-  describe.skip(`real-width GLM on webgpu (skipped: ${unavailable})`, () => {
-    it("needs a Vulkan adapter", () => undefined)
-  })
-} else {
-  runSuitesOn("webgpu")
-  await import("./model.realwidth.test.js")
-  describe("backend of the re-run", () => {
-    it("is webgpu", () => expect(tf.getBackend()).toBe("webgpu"))
-  })
-}
+await rerunOnWebGpu("real-width GLM", () => import("./model.realwidth.test.js"))
