@@ -30,10 +30,11 @@ if (build.ok) {
   await main({
     // workflows are TypeScript: tsx and the module hooks are registered by the first command that loads one
     registerTypeScript: async () => {
-      registerHook(outsideWorkflows)
-      registerHook(new URL("../build/fromBuild.mjs", import.meta.url), { data: { entries: build.entries } })
+      // hooks run last registered first: the build's own imports are answered before tsx sees them
       const { register } = await import("tsx/esm/api")
       register()
+      registerHook(outsideWorkflows)
+      registerHook(new URL("../build/fromBuild.mjs", import.meta.url), { data: { entries: build.entries, dist: build.dist } })
       // tsx turns source maps on for every module loaded after it, and tfjs's files come with
       // megabytes of maps that Node would read and parse at each start (a seventh of `zaoji plan`);
       // a workflow's stack trace then shows tsx's output positions, unless asked for explicitly
