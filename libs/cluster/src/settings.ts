@@ -11,6 +11,12 @@ export const clusterSharding: Partial<ShardingConfig.ShardingConfig["Type"]> = {
   shardsPerGroup: 32,
   /** how often a runner looks for requests left in storage (e.g. by a runner that died); default 10 s */
   entityMessagePollInterval: "1 second",
+  /**
+   * how often a process waiting on replies from other runners reads them from storage (default 200 ms):
+   * a fanned-out item's reply comes this way, so the poll bounds what each remote item adds to its
+   * request; it only polls while replies are awaited
+   */
+  entityReplyPollInterval: "25 millis",
   /** how often a new runner list is read and shards re-balanced; default 3 s */
   refreshAssignmentsInterval: "1 second",
   /** how often runners ping each other; a runner that does not answer loses its shards (default 1 min) */

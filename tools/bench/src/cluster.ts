@@ -5,11 +5,14 @@
  * delivered, lock, engine run of one stage, reply stored and read back); then a seed and 6 independent
  * CPU-bound stages (≈ 2–3 s of sha256 each) embedded, on 1 runner and on 3 runners. Each measurement
  * gets fresh keys (a new salt), after one warm-up submission that lets each runner load the workflow.
+ * Last, the items of one LLM stage against the local test LLM server: embedded, fanned out from a
+ * stage on 1 runner, and over 3 runners (one endpoint limit for the whole cluster).
  * Needs PostgreSQL's binaries (Debian's `postgresql`); the server is a throwaway local process.
  */
 import { loadWorkflowFile, runWorkflow } from "@zaoji/core"
 import { submitWorkflow } from "@zaoji/cluster"
 import { startPostgres } from "@zaoji/cluster/localPostgres"
+import { defaultHandler, startLlmServer } from "@zaoji/testing"
 import { Effect } from "effect"
 import { spawn, type ChildProcess } from "node:child_process"
 import * as fs from "node:fs"
@@ -67,6 +70,41 @@ export const benchCluster = async (opts: { readonly log: (line: string) => void 
           `stages go to runners by key hash, not by load)`
       }
     )
+    await stopRunners(runners.splice(0))
+
+    // 3. the items of one LLM stage (60 requests, each answered after 100 ms, endpoint concurrency 6):
+    // embedded, then fanned out from a stage on 1 runner and over 3 runners
+    const llm = await startLlmServer({ handler: async (req, n) => (await new Promise((r) => setTimeout(r, 100)), defaultHandler(req, n)) })
+    try {
+      const ep = [`ask.baseURL=${llm.baseURL}`]
+      const ask = await load("llm.workflow.ts")
+      const embeddedLlm = await timed(() =>
+        Effect.runPromise(
+          runWorkflow({ workflow: ask.workflow, baseDir: ask.baseDir, workflowFile: ask.file, storeDir: fs.mkdtempSync(path.join(dir, "embedded-")), set: [...ep, `seed.salt=embedded-llm`] })
+        )
+      )
+      runners.push(await startRunner(pg.url, 1))
+      await submit(pg.url, ask, dir, "llm-warm-up-1", ep)
+      llm.resetMaxInFlight()
+      const oneLlm = await timed(() => submit(pg.url, ask, dir, "llm-one-runner", ep))
+      runners.push(await startRunner(pg.url, 1), await startRunner(pg.url, 1))
+      await submit(pg.url, ask, dir, "llm-warm-up-3", ep)
+      const threeLlm = await timed(() => submit(pg.url, ask, dir, "llm-three-runners", ep))
+      const maxInFlight = llm.maxInFlight()
+      opts.log(`llm items: embedded ${embeddedLlm.toFixed(2)} s, 1 runner ${oneLlm.toFixed(2)} s, 3 runners ${threeLlm.toFixed(2)} s`)
+      rows.push(
+        { name: "1 LLM stage × 60 items, embedded", value: round(embeddedLlm), unit: "s", note: "100 ms per answer, 6 at once: ≥ 1.0 s by the limit alone" },
+        { name: "the same, items from 1 runner", value: round(oneLlm), unit: "s", note: `${round(oneLlm / embeddedLlm)}× embedded (each item a persisted message, an endpoint slot, a pacing row)` },
+        {
+          name: "the same, items over 3 runners",
+          value: round(threeLlm),
+          unit: "s",
+          note: `${round(oneLlm / threeLlm)}× the speed of 1 runner; at most ${maxInFlight} requests in flight (limit 6); ${cores} cores, load average ${round(os.loadavg()[0]!)}`
+        }
+      )
+    } finally {
+      await llm.close()
+    }
     return rows
   } finally {
     await stopRunners(runners)
@@ -103,9 +141,9 @@ const timeEmbedded = (w: Loaded, dir: string) =>
     )
   )
 
-const submit = (url: string, w: Loaded, dir: string, salt: string) =>
+const submit = (url: string, w: Loaded, dir: string, salt: string, set: ReadonlyArray<string> = []) =>
   Effect.runPromise(
-    submitWorkflow({ url, workflow: w.workflow, baseDir: w.baseDir, workflowFile: w.file, storeDir: path.join(dir, "shared"), set: [`seed.salt=${salt}`] })
+    submitWorkflow({ url, workflow: w.workflow, baseDir: w.baseDir, workflowFile: w.file, storeDir: path.join(dir, "shared"), set: [...set, `seed.salt=${salt}`] })
   )
 
 const startRunner = (url: string, slots: number): Promise<Runner> =>

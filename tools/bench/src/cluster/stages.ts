@@ -1,6 +1,7 @@
 /** Stages of the cluster benchmark: a seed that fixes the keys of a measurement, no-op stages and CPU-bound ones. */
 import { Stage } from "@zaoji/core"
 import { Effect, Schema } from "effect"
+import { LlmEndpoint, makeLlmClient } from "@zaoji/llm"
 import { createHash } from "node:crypto"
 
 const Out = Schema.Struct({ value: Schema.String })
@@ -40,5 +41,37 @@ export const cpu = Stage.make({
         block.write(digest, 0)
       }
       return { value: digest }
+    })
+})
+
+/**
+ * `items` chat requests through @zaoji/llm's client (so on a runner they fan out over the cluster),
+ * each finished one persisted in the checkpoint, `concurrency` at once: the shape of the LLM stages.
+ */
+export const ask = Stage.make({
+  name: "bench.ask",
+  version: "1",
+  config: Schema.Struct({ baseURL: Schema.String, items: Schema.Int, concurrency: Schema.Int }),
+  output: Out,
+  inputs: Stage.inputs<{ seed: typeof Out.Type }>("seed"),
+  run: ({ config, inputs, ctx }) =>
+    Effect.gen(function* () {
+      const client = yield* makeLlmClient(Schema.decodeSync(LlmEndpoint)({ baseURL: config.baseURL, model: "bench", concurrency: config.concurrency }), {
+        sensitive: false,
+        ctx
+      })
+      const answers = yield* Effect.forEach(
+        Array.from({ length: config.items }, (_, i) => `${inputs.seed.value} item ${i}`),
+        (q) =>
+          Effect.gen(function* () {
+            const hit = (yield* ctx.checkpoint.getItem(q)) as string | undefined
+            if (hit !== undefined) return hit
+            const r = yield* client.chat([{ role: "user", content: q }], (c) => c)
+            yield* ctx.checkpoint.putItem(q, r.value)
+            return r.value
+          }),
+        { concurrency: client.concurrency }
+      )
+      return { value: createHash("sha256").update(answers.join("\n")).digest("hex") }
     })
 })
