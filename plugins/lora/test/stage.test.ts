@@ -10,7 +10,7 @@ import { createGlmProgram } from "@zaoji/fine-tuning/kit"
 import { tuningFixture } from "@zaoji/fine-tuning/testing"
 import { readSafetensors, useBackend, writeSafetensors } from "@zaoji/tensor"
 import { expectAllClose, expectBitwiseEqual } from "@zaoji/testing"
-import { initialAdapter, Lora, loraSettings } from "../src/index.js"
+import { initialAdapter, Lora, loraSettings } from "../src/kit.js"
 
 const { train } = Lora
 

@@ -8,6 +8,9 @@ const root = path.resolve(import.meta.dirname, "../../..")
 const bin = path.join(root, "tools/cli/bin/zaoji.mjs")
 const recorder = path.join(import.meta.dirname, "fixtures/recordModules.mjs")
 
+/** every plugin with stages */
+const PLUGINS = ["@zaoji/datasets", "@zaoji/fine-tuning", "@zaoji/freeze", "@zaoji/knowledge-graph", "@zaoji/lora", "@zaoji/metrics", "@zaoji/ptuning-v2", "@zaoji/records"]
+
 /** what a stage's run loads, and planning must not: tensor code, the LLM client, the word segmenter */
 const RUN_ONLY = [/node_modules\/@tensorflow\//, /node_modules\/openai\//, /node_modules\/@node-rs\/jieba/]
 
@@ -42,5 +45,21 @@ describe("planning a workflow", () => {
     for (const pattern of RUN_ONLY) expect(r.modules.filter((m) => pattern.test(m))).toEqual([])
     // nor any stage's run module
     expect(r.modules.filter((m) => /plugins\/(freeze|ptuning-v2)\/src\/train\.ts|pretrain\/run\.ts|compare\/run\.ts/.test(m))).toEqual([])
+  })
+
+  it("each plugin's package entry (what a workflow imports) loads none of that either", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zaoji-plugin-imports-"))
+    const log = path.join(dir, "modules.log")
+    const entries = PLUGINS.map((p) => `await import(${JSON.stringify(p)})`).join("; ")
+    const r = spawnSync(process.execPath, ["--import", recorder, "--import", "tsx", "--input-type=module", "-e", entries], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, ZAOJI_MODULE_LOG: log }
+    })
+    const modules = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter((l) => l !== "") : []
+    fs.rmSync(dir, { recursive: true, force: true })
+    expect(r.status, r.stderr).toBe(0)
+    for (const p of PLUGINS) expect(modules.some((m) => m.includes(`plugins/${p.slice("@zaoji/".length)}/src/index.ts`))).toBe(true)
+    for (const pattern of RUN_ONLY) expect(modules.filter((m) => pattern.test(m))).toEqual([])
   })
 })

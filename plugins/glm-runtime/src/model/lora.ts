@@ -12,9 +12,10 @@
 import * as tf from "@tensorflow/tfjs"
 import { baseWeightShapes } from "./names.js"
 import type { GlmConfig, LoraSettings, WeightShapes } from "./types.js"
+import { LORA_MODULES } from "./loraModules.js"
 
 /** the linears LoRA may target, by the last part of their module path */
-export const LORA_MODULES = ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"] as const
+export { LORA_MODULES } from "./loraModules.js"
 
 /** PEFT's prefix of every saved tensor name (`PeftModel.base_model.model`) */
 export const PEFT_PREFIX = "base_model.model."
