@@ -37,11 +37,9 @@ export interface RunnerOptions extends Omit<StageHost, "runnerId"> {
 /** Run until interrupted (Ctrl-C): join, serve, heartbeat; on the way out mark the runner stopped. */
 export const runRunner = (o: RunnerOptions): Effect.Effect<never, ClusterUnavailable> => {
   const runnerId = `${o.host}:${o.port}`
-  // one load at a time: the first load may register the TypeScript loader, which later loads must wait for
-  const loading = Effect.unsafeMakeSemaphore(1)
   const host: StageHost = {
     runnerId,
-    loadWorkflow: (file) => loading.withPermits(1)(o.loadWorkflow(file)),
+    loadWorkflow: o.loadWorkflow,
     ...(o.onEvent ? { onEvent: o.onEvent } : {})
   }
   const cluster = NodeClusterSocket.layer({

@@ -7,5 +7,5 @@ export { baseWeightShapes, glm1Names, glm2Names, isIgnorableTensor, isPrefixTens
 export { prefixEncoder, prefixForLayer, prefixFromLayerSlice, prefixLayerSlice } from "./prefix.js"
 export { presetConfig, presetNames, type PresetName, type PresetOptions, type PresetSpecialIds } from "./presets.js"
 export { initWeights, type InitOptions } from "./init.js"
-export { fromPeftName, isLoraTensor, LORA_MODULES, loraNames, loraScaling, LoraSelectionError, loraTargets, loraWeightShapes, mergeLoraInto, PEFT_PREFIX, toPeftName } from "./lora.js"
+export { fromPeftName, LORA_MODULES, loraNames, loraScaling, LoraSelectionError, loraTargets, loraWeightShapes, mergeLoraInto, PEFT_PREFIX, toPeftName } from "./lora.js"
 export { syntheticRows, syntheticShapes, syntheticWeights, type SyntheticOptions } from "./synthetic.js"

@@ -35,8 +35,6 @@ export const loraNames = (weightName: string): { readonly a: string; readonly b:
   return { a: `${module}.lora_A.weight`, b: `${module}.lora_B.weight` }
 }
 
-export const isLoraTensor = (name: string): boolean => /\.lora_[AB]\.weight$/.test(name)
-
 export const toPeftName = (name: string): string => `${PEFT_PREFIX}${name}`
 
 /** A PEFT tensor name without its wrapper prefix (names already without it pass unchanged). */
