@@ -9,6 +9,8 @@ export default defineConfig({
       "workflows/**/*.test.ts",
       "test/**/*.test.ts"
     ],
+    // the event loop turns before every test (see the file)
+    setupFiles: ["test/setup/yieldBetweenTests.ts"],
     // model tests are CPU-heavy; two cores → two forks
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

@@ -12,26 +12,7 @@ import { forward } from "../src/model/forward.js"
 import { prefixEncoder } from "../src/model/prefix.js"
 import type { GlmConfig, WeightMap } from "../src/model/types.js"
 import { disposeWeights } from "../src/weights/tensors.js"
-import { caseDir, loadConfig, loadWeights, readCases, type Arch } from "./modelFixtures.js"
-
-/** mean CE over targets ≠ -100, logits at t predicting labels[t+1] (the fixtures' convention) */
-const lmLoss = (logits: tf.Tensor3D, labels: number[][]): tf.Scalar => {
-  const [b, s, V] = logits.shape
-  const onehot = new Float32Array(b * (s - 1) * V)
-  let n = 0
-  labels.forEach((row, r) => {
-    for (let t = 0; t < s - 1; t++) {
-      const y = row[t + 1]
-      if (y !== -100) {
-        onehot[(r * (s - 1) + t) * V + y] = 1
-        n++
-      }
-    }
-  })
-  const target = tf.tensor3d(onehot, [b, s - 1, V])
-  const lp = tf.logSoftmax(tf.slice(logits, [0, 0, 0], [b, s - 1, V]))
-  return tf.div(tf.neg(tf.sum(tf.mul(lp, target))), n) as tf.Scalar
-}
+import { caseDir, lmLoss, loadConfig, loadWeights, readCases, type Arch } from "./modelFixtures.js"
 
 const norm = (t: tf.Tensor): number => Math.sqrt(tf.tidy(() => tf.sum(tf.square(t))).dataSync()[0])
 

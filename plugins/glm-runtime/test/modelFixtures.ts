@@ -56,3 +56,22 @@ export const compare = (got: ArrayLike<number>, ref: ArrayLike<number>, select?:
 export const logitTol = (scale: number): number => 1e-5 * Math.max(1, scale)
 
 export { dirname }
+
+/** mean CE over targets ≠ -100, logits at t predicting labels[t+1] (the reference's convention) */
+export const lmLoss = (logits: tf.Tensor3D, labels: ReadonlyArray<ReadonlyArray<number>>): tf.Scalar => {
+  const [b, s, V] = logits.shape
+  const onehot = new Float32Array(b * (s - 1) * V)
+  let n = 0
+  labels.forEach((row, r) => {
+    for (let t = 0; t < s - 1; t++) {
+      const y = row[t + 1]!
+      if (y !== -100) {
+        onehot[(r * (s - 1) + t) * V + y] = 1
+        n++
+      }
+    }
+  })
+  const target = tf.tensor3d(onehot, [b, s - 1, V])
+  const lp = tf.logSoftmax(tf.slice(logits, [0, 0, 0], [b, s - 1, V]))
+  return tf.div(tf.neg(tf.sum(tf.mul(lp, target))), n) as tf.Scalar
+}

@@ -16,6 +16,7 @@ import { createModel } from "../src/model/model.js"
 import { prefixEncoder } from "../src/model/prefix.js"
 import { syntheticRows, syntheticShapes, syntheticWeights } from "../src/model/synthetic.js"
 import type { GlmConfig, GlmModel, WeightMap } from "../src/model/types.js"
+import { lmLoss } from "./modelFixtures.js"
 
 export type Arch = "glm1" | "glm2"
 export type GradientCase = "freeze" | "prefix"
@@ -120,25 +121,6 @@ export const gradientsOn = async (backend: BackendName, arch: Arch, cases: Reado
 // internal
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "realwidth")
-
-/** mean CE over targets ≠ -100, logits at t predicting labels[t+1] (the reference's convention) */
-const lmLoss = (logits: tf.Tensor3D, labels: number[][]): tf.Scalar => {
-  const [b, s, V] = logits.shape
-  const onehot = new Float32Array(b * (s - 1) * V)
-  let n = 0
-  labels.forEach((row, r) => {
-    for (let t = 0; t < s - 1; t++) {
-      const y = row[t + 1]!
-      if (y !== -100) {
-        onehot[(r * (s - 1) + t) * V + y] = 1
-        n++
-      }
-    }
-  })
-  const target = tf.tensor3d(onehot, [b, s - 1, V])
-  const lp = tf.logSoftmax(tf.slice(logits, [0, 0, 0], [b, s - 1, V]))
-  return tf.div(tf.neg(tf.sum(tf.mul(lp, target))), n) as tf.Scalar
-}
 
 const read = async (t: tf.Tensor): Promise<Float32Array> => (await t.data()) as Float32Array
 

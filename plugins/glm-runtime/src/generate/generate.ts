@@ -88,6 +88,7 @@ export async function* generateSteps(
       }
       yield events
       if (done.every(Boolean) || step === options.maxNewTokens - 1 || options.signal?.aborted) break
+      await nextTurn()
       const prev: KvCache | undefined = cache
       out = forward(cfg, model.weights, { inputIds: next, cache: prev }, { logits: "last", cache: true, prepared: model.prepared, trainable: new Set() })
       cache = out.cache
@@ -115,10 +116,15 @@ export const generate = async (
 /** Stream one prompt's new tokens as they are chosen. */
 export async function* streamTokens(model: GlmModel, prompt: ReadonlyArray<number>, options: GenerateOptions): AsyncGenerator<number, GenerationResult> {
   const it = generateSteps(model, [prompt], options)
-  for (;;) {
-    const r = await it.next()
-    if (r.done) return r.value
-    for (const e of r.value) yield e.token
+  try {
+    for (;;) {
+      const r = await it.next()
+      if (r.done) return r.value
+      for (const e of r.value) yield e.token
+    }
+  } finally {
+    // a consumer that stops early (a client gone, a stop string) ends the steps too: they free the KV cache
+    await it.return({ tokens: [], finishReason: [] })
   }
 }
 
@@ -143,6 +149,7 @@ export const greedyWithLogits = async (
       for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j
       tokens.push(best)
       if (i === steps - 1) break
+      await nextTurn()
       const prev = cache
       out = forward(cfg, model.weights, { inputIds: [[best]], cache: prev }, { logits: "last", cache: true, prepared: model.prepared, trainable: new Set() })
       cache = out.cache
@@ -153,3 +160,13 @@ export const greedyWithLogits = async (
   }
   return { tokens, stepLogits }
 }
+
+// internal
+
+/**
+ * One turn of the event loop between decoding steps. On a CPU backend each step's forward is
+ * synchronous and reading its logits settles at once (a microtask), so without this a whole
+ * generation would hold the thread: a server could not notice a closed connection or answer another
+ * request until it ended, and a test worker could not answer its runner.
+ */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
