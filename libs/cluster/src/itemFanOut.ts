@@ -18,6 +18,7 @@ import { canonicalJson, errorMessage, ItemJob, PermanentError, sha256, Transient
 import { Duration, Effect, Exit, Schema, Scope } from "effect"
 import * as os from "node:os"
 import { Placements } from "./placements.js"
+import { stageLockHeld } from "./stageLock.js"
 
 export const ItemRequest = Schema.Struct({
   /** the job's name (`ItemJob.make`) */
@@ -29,7 +30,9 @@ export const ItemRequest = Schema.Struct({
   /** the workflow file: a runner that does not know the job yet loads it (its plugins define their jobs) */
   workflowFile: Schema.String,
   /** the host of the runner that asked: `same-host` jobs run only there */
-  originHost: Schema.String
+  originHost: Schema.String,
+  /** the runner executing the stage that asked */
+  originRunner: Schema.String
 })
 export type ItemRequest = typeof ItemRequest.Type
 
@@ -61,7 +64,9 @@ export const executeItem = (req: ItemRequest, host: ItemHost): Effect.Effect<unk
       return yield* Effect.fail<ItemFailure>({ kind: "not-here", message: `${req.job} runs on ${req.originHost} only` })
     const placements = yield* Placements
     const row = yield* placements.itemStart({ stageKey: req.stageKey, job: req.job, item: itemId(req), runner: host.runnerId })
-    const out: unknown = yield* withClusterLimits(job, input).pipe(
+    // a request left behind by a stage whose runner died is dropped: the runner that resumes the stage
+    // asks again for what it still needs, so running it would pay twice
+    const out: unknown = yield* withClusterLimits(job, input, askerAlive(req)).pipe(
       Effect.tapError((e) => placements.itemEnd(row, "failed", e.message)),
       Effect.mapError(toFailure)
     )
@@ -76,14 +81,14 @@ export const executeItem = (req: ItemRequest, host: ItemHost): Effect.Effect<unk
  * entity of its input's hash (so the same item always lands on the same runner while the shards stay
  * put); an item that may only run on this host and landed elsewhere runs here, under the same limits.
  */
-export const makeItemRunner = (stageKey: string, workflowFile: string) =>
+export const makeItemRunner = (stageKey: string, workflowFile: string, runnerId: string) =>
   Effect.gen(function* () {
     const client = yield* ItemExecution.client
     const ctx = yield* Effect.context<SqlClient.SqlClient | Placements>()
     const run = <I, O>(job: ItemJob.ItemJob<I, O>, input: I): Effect.Effect<O, ItemJob.ItemError> =>
       Effect.gen(function* () {
         const encoded = yield* Schema.encode(job.input)(input).pipe(Effect.orDie)
-        const req: ItemRequest = { job: job.name, input: encoded, stageKey, workflowFile, originHost: os.hostname() }
+        const req: ItemRequest = { job: job.name, input: encoded, stageKey, workflowFile, originHost: os.hostname(), originRunner: runnerId }
         const reply = yield* client(entityOf(req))
           .Run(req)
           .pipe(
@@ -102,14 +107,38 @@ export const makeItemRunner = (stageKey: string, workflowFile: string) =>
     return { run } satisfies ItemJob.ItemRunner["Type"]
   })
 
-/** Run a job under its cluster-wide limits: hold one of the resource's slots, wait for its start time. */
-export const withClusterLimits = <I, O>(job: ItemJob.ItemJob<I, O>, input: I): Effect.Effect<O, ItemJob.ItemError, SqlClient.SqlClient> => {
+/**
+ * Run a job under its cluster-wide limits: hold one of the resource's slots, wait for its start time,
+ * then check `before` (the last moment before the work starts) and run it.
+ */
+export const withClusterLimits = <I, O>(
+  job: ItemJob.ItemJob<I, O>,
+  input: I,
+  before: Effect.Effect<void, ItemJob.ItemError, SqlClient.SqlClient> = Effect.void
+): Effect.Effect<O, ItemJob.ItemError, SqlClient.SqlClient> => {
   const limit = job.limit?.(input)
-  if (limit === undefined) return job.run(input)
-  return withSlot(limit.resource, limit.concurrency, Effect.zipRight(pace(limit.resource, limit.perMinute), job.run(input)))
+  const work = Effect.zipRight(before, job.run(input))
+  if (limit === undefined) return work
+  return withSlot(limit.resource, limit.concurrency, Effect.zipRight(pace(limit.resource, limit.perMinute), work))
 }
 
 // internal
+
+/**
+ * Is the stage that asked still executing on the runner that asked? Its lock is held (a dead runner's
+ * is freed at once) and its placement on that runner is still running (a runner that took the stage
+ * over has marked it lost).
+ */
+const askerAlive = (req: ItemRequest): Effect.Effect<void, ItemJob.ItemError, SqlClient.SqlClient> =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const held = yield* stageLockHeld(req.stageKey)
+    const rows = held
+      ? yield* sql.unsafe(`SELECT 1 FROM zaoji_placements WHERE key = $1 AND runner = $2 AND status = 'running' LIMIT 1`, [req.stageKey, req.originRunner])
+      : []
+    if (rows.length === 0)
+      return yield* Effect.fail(new PermanentError({ message: `dropped: the stage ${req.stageKey} is no longer executing on runner ${req.originRunner}` }))
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(new TransientError({ message: `cluster database: ${errorMessage(e)}` }))))
 
 /** The two-int advisory lock space of the slots (the stage locks use 0x7a6a). */
 const SLOT_NAMESPACE = 0x7a6b

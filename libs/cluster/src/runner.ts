@@ -60,7 +60,7 @@ export const runRunner = (o: RunnerOptions): Effect.Effect<never, ClusterUnavail
           slots.withPermits(1)(
             // the stage's items (ItemJob.runItem) fan out over the runners
             executeStage(request.payload, host).pipe(
-              Effect.provideServiceEffect(ItemJob.ItemRunner, makeItemRunner(request.payload.key, request.payload.workflowFile))
+              Effect.provideServiceEffect(ItemJob.ItemRunner, makeItemRunner(request.payload.key, request.payload.workflowFile, runnerId))
             )
           ).pipe(Effect.provide(ctx))
       }

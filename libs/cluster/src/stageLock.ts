@@ -20,6 +20,19 @@ export const withStageLock = <A, E, R>(key: string, body: Effect.Effect<A, E, R>
     })
   )
 
+/** Is some process executing the stage `key` now (holding its lock)? */
+export const stageLockHeld = (key: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const [a, b] = lockPair(key)
+    // pg_locks shows the two int4 halves as oids (unsigned) with objsubid 2
+    const rows = yield* sql.unsafe(
+      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 2 AND granted LIMIT 1`,
+      [a >>> 0, b >>> 0]
+    )
+    return rows.length > 0
+  })
+
 // internal
 
 /** The two-int form keeps these locks apart from @effect/cluster's one-bigint shard locks. */
