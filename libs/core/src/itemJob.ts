@@ -71,4 +71,11 @@ export const runItem = <I, O>(job: ItemJob<I, O>, input: I, local: Effect.Effect
 
 // internal
 
-const registry = new Map<string, ItemJob<any, any>>()
+/**
+ * One registry per process, even when two copies of this module are loaded (a bundled CLI and a
+ * workflow's plugins importing the sources): a job defined through either is found through either.
+ */
+const registry: Map<string, ItemJob<any, any>> = ((globalThis as Record<symbol, unknown>)[Symbol.for("@zaoji/core/ItemJob.registry")] ??= new Map()) as Map<
+  string,
+  ItemJob<any, any>
+>
