@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
 export default defineConfig({
@@ -9,8 +10,9 @@ export default defineConfig({
       "workflows/**/*.test.ts",
       "test/**/*.test.ts"
     ],
-    // the event loop turns before every test (see the file)
-    setupFiles: ["test/setup/yieldBetweenTests.ts"],
+    // the event loop turns before every test (see the file); an absolute path, so that a run with
+    // another --root (a generated plugin's own tests) finds it too
+    setupFiles: [fileURLToPath(new URL("./test/setup/yieldBetweenTests.ts", import.meta.url))],
     // model tests are CPU-heavy; two cores → two forks
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

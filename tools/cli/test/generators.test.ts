@@ -183,9 +183,10 @@ describe("zaoji new plugin", () => {
     expect(r.stdout).toContain("npm install")
     expect(listTree(pluginDir)).toEqual(["README.md", "package.json", "src", "src/index.ts", "test", "test/stage.test.ts", "tsconfig.json"])
     const pkg = JSON.parse(fs.readFileSync(path.join(pluginDir, "package.json"), "utf8"))
-    // shaped like a plain plugin of the repository (its Nx targets), declaring the workspace packages its source imports
+    // shaped like a plain plugin of the repository (its Nx targets), declaring the workspace packages its source imports;
+    // one entry (a generated plugin has no run side to put in a ./kit entry yet)
     const existing = JSON.parse(fs.readFileSync(path.join(repoRoot, "plugins/lora/package.json"), "utf8"))
-    expect(pkg).toEqual({ ...existing, name: "@zaoji/answer-stats", dependencies: { "@zaoji/core": "*", "@zaoji/data": "*" } })
+    expect(pkg).toEqual({ ...existing, name: "@zaoji/answer-stats", exports: { ".": "./src/index.ts" }, dependencies: { "@zaoji/core": "*", "@zaoji/data": "*" } })
     const tsconfig = JSON.parse(fs.readFileSync(path.join(pluginDir, "tsconfig.json"), "utf8"))
     expect(path.resolve(pluginDir, tsconfig.extends)).toBe(path.join(repoRoot, "tsconfig.base.json"))
     const link = path.join(work, "node_modules", "@zaoji", "answer-stats")
