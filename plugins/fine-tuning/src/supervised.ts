@@ -10,6 +10,7 @@ import { QaPair, readRows } from "@zaoji/data"
 import { Rng, type TokenExample } from "@zaoji/training"
 import { decodeGlmConfig, loadTokenizer, tokenizerFilesIn, type ChatFormat, type Tokenizer } from "@zaoji/glm-runtime"
 import { describeModelFolder } from "./adapters.js"
+import type { FineTuningSettings } from "./settings.js"
 import { buildExamples, type ExampleLimits, type SupervisedPair, type TruncationStats } from "./examples.js"
 
 export const readQaPairs = (file: string): Effect.Effect<SupervisedPair[], InputError> =>
@@ -78,6 +79,9 @@ interface DatasetInput {
   readonly value: { readonly file: string } | undefined
 }
 
+/** the settings of a fine-tuning stage's config that shape its examples (see settings.ts) */
+export type SupervisedSettings = Pick<FineTuningSettings, "chatFormat" | "maxSourceLength" | "maxTargetLength" | "validationRatio" | "seed">
+
 /**
  * The supervised data of a fine-tuning stage from its wired `data` (and optional `validation`)
  * inputs, tokenized in the stage's chat format; no training example is the user's input error.
@@ -86,21 +90,19 @@ export const supervisedFromInputs = (args: {
   readonly data: DatasetInput & { readonly value: { readonly file: string } }
   readonly validation: DatasetInput | undefined
   readonly tokenizer: Tokenizer
-  readonly format: ChatFormat | undefined
-  readonly limits: ExampleLimits
-  readonly validationRatio: number
-  readonly seed: number
+  readonly settings: SupervisedSettings
 }): Effect.Effect<SupervisedData, InputError> =>
   Effect.gen(function* () {
+    const { settings } = args
     const trainFile = join(args.data.dir, args.data.value.file)
     const data = yield* prepareSupervised({
       trainFile,
       validationFile: args.validation?.value ? join(args.validation.dir, args.validation.value.file) : undefined,
       tokenizer: args.tokenizer,
-      format: args.format ?? args.tokenizer.chatFormat,
-      limits: args.limits,
-      validationRatio: args.validationRatio,
-      seed: args.seed
+      format: settings.chatFormat ?? args.tokenizer.chatFormat,
+      limits: { maxSourceLength: settings.maxSourceLength, maxTargetLength: settings.maxTargetLength },
+      validationRatio: settings.validationRatio,
+      seed: settings.seed
     })
     if (data.train.length === 0) return yield* Effect.fail(new InputError({ location: trainFile, message: "no training examples: expected at least one QA pair" }))
     return data

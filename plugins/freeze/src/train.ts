@@ -49,10 +49,7 @@ export const run = ({ config, inputs, ctx }: Stage.RunArgs<FreezeConfig, TuningI
       data: inputs.data,
       validation: inputs.validation,
       tokenizer,
-      format: config.chatFormat,
-      limits: { maxSourceLength: config.maxSourceLength, maxTargetLength: config.maxTargetLength },
-      validationRatio: config.validationRatio,
-      seed: config.seed
+      settings: config
     })
     const continued = yield* continuedState(inputs.continueFrom, ctx.stageId)
     const result = yield* runTraining({

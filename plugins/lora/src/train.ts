@@ -44,10 +44,7 @@ export const run = ({ config, inputs, ctx }: Stage.RunArgs<LoraConfig, TuningInp
       data: inputs.data,
       validation: inputs.validation,
       tokenizer,
-      format: config.chatFormat,
-      limits: { maxSourceLength: config.maxSourceLength, maxTargetLength: config.maxTargetLength },
-      validationRatio: config.validationRatio,
-      seed: config.seed
+      settings: config
     })
     // PEFT's starting A and B reach every worker thread as a weight file
     const initFile = join(ctx.outDir, INIT_FILE)

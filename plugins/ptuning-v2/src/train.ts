@@ -72,10 +72,7 @@ export const run = ({
       data: inputs.data,
       validation: inputs.validation,
       tokenizer,
-      format: config.chatFormat,
-      limits: { maxSourceLength: config.maxSourceLength, maxTargetLength: config.maxTargetLength },
-      validationRatio: config.validationRatio,
-      seed: config.seed
+      settings: config
     })
     const shapes = prefixTensorShapes(rawConfig)
     const trainable = Object.keys(shapes)
