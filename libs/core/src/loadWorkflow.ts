@@ -9,8 +9,13 @@ import { errorMessage } from "./errorMessage.js"
 /**
  * Import a `*.workflow.ts` file (the process must be able to import TypeScript, e.g. under tsx) and
  * return its default export. Every way this can go wrong is the user's file, so it is an InputError.
+ * `importUrl`: a module compiled from the file to import instead of the file itself (the CLI's
+ * workflow cache); the checks and the errors stay the file's.
  */
-export const loadWorkflowFile = (file: string): Effect.Effect<{ workflow: Workflow; file: string; baseDir: string }, InputError> =>
+export const loadWorkflowFile = (
+  file: string,
+  options: { readonly importUrl?: string } = {}
+): Effect.Effect<{ workflow: Workflow; file: string; baseDir: string }, InputError> =>
   Effect.gen(function* () {
     const abs = path.resolve(file)
     if (!fs.existsSync(abs)) {
@@ -28,7 +33,7 @@ export const loadWorkflowFile = (file: string): Effect.Effect<{ workflow: Workfl
       )
     }
     const mod = yield* Effect.tryPromise({
-      try: () => import(pathToFileURL(abs).href) as Promise<{ default?: unknown }>,
+      try: () => import(options.importUrl ?? pathToFileURL(abs).href) as Promise<{ default?: unknown }>,
       catch: (e) =>
         new InputError({
           message: `workflow file ${file} could not be loaded: ${firstLine(e)}`,

@@ -8,6 +8,8 @@
  * ZAOJI_CLI_BUILD: `auto` (default) as above · `sources` always the sources · `dist` the build or
  * an error saying why not (to check that the build is what runs).
  * ZAOJI_CLI_DIST: where the build is (default tools/cli/dist).
+ * ZAOJI_WORKFLOW_CACHE: where the build keeps workflows compiled to JavaScript (default
+ * node_modules/.cache/zaoji/workflows), or `off` to load every workflow under tsx.
  */
 import { register as registerHook } from "node:module"
 import * as path from "node:path"
@@ -27,8 +29,12 @@ if (!["auto", "sources", "dist"].includes(mode)) {
 const build = mode === "sources" ? { ok: false } : currentBuild(path.resolve(process.env.ZAOJI_CLI_DIST || path.join(here, "../dist")), repoRoot)
 if (build.ok) {
   const { main } = await import(build.main)
+  const cache = process.env.ZAOJI_WORKFLOW_CACHE || path.join(repoRoot, "node_modules/.cache/zaoji/workflows")
   await main({
-    // workflows are TypeScript: tsx and the module hooks are registered by the first command that loads one
+    // workflows load compiled by esbuild (src/workflowCache.ts), importing the bundled packages directly
+    workflowBuild: cache === "off" ? undefined : { entries: build.entries, id: build.id, root: repoRoot, cacheDir: path.resolve(cache) },
+    // what must still load as TypeScript (a workflow the cache cannot compile, a stage's run outside
+    // the build): tsx and the module hooks are registered by the first command that needs them
     registerTypeScript: async () => {
       // hooks run last registered first: the build's own imports are answered before tsx sees them
       const { register } = await import("tsx/esm/api")

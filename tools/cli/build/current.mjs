@@ -10,7 +10,7 @@ import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { createHash } from "node:crypto"
 
-/** `{ ok: true, main, dist, entries }` (file URLs) or `{ ok: false, reason }` for the build in `distDir` */
+/** `{ ok: true, main, dist, id, entries }` (file URLs) or `{ ok: false, reason }` for the build in `distDir` */
 export const currentBuild = (distDir, repoRoot) => {
   let manifest
   try {
@@ -30,6 +30,8 @@ export const currentBuild = (distDir, repoRoot) => {
     main: url(manifest.main),
     // the folder's URL, with its trailing slash: what every bundled file's URL starts with
     dist: pathToFileURL(distDir + path.sep).href,
+    // which build this is: a workflow compiled against another one is recompiled
+    id: `${distDir}@${manifest.builtAt}`,
     // source entry (as a bare import resolves it) → bundled entry
     entries: Object.fromEntries(Object.values(manifest.entries).map((e) => [pathToFileURL(path.join(repoRoot, e.source)).href, url(e.file)]))
   }
