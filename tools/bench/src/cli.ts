@@ -2,7 +2,9 @@
  * CLI start-up: `zaoji --help`, `status`, `runs` and `plan workflows/hepatobiliary.workflow.ts`,
  * each timed as a whole process (spawn to exit), from the build (tools/cli/dist, what `npm ci`'s
  * prepare makes) and — the reference, in the same run — from the TypeScript sources under tsx (how
- * the CLI ran before it had a build). The two are interleaved run by run, so both see the same
+ * the CLI ran before it had a build). `plan` is timed three ways from the build: with the workflow
+ * already compiled by the workflow cache (the usual case), compiled anew on every run (an edited
+ * workflow or plugin), and under tsx with the cache off (how it loaded before the cache). The two are interleaved run by run, so both see the same
  * load; the median of each is printed with their ratio, and the machine's cores and load average
  * beside them (start-up time on a shared machine follows its load). Where GNU time is installed,
  * each process's CPU time (user + system) is measured too: it depends far less on the load than
@@ -45,23 +47,30 @@ export const benchCli = async ({ runs = 7, log = (_: string) => {} }: { runs?: n
     const store = path.join(tmp, "store")
     const seeded = await zaoji(["run", path.join(repoRoot, "test/engine/fixtures/sample.workflow.ts"), "--store", store, "--json"], "sources")
     if (seeded.code !== 0) throw new Error(`could not make the benchmark's store: ${seeded.stderr}`)
-    const commands: ReadonlyArray<ReadonlyArray<string>> = [
-      ["--help"],
-      ["status", "--store", store],
-      ["runs", "--store", store],
-      ["plan", "workflows/hepatobiliary.workflow.ts", "--store", path.join(tmp, "plan-store")]
+    const plan = ["plan", "workflows/hepatobiliary.workflow.ts", "--store", path.join(tmp, "plan-store")]
+    let cold = 0
+    const commands: ReadonlyArray<{ readonly args: ReadonlyArray<string>; readonly env?: () => Record<string, string>; readonly note?: string }> = [
+      { args: ["--help"] },
+      { args: ["status", "--store", store] },
+      { args: ["runs", "--store", store] },
+      // the workflow compiled by the previous run (the untimed one first compiles it)
+      { args: plan },
+      // every run compiling the workflow anew (an edited workflow or plugin)
+      { args: plan, env: () => ({ ZAOJI_WORKFLOW_CACHE: path.join(tmp, `cold-${cold++}`) }), note: "(workflow not compiled yet)" },
+      // the workflow under tsx, as before the workflow cache
+      { args: plan, env: () => ({ ZAOJI_WORKFLOW_CACHE: "off" }), note: "(ZAOJI_WORKFLOW_CACHE=off)" }
     ]
     const rows: CliBenchRow[] = []
-    for (const args of commands) {
+    for (const { args, env, note } of commands) {
       const times = { build: [] as Ran[], sources: [] as Ran[] }
       // one untimed run of each first: the file cache, tsx's transform cache
-      for (const mode of ["build", "sources"] as const) await timed(args, mode, log)
+      for (const mode of ["build", "sources"] as const) await timed(args, mode, log, env?.())
       for (let i = 0; i < runs; i++) {
-        for (const mode of i % 2 === 0 ? (["build", "sources"] as const) : (["sources", "build"] as const)) times[mode].push(await timed(args, mode, log))
+        for (const mode of i % 2 === 0 ? (["build", "sources"] as const) : (["sources", "build"] as const)) times[mode].push(await timed(args, mode, log, env?.()))
       }
       const cpu = (rs: ReadonlyArray<Ran>) => (rs.every((r) => r.cpu !== undefined) ? median(rs.map((r) => r.cpu!)) : undefined)
       const row = {
-        command: `zaoji ${args.map((a) => (a.startsWith(tmp) ? path.basename(a).toUpperCase() : a)).join(" ")}`,
+        command: `zaoji ${args.map((a) => (a.startsWith(tmp) ? path.basename(a).toUpperCase() : a)).join(" ")}${note ? ` ${note}` : ""}`,
         runs,
         build: median(times.build.map((r) => r.seconds)),
         sources: median(times.sources.map((r) => r.seconds)),
@@ -135,7 +144,7 @@ const gnuTime = ((): string | undefined => {
   return /GNU/.test(`${v.stdout}${v.stderr}`) ? t : undefined
 })()
 
-const zaoji = (args: ReadonlyArray<string>, mode: "build" | "sources"): Promise<Ran> =>
+const zaoji = (args: ReadonlyArray<string>, mode: "build" | "sources", env: Record<string, string> = {}): Promise<Ran> =>
   new Promise((resolve, reject) => {
     const cpuFile = gnuTime ? path.join(os.tmpdir(), `zaoji-bench-cpu-${process.pid}`) : undefined
     const argv = [process.execPath, bin, ...args]
@@ -143,7 +152,7 @@ const zaoji = (args: ReadonlyArray<string>, mode: "build" | "sources"): Promise<
     const start = performance.now()
     const child = spawn(command, rest, {
       cwd: repoRoot,
-      env: { ...process.env, FORCE_COLOR: "0", ZAOJI_CLI_BUILD: mode === "build" ? "dist" : "sources" },
+      env: { ...process.env, FORCE_COLOR: "0", ZAOJI_CLI_BUILD: mode === "build" ? "dist" : "sources", ...env },
       stdio: ["ignore", "ignore", "pipe"]
     })
     let stderr = ""
@@ -168,9 +177,9 @@ const cpuSeconds = (file: string): number | undefined => {
 }
 
 /** one timed run; a build made stale meanwhile (the sources were edited) is rebuilt and the run repeated */
-const timed = async (args: ReadonlyArray<string>, mode: "build" | "sources", log: (line: string) => void): Promise<Ran> => {
+const timed = async (args: ReadonlyArray<string>, mode: "build" | "sources", log: (line: string) => void, env?: Record<string, string>): Promise<Ran> => {
   for (let attempt = 0; ; attempt++) {
-    const r = await zaoji(args, mode)
+    const r = await zaoji(args, mode, env)
     if (mode === "build" && r.code === 2 && r.stderr.includes("the build is not current") && attempt < 10) {
       log(`  the sources changed during the benchmark; rebuilding (${r.stderr.trim()})`)
       await ensureBuild(log)

@@ -32,7 +32,7 @@ if (build.ok) {
   const cache = process.env.ZAOJI_WORKFLOW_CACHE || path.join(repoRoot, "node_modules/.cache/zaoji/workflows")
   await main({
     // workflows load compiled by esbuild (src/workflowCache.ts), importing the bundled packages directly
-    workflowBuild: cache === "off" ? undefined : { entries: build.entries, id: build.id, root: repoRoot, cacheDir: path.resolve(cache) },
+    workflowBuild: cache === "off" ? undefined : { entries: build.entries, dist: build.dist, id: build.id, root: repoRoot, cacheDir: path.resolve(cache) },
     // what must still load as TypeScript (a workflow the cache cannot compile, a stage's run outside
     // the build): tsx and the module hooks are registered by the first command that needs them
     registerTypeScript: async () => {

@@ -29,6 +29,8 @@ import { pathToFileURL } from "node:url"
 export interface WorkflowBuild {
   /** source entry's file URL (as a bare import resolves) → the bundled entry's file URL */
   readonly entries: Readonly<Record<string, string>>
+  /** the build's folder (file URL): each build has modules of its own */
+  readonly dist: string
   /** changes whenever the build is remade (its manifest's time): a module compiled against another build is stale */
   readonly id: string
   /** the installation's root, from which a workflow outside it resolves what its folder does not */
@@ -37,7 +39,7 @@ export interface WorkflowBuild {
   readonly cacheDir: string
 }
 
-export type Compiled = { readonly url: string; readonly fresh: boolean } | { readonly reason: string }
+export type Compiled = { readonly url: string } | { readonly reason: string }
 
 /**
  * The URL of the current compiled module for workflow `file` (compiling it if there is none or it
@@ -51,10 +53,10 @@ export const compiledWorkflow = async (
 ): Promise<Compiled> => {
   ;(globalThis as Record<symbol, unknown>)[IMPORT_TS] = importTypeScript
   const abs = path.resolve(file)
-  const base = path.join(build.cacheDir, createHash("sha256").update(JSON.stringify([FORMAT, process.versions.node, abs])).digest("hex").slice(0, 20))
+  const base = path.join(build.cacheDir, createHash("sha256").update(JSON.stringify([FORMAT, process.versions.node, build.dist, abs])).digest("hex").slice(0, 20))
   const moduleFile = `${base}.mjs`
   const current = currentManifest(`${base}.json`, build.id)
-  if (current) return { url: pathToFileURL(moduleFile).href, fresh: true }
+  if (current) return { url: pathToFileURL(moduleFile).href }
   try {
     const { code, map, inputs } = await compile(abs, build)
     fs.mkdirSync(build.cacheDir, { recursive: true })
@@ -64,9 +66,9 @@ export const compiledWorkflow = async (
     writeAtomically(`${moduleFile}.map`, map)
     writeAtomically(moduleFile, `${code}//# sourceMappingURL=${path.basename(moduleFile)}.map\n`)
     writeAtomically(`${base}.json`, JSON.stringify(manifest, null, 1))
-    return { url: pathToFileURL(moduleFile).href, fresh: false }
+    return { url: pathToFileURL(moduleFile).href }
   } catch (e) {
-    return { reason: (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "" }
+    return { reason: reasonOf(e) }
   }
 }
 
@@ -122,7 +124,7 @@ const currentManifest = (file: string, buildId: string): Manifest | undefined =>
 }
 
 const writeAtomically = (file: string, text: string) => {
-  const tmp = `${file}.${process.pid}.tmp`
+  const tmp = `${file}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`
   fs.writeFileSync(tmp, text)
   fs.renameSync(tmp, file)
 }
@@ -209,6 +211,13 @@ const compile = async (abs: string, build: WorkflowBuild) => {
     .filter((p) => !/^[a-z-]+:/.test(p))
     .map((p) => path.resolve(path.dirname(abs), p))
   return { code, map: map.text, inputs }
+}
+
+/** esbuild's first error as `file:line: text` (its message starts "Build failed with 1 error:") */
+const reasonOf = (e: unknown): string => {
+  const first = (e as { errors?: ReadonlyArray<{ text: string; location?: { file: string; line: number } | null }> }).errors?.[0]
+  if (first) return first.location ? `${first.location.file}:${first.location.line}: ${first.text}` : first.text
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? ""
 }
 
 const loaderOf = (file: string) => {
