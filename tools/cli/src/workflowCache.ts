@@ -58,14 +58,19 @@ export const compiledWorkflow = async (
   const current = currentManifest(`${base}.json`, build.id)
   if (current) return { url: pathToFileURL(moduleFile).href }
   try {
+    const started = Date.now()
     const { code, map, inputs } = await compile(abs, build)
     fs.mkdirSync(build.cacheDir, { recursive: true })
-    const manifest: Manifest = { format: FORMAT, build: build.id, workflow: abs, files: inputs.map(fileState) }
+    const files = inputs.map(fileState)
     // each file written whole and renamed into place, the manifest last: a concurrent load sees the
     // old module and manifest, or the new ones (both compiled from the same sources)
     writeAtomically(`${moduleFile}.map`, map)
     writeAtomically(moduleFile, `${code}//# sourceMappingURL=${path.basename(moduleFile)}.map\n`)
-    writeAtomically(`${base}.json`, JSON.stringify(manifest, null, 1))
+    // a file written while it was compiled may differ from what went in: no manifest, so the next
+    // load compiles again
+    const manifest: Manifest = { format: FORMAT, build: build.id, workflow: abs, files }
+    if (files.every((f) => f.mtimeMs < started)) writeAtomically(`${base}.json`, JSON.stringify(manifest, null, 1))
+    else fs.rmSync(`${base}.json`, { force: true })
     return { url: pathToFileURL(moduleFile).href }
   } catch (e) {
     return { reason: reasonOf(e) }
