@@ -23,7 +23,7 @@ import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import { builtinModules } from "node:module"
 import * as path from "node:path"
-import { pathToFileURL } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 
 /** What the bin knows about the build it runs from: what the cache's modules import. */
 export interface WorkflowBuild {
@@ -68,9 +68,10 @@ export const compiledWorkflow = async (
     writeAtomically(moduleFile, `${code}//# sourceMappingURL=${path.basename(moduleFile)}.map\n`)
     // a file written while it was compiled may differ from what went in: no manifest, so the next
     // load compiles again
-    const manifest: Manifest = { format: FORMAT, build: build.id, workflow: abs, files }
+    const manifest: Manifest = { format: FORMAT, build: build.id, dist: build.dist, workflow: abs, files }
     if (files.every((f) => f.mtimeMs < started)) writeAtomically(`${base}.json`, JSON.stringify(manifest, null, 1))
     else fs.rmSync(`${base}.json`, { force: true })
+    removeOrphans(build.cacheDir)
     return { url: pathToFileURL(moduleFile).href }
   } catch (e) {
     return { reason: reasonOf(e) }
@@ -95,6 +96,7 @@ interface FileState {
 interface Manifest {
   readonly format: number
   readonly build: string
+  readonly dist: string
   readonly workflow: string
   readonly files: ReadonlyArray<FileState>
 }
@@ -126,6 +128,20 @@ const currentManifest = (file: string, buildId: string): Manifest | undefined =>
     if ((st.size !== f.size || st.mtimeMs !== f.mtimeMs) && sha256(fs.readFileSync(f.path)) !== f.sha256) return undefined
   }
   return m
+}
+
+/** modules compiled against a build folder that is gone (a test's, a moved checkout's): removed when another is compiled */
+const removeOrphans = (cacheDir: string) => {
+  for (const name of fs.readdirSync(cacheDir).filter((f) => f.endsWith(".json"))) {
+    try {
+      const m = JSON.parse(fs.readFileSync(path.join(cacheDir, name), "utf8")) as Partial<Manifest>
+      if (typeof m.dist === "string" && fs.existsSync(fileURLToPath(m.dist))) continue
+      const base = path.join(cacheDir, name.slice(0, -".json".length))
+      for (const f of [`${base}.json`, `${base}.mjs`, `${base}.mjs.map`]) fs.rmSync(f, { force: true })
+    } catch {
+      // another process removed or is writing it
+    }
+  }
 }
 
 const writeAtomically = (file: string, text: string) => {

@@ -13,6 +13,13 @@ import { compiledWorkflow } from "./workflowCache.js"
 export const loadWorkflow = (file: string) =>
   Effect.flatMap(Effect.promise(() => compiledOrTypeScript(file)), (importUrl) => loadWorkflowFile(file, importUrl === undefined ? {} : { importUrl }))
 
+/**
+ * `loadWorkflow` for a command that runs stages (`run`, a cluster runner): the TypeScript loader is
+ * registered as well, since a stage's run may import TypeScript sources when it runs (a training
+ * engine's program module, which its workers import by file URL; a plugin's run outside the build).
+ */
+export const loadWorkflowToRun = (file: string) => Effect.zipLeft(loadWorkflow(file), Effect.promise(ensureTypeScript))
+
 // internal
 
 const compiledOrTypeScript = async (file: string): Promise<string | undefined> => {

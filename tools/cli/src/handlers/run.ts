@@ -4,7 +4,7 @@ import { pickRenderer } from "../progressRenderer.js"
 import { reportLines } from "../reportSummary.js"
 import { learningWarnings } from "../learningWarnings.js"
 import { applyBackendOption } from "../storeOption.js"
-import { loadWorkflow } from "../workflowFile.js"
+import { loadWorkflowToRun } from "../workflowFile.js"
 import type { RunArgs } from "../commands/run.js"
 
 type ClusterRunError = WorkflowInvalid | StoreLocked | RunFailed | import("@zaoji/cluster").ClusterUnavailable
@@ -16,7 +16,7 @@ const submitOnCluster = (url: string, o: Omit<import("@zaoji/cluster").SubmitOpt
 export default (a: RunArgs) =>
   Effect.gen(function* () {
     yield* applyBackendOption(a.backend)
-    const { workflow, file, baseDir } = yield* loadWorkflow(a.workflow)
+    const { workflow, file, baseDir } = yield* loadWorkflowToRun(a.workflow)
     const renderer = pickRenderer(a.json)
     const cluster = Option.getOrUndefined(a.cluster)
     const command = ["zaoji", "run", ...redactArgv(process.argv.slice(3))].join(" ")

@@ -4,7 +4,7 @@ import * as net from "node:net"
 import { printLine } from "../print.js"
 import { applyBackendOption } from "../storeOption.js"
 import { UsageError } from "../usage.js"
-import { loadWorkflow } from "../workflowFile.js"
+import { loadWorkflowToRun } from "../workflowFile.js"
 import type { RunnerArgs } from "../commands/runner.js"
 
 export default (a: RunnerArgs) =>
@@ -19,7 +19,7 @@ export default (a: RunnerArgs) =>
       slots: a.slots,
       host: a.host,
       port,
-      loadWorkflow,
+      loadWorkflow: loadWorkflowToRun,
       onEvent: a.json ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : undefined,
       onReady: (id) =>
         a.json
