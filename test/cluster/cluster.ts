@@ -4,6 +4,8 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
+import type { LlmServer } from "@zaoji/testing"
+import { expect } from "vitest"
 import { zaoji, type CliResult } from "../engine/cliProcess.js"
 import { tmpDir } from "../engine/helpers.js"
 import { postgresBin, startPostgres, type PgServer } from "./postgres.js"
@@ -75,3 +77,26 @@ export const workLines = (file: string): ReadonlyArray<{ readonly label: string;
     : []
 
 export const workDir = (name: string) => tmpDir(`cluster-${name}`)
+
+/**
+ * The fault-server checks both LLM cluster tests make: the faults happened (and were retried), and
+ * every item was answered exactly once and never asked for after that. Returns the answered items.
+ */
+export const expectFaultsRetriedAndItemsAnsweredOnce = (
+  requests: ReturnType<LlmServer["chatRequests"]>,
+  itemOf: (body: unknown) => string,
+  faults: { readonly "429": number; readonly "500": number; readonly hang: number },
+  items: number
+): ReadonlyMap<string, number> => {
+  expect(requests.filter((q) => q.status === 429)).toHaveLength(faults["429"])
+  expect(requests.filter((q) => q.status === 500)).toHaveLength(faults["500"])
+  expect(requests.filter((q) => q.status === "hang")).toHaveLength(faults.hang)
+  const okAt = new Map<string, number>()
+  for (const q of requests) {
+    const item = itemOf(q.body)
+    expect(okAt.has(item), `${item} requested after it finished`).toBe(false)
+    if (q.status === 200) okAt.set(item, q.seq)
+  }
+  expect(okAt.size).toBe(items)
+  return okAt
+}

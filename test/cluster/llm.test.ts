@@ -3,7 +3,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { stageStatuses, zaoji } from "../engine/cliProcess.js"
-import { clusterStatusJson, fixture, skipReason, startCluster, submit, workDir, type Cluster } from "./cluster.js"
+import { clusterStatusJson, expectFaultsRetriedAndItemsAnsweredOnce, fixture, skipReason, startCluster, submit, workDir, type Cluster } from "./cluster.js"
 
 const skip = skipReason()
 if (skip) console.warn(`cluster LLM tests skipped: ${skip}`)
@@ -43,19 +43,8 @@ describe.skipIf(skip !== undefined)("cluster: LLM generation over three runners 
     const st = stageStatuses(r)
     for (let i = 0; i < 6; i++) expect(st[`gen${i}`]).toBe("done")
 
-    // the faults happened, and were retried
-    const requests = llm.chatRequests()
-    expect(requests.filter((q) => q.status === 429)).toHaveLength(2)
-    expect(requests.filter((q) => q.status === 500)).toHaveLength(4)
-    expect(requests.filter((q) => q.status === "hang")).toHaveLength(1)
-    // every item answered exactly once, and never asked for after that
-    const okAt = new Map<string, number>()
-    for (const q of requests) {
-      const item = itemOf(q.body)
-      expect(okAt.has(item), `${item} requested after it finished`).toBe(false)
-      if (q.status === 200) okAt.set(item, q.seq)
-    }
-    expect(okAt.size).toBe(24)
+    // the faults happened and were retried; every item answered exactly once, never asked for after that
+    expectFaultsRetriedAndItemsAnsweredOnce(llm.chatRequests(), itemOf, { "429": 2, "500": 4, hang: 1 }, 24)
 
     // the same output as the clean run, stage by stage (same configs, so the same keys)
     for (let i = 0; i < 6; i++) {
