@@ -3,24 +3,18 @@
  * while it matches the sources, and never a build the sources have moved past. Each test builds into
  * a folder of its own (ZAOJI_CLI_DIST), so the repository's own build is left alone.
  */
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { bin, buildFolder, prepare as prepareBuild, repoRoot, run, SourcesMoved, whileSourcesStill as onFreshBuild } from "./cliBuild.js"
 
-const repoRoot = path.resolve(import.meta.dirname, "../../..")
-const bin = path.join(repoRoot, "tools/cli/bin/zaoji.mjs")
 const sample = path.join(repoRoot, "test/engine/fixtures/sample.workflow.ts")
 
 let tmp: string
 let dist: string
 
 beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zaoji-build-"))
-  // the build's external packages (tfjs, better-sqlite3, …) resolve from a node_modules above it
-  fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(tmp, "node_modules"), "dir")
-  dist = path.join(tmp, "dist")
+  ;({ tmp, dist } = buildFolder("zaoji-build-"))
   // the prepare script itself, pointed at this folder
   await prepare()
 })
@@ -104,58 +98,22 @@ describe("zaoji from its build", () => {
 
 // internal
 
-interface Ran {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
 const cliSource = path.join("tools", "cli", "src", "cli.ts")
-
-/** a source edited while a test runs (by someone working in this tree): not what the test is about */
-class SourcesMoved extends Error {}
 
 /**
  * `zaoji ARGS` with the build in `dist`; with ZAOJI_CLI_BUILD=dist, a refusal naming a file other
  * than `tampered` means the sources moved during the test, which is retried on a fresh build.
  */
 const zaoji = async (args: ReadonlyArray<string>, mode: "auto" | "dist" | "sources", tampered?: string) => {
-  const r = await run(bin, args, { ZAOJI_CLI_DIST: dist, ZAOJI_CLI_BUILD: mode })
+  const r = await run(process.execPath, [bin, ...args], { ZAOJI_CLI_DIST: dist, ZAOJI_CLI_BUILD: mode })
   const stale = /the build is not current: (\S+) (changed|was removed) since the build/.exec(r.stderr)
   if (mode === "dist" && r.code === 2 && stale && stale[1] !== tampered) throw new SourcesMoved(r.stderr)
   return r
 }
 
-const prepare = async () => {
-  const r = await run("npm", ["run", "--silent", "prepare", "--", dist], {}, { viaNode: false })
-  expect(r.code, r.stderr).toBe(0)
-  expect(fs.existsSync(path.join(dist, "manifest.json")), r.stdout + r.stderr).toBe(true)
-}
+const prepare = () => prepareBuild(dist)
 
-const whileSourcesStill = async (test: () => Promise<void>) => {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await test()
-    } catch (e) {
-      if (!(e instanceof SourcesMoved) || attempt === 3) throw e
-      await prepare()
-    }
-  }
-}
-
-const run = (command: string, args: ReadonlyArray<string>, env: Record<string, string>, { viaNode = true } = {}): Promise<Ran> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(viaNode ? process.execPath : command, viaNode ? [command, ...args] : [...args], {
-      cwd: repoRoot,
-      env: { ...process.env, FORCE_COLOR: "0", ...env }
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d))
-    child.stderr.on("data", (d: Buffer) => (stderr += d))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+const whileSourcesStill = (test: () => Promise<void>) => onFreshBuild(dist, test)
 
 const planRows = (stdout: string) =>
   stdout

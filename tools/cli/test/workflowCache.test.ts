@@ -5,14 +5,11 @@
  * loads (through tsx, registered then). The CLI is built into a folder of its own (ZAOJI_CLI_DIST)
  * and the workflow lives in a folder of its own, outside this repository, with a plugin of its own.
  */
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { bin, buildFolder, prepare as prepareBuild, run, SourcesMoved, whileSourcesStill as onFreshBuild, type Ran } from "./cliBuild.js"
 
-const repoRoot = path.resolve(import.meta.dirname, "../../..")
-const bin = path.join(repoRoot, "tools/cli/bin/zaoji.mjs")
 const recorder = path.join(import.meta.dirname, "fixtures/recordModules.mjs")
 
 let tmp: string
@@ -21,10 +18,7 @@ let cache: string
 let wf: string
 
 beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zaoji-workflow-cache-"))
-  // the build's external packages (tfjs, better-sqlite3, …) resolve from a node_modules above it
-  fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(tmp, "node_modules"), "dir")
-  dist = path.join(tmp, "dist")
+  ;({ tmp, dist } = buildFolder("zaoji-workflow-cache-"))
   cache = path.join(tmp, "cache")
   wf = path.join(tmp, "wf")
   fs.mkdirSync(wf)
@@ -129,12 +123,6 @@ const WORKFLOW_FILES: Record<string, string> = {
   ].join("\n")
 }
 
-interface Ran {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
 const env = (workflowCache: string) => ({ ZAOJI_CLI_DIST: dist, ZAOJI_CLI_BUILD: "dist", ZAOJI_WORKFLOW_CACHE: workflowCache })
 
 /** `zaoji plan --json` of the workflow from the build, every module the process loads recorded */
@@ -167,41 +155,11 @@ const findFile = (dir: string, name: string): string | undefined => {
   return undefined
 }
 
-/** a source edited while a test runs (by someone working in this tree): not what the test is about */
-class SourcesMoved extends Error {}
-
 const stillCurrent = (r: Ran): Ran => {
   if (r.code === 2 && /the build is not current/.test(r.stderr)) throw new SourcesMoved(r.stderr)
   return r
 }
 
-const prepare = async () => {
-  const r = await run("npm", ["run", "--silent", "prepare", "--", dist], {})
-  expect(r.code, r.stderr).toBe(0)
-}
+const prepare = () => prepareBuild(dist)
 
-/** the test again on a fresh build when the sources moved under it (twice at most) */
-const whileSourcesStill = async (test: () => Promise<void>) => {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await test()
-    } catch (e) {
-      if (!(e instanceof SourcesMoved) || attempt === 3) throw e
-      await prepare()
-    }
-  }
-}
-
-const run = (cmd: string, args: ReadonlyArray<string>, extraEnv: Record<string, string>) =>
-  new Promise<Ran>((resolve) => {
-    const child = spawn(cmd, [...args], {
-      cwd: repoRoot,
-      env: { ...process.env, FORCE_COLOR: "0", ...extraEnv },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+const whileSourcesStill = (test: () => Promise<void>) => onFreshBuild(dist, test)
