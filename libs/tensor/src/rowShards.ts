@@ -91,6 +91,18 @@ export const rowShardsIn = (weights: Readonly<Record<string, tf.Tensor>>, name: 
   return { shape: [rows, cols], rowsPerShard: shards[0]!.shape[0], shards, dispose: () => undefined }
 }
 
+/** The whole `[rows, cols]` matrix of row shards, read back to the host (synchronous read: CPU-side backends). */
+export const rowShardsData = (table: RowShards): Float32Array => {
+  const data = new Float32Array(table.shape[0] * table.shape[1])
+  let at = 0
+  for (const shard of table.shards) {
+    const part = shard.dataSync() as Float32Array
+    data.set(part, at)
+    at += part.length
+  }
+  return data
+}
+
 /**
  * Split host data `[rows, cols]` into row shards of at most `maxBytes` each (default: the backend's
  * binding limit; one shard where there is none).

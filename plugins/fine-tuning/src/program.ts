@@ -9,7 +9,7 @@
  * (`name#rows<k>`), frozen or trainable; the trainer still sees every tensor whole (`wholeNamed`).
  */
 import * as tf from "@tensorflow/tfjs"
-import { maxBindingBytes, readSafetensors, rowShardBase, rowShardsIn } from "@zaoji/tensor"
+import { maxBindingBytes, readSafetensors, rowShardBase, rowShardsData, rowShardsIn, type RowShards } from "@zaoji/tensor"
 import { makeTfProgram, type TrainProgram } from "@zaoji/training"
 import {
   baseWeightShapes,
@@ -74,7 +74,7 @@ export const loadStartingTensors = (args: Omit<GlmProgramArgs, "trainable">): { 
       // a matrix the folder loaded as row shards comes back whole (the program shards it again at its own limit)
       const base = rowShardBase(key)
       if (base === undefined) out.set(key, { shape: w[key]!.shape, data: w[key]!.dataSync() as Float32Array })
-      else if (!out.has(base)) out.set(base, joinShards(rowShardsIn(w, base)!))
+      else if (!out.has(base)) out.set(base, wholeOf(rowShardsIn(w, base)!))
     }
     loaded.model.dispose()
   }
@@ -189,16 +189,7 @@ export const createProgram = async (args: GlmProgramArgs): Promise<TrainProgram>
 
 // internal
 
-const joinShards = (table: NonNullable<ReturnType<typeof rowShardsIn>>): Host => {
-  const data = new Float32Array(table.shape[0] * table.shape[1])
-  let at = 0
-  for (const shard of table.shards) {
-    const part = shard.dataSync() as Float32Array
-    data.set(part, at)
-    at += part.length
-  }
-  return { shape: [...table.shape], data }
-}
+const wholeOf = (table: RowShards): Host => ({ shape: [...table.shape], data: rowShardsData(table) })
 
 /** A host tensor on the device: whole, or as row shards when a matrix is above `limit` bytes. */
 const deviceEntries = (name: string, t: Host, limit: number): Record<string, tf.Tensor> => {

@@ -1,6 +1,6 @@
 /** Host tensors (from safetensors) ⇄ tf tensors. */
 import * as tf from "@tensorflow/tfjs"
-import { rowShardsIn, type HostTensor } from "@zaoji/tensor"
+import { rowShardsData, rowShardsIn, type HostTensor } from "@zaoji/tensor"
 import type { WeightMap } from "../model/types.js"
 
 export const toTf = (host: ReadonlyMap<string, HostTensor>): Record<string, tf.Tensor> => {
@@ -20,14 +20,7 @@ export const toHost = (weights: WeightMap, names?: ReadonlyArray<string>): Map<s
     // a row-sharded matrix is written whole, as its checkpoint name
     const shards = rowShardsIn(weights, name)
     if (shards === undefined) throw new Error(`weight "${name}" is not in the weight map`)
-    const data = new Float32Array(shards.shape[0] * shards.shape[1])
-    let at = 0
-    for (const sh of shards.shards) {
-      const part = sh.dataSync() as Float32Array
-      data.set(part, at)
-      at += part.length
-    }
-    out.set(name, { shape: shards.shape, data })
+    out.set(name, { shape: shards.shape, data: rowShardsData(shards) })
   }
   return out
 }
