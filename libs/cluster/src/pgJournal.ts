@@ -92,13 +92,15 @@ const makePgJournal = Effect.gen(function* () {
         `SELECT * FROM zaoji_attempts WHERE run_id = $1 ${stageId ? "AND stage_id = $2" : ""} ORDER BY stage_id, attempt`,
         stageId ? [runId, stageId] : [runId]
       ).pipe(Effect.map((rows) => rows.map(attemptRow))),
-    lastKey: (workflow, stageId) =>
-      q(
-        `SELECT s.key FROM zaoji_stage_runs s JOIN zaoji_runs r ON r.id = s.run_id
-         WHERE r.workflow = $1 AND s.stage_id = $2 AND s.status IN ('done','cached')
-         ORDER BY s.ended_at DESC NULLS LAST LIMIT 1`,
-        [workflow, stageId]
-      ).pipe(Effect.map((rows) => (rows[0] as any)?.key as string | undefined))
+    lastKeys: (workflow) =>
+      q<{ stage_id: string; key: string }>(
+        `SELECT stage_id, key FROM (
+           SELECT s.stage_id, s.key, ROW_NUMBER() OVER (PARTITION BY s.stage_id ORDER BY s.ended_at DESC NULLS LAST) AS n
+           FROM zaoji_stage_runs s JOIN zaoji_runs r ON r.id = s.run_id
+           WHERE r.workflow = $1 AND s.status IN ('done','cached')
+         ) latest WHERE n = 1`,
+        [workflow]
+      ).pipe(Effect.map((rows) => new Map(rows.map((r) => [r.stage_id, r.key]))))
   }
   return api
 })

@@ -62,9 +62,10 @@ const submit = (o: SubmitOptions, storeDir: string) =>
     hashes.save()
     const built = new Set<string>()
     const previous = new Map<string, unknown>()
+    const lastKeys = yield* journal.lastKeys(rw.workflow.name)
     for (const s of rw.stages) {
       if ((yield* store.readManifest(s.key)) !== undefined) built.add(s.key)
-      const last = yield* journal.lastKey(rw.workflow.name, s.node.id)
+      const last = lastKeys.get(s.node.id)
       if (last && last !== s.key) previous.set(s.node.id, yield* store.readManifest(last))
     }
     const decisions = yield* decide(rw, selection, (k) => built.has(k), (id) => previous.get(id) as any)

@@ -16,7 +16,7 @@ import type { Issue } from "./configDecode.js"
 import { errorMessage } from "./errorMessage.js"
 import type { EventSink } from "./events.js"
 import { finishRun, startRun, summaryOf, type EngineRun } from "./engineRun.js"
-import { Journal, sqliteJournalLayer } from "./journal.js"
+import { Journal, journaledLastKeys, sqliteJournalLayer } from "./journal.js"
 import { acquireStoreLock } from "./lock.js"
 import { fileHashCache } from "./hashCache.js"
 import { fsStoreView } from "./artifactRefs.js"
@@ -25,7 +25,7 @@ import { redactString } from "./redact.js"
 import { runStage } from "./runStage.js"
 import type { Artifact } from "./Stage.js"
 import { loadArtifact } from "./storedArtifact.js"
-import { ArtifactStore, fsStoreLayer, type Manifest } from "./store.js"
+import { ArtifactStore, fsStoreLayer, makeFsStore, type ArtifactStoreApi, type Manifest } from "./store.js"
 import type { Workflow } from "./Workflow.js"
 
 export { toolVersion } from "./toolVersion.js"
@@ -79,7 +79,8 @@ export const planWorkflow = (
   Effect.gen(function* () {
     const storeDir = opts.storeDir ?? defaultStoreDir(opts.baseDir)
     const rw = yield* resolveWithHashCache(opts, storeDir)
-    const { decisions } = yield* prepare(rw, opts).pipe(Effect.provide(storeLayer(storeDir)))
+    // read-only: the store's journal is read when there is one, never created
+    const { decisions } = yield* prepare(rw, opts, makeFsStore(storeDir), yield* journaledLastKeys(storeDir, rw.workflow.name))
     return rw.stages.map((s) => ({
       stage: s.node.id,
       plugin: s.node.def.name,
@@ -116,7 +117,7 @@ export const executeWorkflow = (
     const store = yield* ArtifactStore
     const journal = yield* Journal
     yield* sweepLeftovers
-    const { decisions, manifests } = yield* prepare(rw, opts)
+    const { decisions, manifests } = yield* prepare(rw, opts, store, yield* journal.lastKeys(rw.workflow.name))
     const gate = yield* makeGate(Math.max(1, opts.concurrency ?? rw.workflow.options.concurrency ?? 4))
     const run = yield* startRun(rw, opts, { store, journal, decisions, manifests })
     yield* Effect.forEach(rw.stages, (s) => runWhenReady(run, s, gate), { concurrency: "unbounded", discard: true }).pipe(
@@ -145,16 +146,17 @@ const sweepLeftovers = Effect.gen(function* () {
   yield* (yield* Journal).markAbandoned()
 })
 
-/** Everything needed to plan, read without taking the lock (plans are read-only). */
-const prepare = (rw: ResolvedWorkflow, selection: Selection) =>
+/**
+ * Everything needed to plan, read without taking the lock (plans are read-only). `lastKeys`: the
+ * journal's last finished key of each stage id, to explain what changed since.
+ */
+const prepare = (rw: ResolvedWorkflow, selection: Selection, store: ArtifactStoreApi, lastKeys: ReadonlyMap<string, string>) =>
   Effect.gen(function* () {
-    const store = yield* ArtifactStore
-    const journal = yield* Journal
     const manifests = new Map<string, Manifest | undefined>()
     const previous = new Map<string, Manifest | undefined>()
     for (const s of rw.stages) {
       manifests.set(s.node.id, yield* store.readManifest(s.key))
-      const last = yield* journal.lastKey(rw.workflow.name, s.node.id)
+      const last = lastKeys.get(s.node.id)
       previous.set(s.node.id, last && last !== s.key ? yield* store.readManifest(last) : undefined)
     }
     const has = (key: string) => {
