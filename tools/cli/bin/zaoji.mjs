@@ -3,7 +3,9 @@
  * `zaoji`: runs the CLI's build (tools/cli/dist, made by `npm run prepare`, which `npm ci` runs)
  * when it matches the sources, else the TypeScript sources under tsx. The build starts in a
  * fraction of the time (no TypeScript compiled, one file per shared chunk, each command's modules
- * loaded only when it runs); the sources are always right. A stale build is never run.
+ * loaded only when it runs); the sources are always right. A stale build is never run. From the
+ * build, help and version lines print the text saved with the build, and a command line in its
+ * plainest form skips @effect/cli (src/cliTables.ts, src/directRun.ts).
  *
  * ZAOJI_CLI_BUILD: `auto` (default) as above · `sources` always the sources · `dist` the build or
  * an error saying why not (to check that the build is what runs).
@@ -27,10 +29,17 @@ if (!["auto", "sources", "dist"].includes(mode)) {
 }
 
 const build = mode === "sources" ? { ok: false } : currentBuild(path.resolve(process.env.ZAOJI_CLI_DIST || path.join(here, "../dist")), repoRoot)
-if (build.ok) {
+const help = build.ok ? build.help[process.argv.slice(2).join("\u0000")] : undefined
+if (help !== undefined) {
+  // `zaoji --help`, `zaoji status -h`, `--version`, …: the text the build's CLI printed for the same
+  // words when it was built (src/cliTables.ts), so nothing else needs to load
+  process.stdout.write(help)
+} else if (build.ok) {
   const { main } = await import(build.main)
   const cache = process.env.ZAOJI_WORKFLOW_CACHE || path.join(repoRoot, "node_modules/.cache/zaoji/workflows")
   await main({
+    // a command line in its plainest form runs without @effect/cli (src/directRun.ts)
+    argTable: build.argTable,
     // workflows load compiled by esbuild (src/workflowCache.ts), importing the bundled packages directly
     workflowBuild: cache === "off" ? undefined : { entries: build.entries, dist: build.dist, id: build.id, root: repoRoot, cacheDir: path.resolve(cache) },
     // what must still load as TypeScript (a workflow the cache cannot compile, a stage's run outside

@@ -16,8 +16,10 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..")
 export const defaultOutDir = path.join(repoRoot, "tools/cli/dist")
 export const MANIFEST = "manifest.json"
+/** the help texts and argument table beside the build (see tools/cli/src/cliTables.ts) */
+export const CLI_TABLES_FILE = "cli.json"
 /** bumped when the manifest's shape changes; an older manifest is then stale */
-export const MANIFEST_VERSION = 1
+export const MANIFEST_VERSION = 2
 
 /**
  * Packages left outside the bundle: native addons and WASM (they find their binaries beside their
@@ -65,8 +67,12 @@ export const buildCli = async ({ outDir = defaultOutDir } = {}) => {
     chunkNames: "chunk-[hash]",
     // bundled CommonJS calls require() for Node's own modules; an ES module has none of its own
     banner: { js: 'import { createRequire as __zaojiCreateRequire } from "node:module"; const require = __zaojiCreateRequire(import.meta.url);' },
-    plugins: [sourceLocations(staging), parsersOnDemand]
+    plugins: [workspaceSources(staging), parsersOnDemand]
   })
+  // the help texts and the argument table the bin reads on every start (src/cliTables.ts), made by
+  // the CLI just bundled, so they are what this build prints and parses
+  const { makeCliTables } = await import(pathToFileURL(path.join(staging, `${CLI_TABLES.out}.js`)).href)
+  fs.writeFileSync(path.join(staging, CLI_TABLES_FILE), JSON.stringify(await makeCliTables()))
   // installed packages are covered by npm's record of the install, not file by file
   const inputs = Object.keys(result.metafile.inputs)
     .map((p) => path.resolve(repoRoot, p.replace(/^[a-z-]+:/, "")))
@@ -78,7 +84,7 @@ export const buildCli = async ({ outDir = defaultOutDir } = {}) => {
     main: "main.js",
     // bare import (as a workflow writes it) → the source file it resolves to → the bundled entry
     entries: Object.fromEntries(
-      Object.entries(entries).filter(([spec]) => spec !== ".").map(([spec, e]) => [spec, { source: path.relative(repoRoot, e.source), file: `${e.out}.js` }])
+      Object.entries(entries).filter(([spec]) => spec !== "." && spec !== CLI_TABLES.spec).map(([spec, e]) => [spec, { source: path.relative(repoRoot, e.source), file: `${e.out}.js` }])
     ),
     files: [...inputs, ...EXTRA_INPUTS.map((f) => path.join(repoRoot, f))].filter((f) => fs.existsSync(f)).sort().map(fileState)
   }
@@ -104,12 +110,18 @@ export const sha256 = (buf) => createHash("sha256").update(buf).digest("hex")
 
 // internal
 
-/** not modules, yet they decide what the build contains: the build itself, and what npm installed */
-const EXTRA_INPUTS = ["tools/cli/build/build.mjs", "package-lock.json", "node_modules/.package-lock.json"]
+/**
+ * not modules, yet they decide what the build contains: the build itself, what npm installed, and
+ * the version `zaoji --version` and every help text print (read from @zaoji/core's package.json)
+ */
+const EXTRA_INPUTS = ["tools/cli/build/build.mjs", "package-lock.json", "node_modules/.package-lock.json", "libs/core/package.json"]
+
+/** the build-time entry that renders the help texts and the argument table (not a package: no bare import names it) */
+const CLI_TABLES = { spec: "#cli-tables", source: path.join(repoRoot, "tools/cli/src/cliTables.ts"), out: "cli-tables" }
 
 /** `{ [bare import]: { source, out } }` for the CLI's main and every workspace package's exports */
 const entryPoints = () => {
-  const entries = { ".": { source: path.join(repoRoot, "tools/cli/src/main.ts"), out: "main" } }
+  const entries = { ".": { source: path.join(repoRoot, "tools/cli/src/main.ts"), out: "main" }, [CLI_TABLES.spec]: CLI_TABLES }
   const root = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8"))
   for (const pattern of root.workspaces ?? []) {
     const base = path.join(repoRoot, pattern.replace(/\/\*$/, ""))
@@ -132,23 +144,69 @@ const entryPoints = () => {
 }
 
 /**
- * Bundled code runs from dist/, so `import.meta.url` in a source module would name the chunk, not
- * the module: files found beside a module (package.json, worker scripts, data tables) would be
- * looked for in dist/. Each workspace source keeps its own location instead (all outputs sit
- * directly in dist/, so the path from there is fixed).
+ * How the workspace's TypeScript sources are bundled:
+ *
+ * - Bundled code runs from dist/, so `import.meta.url` in a source module would name the chunk, not
+ *   the module: files found beside a module (package.json, worker scripts, data tables) would be
+ *   looked for in dist/. Each workspace source keeps its own location instead (all outputs sit
+ *   directly in dist/, so the path from there is fixed).
+ * - `import { Effect, Schema } from "effect"` (the barrel, as the sources write it) becomes
+ *   `import * as Effect from "effect/Effect"` and so on: the same module objects, but esbuild's code
+ *   splitting assigns whole files to chunks by which entries import them, and through the barrel
+ *   every entry counts as importing every effect module any entry uses. A command that needs only
+ *   `Effect` then loaded a chunk with Schema, Stream and fast-check in it (1.4 MB instead of 0.35).
  */
-const sourceLocations = (outDir) => ({
-  name: "source-locations",
+const workspaceSources = (outDir) => ({
+  name: "workspace-sources",
   setup(build) {
+    const effectExports = barrelExports("effect")
     build.onLoad({ filter: /\.[mc]?ts$/ }, async (args) => {
       if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined
       const text = await fs.promises.readFile(args.path, "utf8")
-      if (!text.includes("import.meta.url")) return { contents: text, loader: "ts" }
-      const fromDist = path.relative(outDir, args.path).split(path.sep).join("/")
-      return { contents: text.replaceAll("import.meta.url", `new URL(${JSON.stringify(fromDist)}, import.meta.url).href`), loader: "ts" }
+      return { contents: deepImports(keepLocation(text, args.path, outDir), "effect", effectExports), loader: "ts" }
     })
   }
 })
+
+const keepLocation = (text, file, outDir) => {
+  if (!text.includes("import.meta.url")) return text
+  const fromDist = path.relative(outDir, file).split(path.sep).join("/")
+  return text.replaceAll("import.meta.url", `new URL(${JSON.stringify(fromDist)}, import.meta.url).href`)
+}
+
+/**
+ * `import { A, B as C, type T } from "<pkg>"` → one import per module behind the barrel; a
+ * statement naming anything the barrel's table does not know is left as it is (correct, only
+ * larger). Type-only names are dropped: they are erased anyway.
+ */
+const deepImports = (text, pkg, exports) =>
+  text.replace(new RegExp(`^import\\s*\\{([^}]*)\\}\\s*from\\s*["']${pkg}["'];?`, "gm"), (statement, names) => {
+    const out = []
+    for (const raw of names.split(",").map((n) => n.trim()).filter(Boolean)) {
+      if (/^type\s/.test(raw)) continue
+      const [, name, alias] = /^([A-Za-z_$][\w$]*)(?:\s+as\s+([A-Za-z_$][\w$]*))?$/.exec(raw) ?? []
+      const from = name && exports.get(name)
+      if (!from) return statement
+      out.push(from.namespace ? `import * as ${alias ?? name} from "${pkg}/${from.module}";` : `import { ${raw} } from "${pkg}/${from.module}";`)
+    }
+    // one line, so that line numbers (and source maps) below stay as they were
+    return out.join(" ")
+  })
+
+/**
+ * name → `{ module, namespace }` for what a barrel index re-exports: `export * as Name from
+ * "./Name.js"` (a namespace) and `export { a, b } from "./Module.js"` (names). Read from the
+ * installed package, so the table follows its version.
+ */
+const barrelExports = (pkg) => {
+  const index = fs.readFileSync(path.join(repoRoot, "node_modules", pkg, "dist/esm/index.js"), "utf8")
+  const table = new Map()
+  for (const [, name, module] of index.matchAll(/^export \* as (\w+) from "\.\/(\w+)\.js";/gm)) table.set(name, { module, namespace: true })
+  for (const [, names, module] of index.matchAll(/^export \{([^}]*)\} from "\.\/(\w+)\.js";/gm)) {
+    for (const n of names.split(",").map((x) => x.trim()).filter(Boolean)) table.set(n, { module, namespace: false })
+  }
+  return table
+}
 
 /**
  * @effect/cli imports YAML, TOML and INI parsers at the top of the module behind `Options.fileParse`

@@ -10,7 +10,7 @@ import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { createHash } from "node:crypto"
 
-/** `{ ok: true, main, dist, id, entries }` (file URLs) or `{ ok: false, reason }` for the build in `distDir` */
+/** `{ ok: true, main, dist, id, entries, help, argTable }` (file URLs) or `{ ok: false, reason }` for the build in `distDir` */
 export const currentBuild = (distDir, repoRoot) => {
   let manifest
   try {
@@ -24,6 +24,12 @@ export const currentBuild = (distDir, repoRoot) => {
     const changed = changedFile(path.join(repoRoot, f.path), f)
     if (changed) return { ok: false, reason: `${f.path} ${changed} since the build` }
   }
+  let tables
+  try {
+    tables = JSON.parse(fs.readFileSync(path.join(distDir, "cli.json"), "utf8"))
+  } catch {
+    return { ok: false, reason: `the build in ${distDir} has no readable cli.json` }
+  }
   const url = (file) => pathToFileURL(path.join(distDir, file)).href
   return {
     ok: true,
@@ -33,14 +39,17 @@ export const currentBuild = (distDir, repoRoot) => {
     // which build this is: a workflow compiled against another one is recompiled
     id: `${distDir}@${manifest.builtAt}`,
     // source entry (as a bare import resolves it) → bundled entry
-    entries: Object.fromEntries(Object.values(manifest.entries).map((e) => [pathToFileURL(path.join(repoRoot, e.source)).href, url(e.file)]))
+    entries: Object.fromEntries(Object.values(manifest.entries).map((e) => [pathToFileURL(path.join(repoRoot, e.source)).href, url(e.file)])),
+    // help texts (printed by the bin as they are) and the argument table of the direct path: src/cliTables.ts
+    help: tables.help,
+    argTable: tables.args
   }
 }
 
 // internal
 
 /** kept equal to build.mjs's MANIFEST_VERSION (not imported: that would load esbuild on every start) */
-const MANIFEST_VERSION = 1
+const MANIFEST_VERSION = 2
 
 const changedFile = (abs, recorded) => {
   let st

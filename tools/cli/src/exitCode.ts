@@ -1,4 +1,3 @@
-import { ValidationError } from "@effect/cli"
 import { Cause, Exit, Option } from "effect"
 
 /** 0 ok · 1 a stage failed · 2 bad input (workflow, config, arguments, locked store). */
@@ -12,14 +11,18 @@ export interface Outcome {
 
 const USER_ERRORS = new Set(["WorkflowInvalid", "InputError", "StoreLocked", "UsageError"])
 
-export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): Outcome => {
+/**
+ * The outcome of a command's run. `alreadyReported` tells a failure the command line's parser has
+ * printed itself (@effect/cli's usage errors): exit code 2 and nothing more said. It is passed in,
+ * so that the direct path (directRun.ts) decides outcomes without loading @effect/cli.
+ */
+export const outcomeOf = (exit: Exit.Exit<unknown, unknown>, alreadyReported: (e: unknown) => boolean = () => false): Outcome => {
   if (Exit.isSuccess(exit)) return { code: 0, message: "" }
   if (Cause.isInterruptedOnly(exit.cause)) return { code: 1, message: "interrupted; the store is consistent and a re-run resumes" }
   const failure = Cause.failureOption(exit.cause)
   if (Option.isSome(failure)) {
     const e = failure.value as { _tag?: string; message?: string; location?: string; issues?: ReadonlyArray<unknown>; failures?: ReadonlyArray<{ tag: string }> }
-    // @effect/cli has already printed its own usage error
-    if (ValidationError.isValidationError(e)) return { code: 2, message: "", tag: "UsageError" }
+    if (alreadyReported(e)) return { code: 2, message: "", tag: "UsageError" }
     const tag = e._tag ?? "Error"
     const message = (e.message ?? String(e)) + (tag === "InputError" && e.location && !String(e.message).includes(e.location) ? ` (at ${e.location})` : "")
     if (USER_ERRORS.has(tag)) return { code: 2, message, tag, issues: e.issues }

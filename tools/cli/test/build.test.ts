@@ -6,6 +6,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { helpKey, makeCliTables } from "../src/cliTables.js"
 import { bin, buildFolder, prepare as prepareBuild, repoRoot, run, SourcesMoved, whileSourcesStill as onFreshBuild } from "./cliBuild.js"
 
 const sample = path.join(repoRoot, "test/engine/fixtures/sample.workflow.ts")
@@ -41,11 +42,41 @@ describe("zaoji from its build", () => {
       const original = fs.readFileSync(main)
       try {
         fs.writeFileSync(main, 'export const main = async () => { process.stdout.write("the build ran\\n") }\n')
-        const r = await zaoji(["--version"], "dist")
+        const r = await zaoji(["runs", "--store", tmp], "dist")
         expect(r.stdout).toBe("the build ran\n")
       } finally {
         fs.writeFileSync(main, original)
       }
+  }))
+
+  it("help and version lines print the text saved with the build, which is what the CLI prints, without loading the CLI", () =>
+    whileSourcesStill(async () => {
+      const saved = (JSON.parse(fs.readFileSync(path.join(dist, "cli.json"), "utf8")) as { help: Record<string, string> }).help
+      // every help form the command tree has, rendered now from the sources, equals what the build saved
+      const live = (await makeCliTables()).help
+      expect(Object.keys(saved).sort()).toEqual(Object.keys(live).sort())
+      for (const [form, text] of Object.entries(live)) expect(saved[form], form.replaceAll("\0", " ")).toBe(text)
+      expect(Object.keys(saved)).toEqual(expect.arrayContaining([helpKey(["--help"]), helpKey(["status", "-h"]), helpKey(["new", "plugin", "--help"])]))
+
+      // the bin prints them without importing the CLI: with main.js broken, help still works
+      const main = path.join(dist, "main.js")
+      const original = fs.readFileSync(main)
+      try {
+        fs.writeFileSync(main, 'throw new Error("main.js was loaded")\n')
+        for (const form of [["--help"], ["status", "-h"], ["--version"], []]) {
+          const r = await zaoji(form, "dist")
+          expect(r.code, r.stderr).toBe(0)
+          expect(r.stdout).toBe(saved[helpKey(form)])
+        }
+        const other = await zaoji(["status", "--store", tmp], "dist")
+        expect(other.stderr).toContain("main.js was loaded")
+      } finally {
+        fs.writeFileSync(main, original)
+      }
+      // and the same words from the sources print the same
+      const fromSources = await zaoji(["status", "--help"], "sources")
+      expect(fromSources.code, fromSources.stderr).toBe(0)
+      expect(fromSources.stdout).toBe(saved[helpKey(["status", "--help"])])
   }))
 
   it("a build older than a source is never run: the sources run instead, and ZAOJI_CLI_BUILD=dist says which file changed", () =>

@@ -1,8 +1,9 @@
 import { Args, Command } from "@effect/cli"
+import { directHandlers } from "../handlerModules.js"
 import { lazyHandler } from "../lazy.js"
 import { jsonOption, storeOption, workflowOption } from "../options.js"
 
-const config = {
+export const config = {
   target: Args.text({ name: "STAGE|KEY" }),
   store: storeOption,
   workflow: workflowOption,
@@ -11,4 +12,4 @@ const config = {
 
 export type InspectArgs = Command.Command.ParseConfig<typeof config>
 
-export default Command.make("inspect", config, lazyHandler(() => import("../handlers/inspect.js"))).pipe(Command.withDescription("show an artifact's manifest and lineage, by stage id or (prefix of) key"))
+export default Command.make("inspect", config, lazyHandler(directHandlers.inspect)).pipe(Command.withDescription("show an artifact's manifest and lineage, by stage id or (prefix of) key"))

@@ -1,10 +1,11 @@
 import { Args, Command, Options } from "@effect/cli"
+import { directHandlers } from "../handlerModules.js"
 import { lazyHandler } from "../lazy.js"
 import { jsonOption, storeOption } from "../options.js"
 
 const stageList = (name: string) => Options.text(name).pipe(Options.repeated)
 
-const config = {
+export const config = {
   workflow: Args.file({ name: "WORKFLOW", exists: "yes" }),
   store: storeOption,
   set: stageList("set"),
@@ -16,4 +17,4 @@ const config = {
 
 export type PlanArgs = Command.Command.ParseConfig<typeof config>
 
-export default Command.make("plan", config, lazyHandler(() => import("../handlers/plan.js"))).pipe(Command.withDescription("show, for every stage, whether it is cached or will run, and why"))
+export default Command.make("plan", config, lazyHandler(directHandlers.plan)).pipe(Command.withDescription("show, for every stage, whether it is cached or will run, and why"))

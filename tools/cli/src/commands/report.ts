@@ -1,8 +1,9 @@
 import { Args, Command, Options } from "@effect/cli"
+import { directHandlers } from "../handlerModules.js"
 import { lazyHandler } from "../lazy.js"
 import { jsonOption, storeOption, workflowOption } from "../options.js"
 
-const config = {
+export const config = {
   target: Args.text({ name: "TARGET" }).pipe(
     Args.withDescription("a metrics.json, a folder holding one, a stage id or artifact key, or a run id (default: the latest run's evaluation stages)"),
     Args.optional
@@ -19,7 +20,7 @@ const config = {
 
 export type ReportArgs = Command.Command.ParseConfig<typeof config>
 
-export default Command.make("report", config, lazyHandler(() => import("../handlers/report.js"))).pipe(
+export default Command.make("report", config, lazyHandler(directHandlers.report)).pipe(
   Command.withDescription(
     "print an evaluation stage's results table from its metrics.json: metrics × models, value [95% bootstrap interval], set size n, and the gate, leakage and flag verdicts"
   )

@@ -1,8 +1,9 @@
 import { Command, Options } from "@effect/cli"
+import { directHandlers } from "../handlerModules.js"
 import { lazyHandler } from "../lazy.js"
 import { jsonOption, storeOption, workflowOption } from "../options.js"
 
-const config = {
+export const config = {
   store: storeOption,
   workflow: workflowOption,
   limit: Options.integer("limit").pipe(Options.withDefault(20)),
@@ -11,4 +12,4 @@ const config = {
 
 export type RunsArgs = Command.Command.ParseConfig<typeof config>
 
-export default Command.make("runs", config, lazyHandler(() => import("../handlers/runs.js"))).pipe(Command.withDescription("list the runs recorded in a store's journal, newest first"))
+export default Command.make("runs", config, lazyHandler(directHandlers.runs)).pipe(Command.withDescription("list the runs recorded in a store's journal, newest first"))

@@ -1,8 +1,9 @@
 import { Command, Options } from "@effect/cli"
+import { directHandlers } from "../handlerModules.js"
 import { lazyHandler } from "../lazy.js"
 import { clusterOption, jsonOption, storeOption, workflowOption } from "../options.js"
 
-const config = {
+export const config = {
   store: storeOption,
   workflow: workflowOption,
   run: Options.text("run").pipe(Options.withDescription("a run id (default: the latest run)"), Options.optional),
@@ -12,4 +13,4 @@ const config = {
 
 export type StatusArgs = Command.Command.ParseConfig<typeof config>
 
-export default Command.make("status", config, lazyHandler(() => import("../handlers/status.js"))).pipe(Command.withDescription("show the latest run of a store: each stage's state, progress and attempts"))
+export default Command.make("status", config, lazyHandler(directHandlers.status)).pipe(Command.withDescription("show the latest run of a store: each stage's state, progress and attempts"))
