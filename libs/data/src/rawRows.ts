@@ -5,7 +5,6 @@
 import { createReadStream } from "node:fs"
 import { readFile } from "node:fs/promises"
 import { extname } from "node:path"
-import { parse as parseCsv } from "csv-parse"
 import { Effect, Option, Stream } from "effect"
 import { errorMessage, InputError } from "@zaoji/core"
 import { openError, streamLines } from "./lines.js"
@@ -36,14 +35,32 @@ const shortJsonError = (e: unknown): string => String((e as Error)?.message ?? e
 export const jsonlRows = (file: string): Stream.Stream<RawRow, InputError> =>
   streamLines(file).pipe(
     Stream.filter(({ text }) => text.trim() !== ""),
-    Stream.map(({ line, text }): RawRow => {
-      try {
-        return { _tag: "Row", line, value: JSON.parse(text) }
-      } catch (e) {
-        return { _tag: "Bad", error: { file, line, field: "", message: `expected one JSON object per line (${shortJsonError(e)})` } }
-      }
-    })
+    Stream.map(({ line, text }) => jsonlRow(file, line, text))
   )
+
+/**
+ * The rows of a JSON Lines file, or of a JSON array, read whole: what `rawRows` streams, for a
+ * reader that keeps every row anyway (`readRows`). A Stream's first use in a process costs tens
+ * of milliseconds, far more than reading a dataset of the size planning checks. `undefined` for
+ * CSV/TSV, which are only streamed.
+ */
+export const wholeFileRows = (file: string, format?: FileFormat): Effect.Effect<ReadonlyArray<RawRow>, InputError> | undefined => {
+  switch (formatOf(file, format)) {
+    case "json":
+      return jsonArrayRowsOf(file)
+    case "jsonl":
+      return Effect.map(readText(file), (text) => {
+        const rows: Array<RawRow> = []
+        splitLines(text).forEach((t, i) => {
+          const text = i === 0 ? t.replace(/^\uFEFF/, "") : t
+          if (text.trim() !== "") rows.push(jsonlRow(file, i + 1, text))
+        })
+        return rows
+      })
+    default:
+      return undefined
+  }
+}
 
 /**
  * Start offsets of the top-level elements of a JSON array, found by a scan that tracks strings and
@@ -85,36 +102,37 @@ const topLevelElements = (text: string): Array<{ start: number; end: number }> |
 }
 
 export const jsonArrayRows = (file: string): Stream.Stream<RawRow, InputError> =>
-  Stream.unwrap(
-    Effect.gen(function* () {
-      const text = yield* Effect.tryPromise({ try: () => readFile(file, "utf8"), catch: (e) => openError(file, e) })
-      const body = text.replace(/^\uFEFF/, "")
-      const spans = topLevelElements(body)
-      if (spans === undefined) {
-        let where = 1
-        try {
-          JSON.parse(body)
-        } catch (e) {
-          const m = /position (\d+)/.exec(errorMessage(e))
-          if (m) where = body.slice(0, Number(m[1])).split("\n").length
-        }
-        return yield* Effect.fail(
-          new InputError({ message: `${file}:${where}: expected a JSON array of objects`, location: `${file}:${where}` })
-        )
+  Stream.unwrap(Effect.map(jsonArrayRowsOf(file), Stream.fromIterable))
+
+const jsonArrayRowsOf = (file: string): Effect.Effect<ReadonlyArray<RawRow>, InputError> =>
+  Effect.gen(function* () {
+    const text = yield* readText(file)
+    const body = text.replace(/^\uFEFF/, "")
+    const spans = topLevelElements(body)
+    if (spans === undefined) {
+      let where = 1
+      try {
+        JSON.parse(body)
+      } catch (e) {
+        const m = /position (\d+)/.exec(errorMessage(e))
+        if (m) where = body.slice(0, Number(m[1])).split("\n").length
       }
-      let line = 1
-      let pos = 0
-      const rows: Array<RawRow> = spans.map(({ start, end }) => {
-        for (; pos < start; pos++) if (body.charCodeAt(pos) === 10) line++
-        try {
-          return { _tag: "Row", line, value: JSON.parse(body.slice(start, end)) }
-        } catch (e) {
-          return { _tag: "Bad", error: { file, line, field: "", message: `expected a JSON value (${shortJsonError(e)})` } }
-        }
-      })
-      return Stream.fromIterable(rows)
+      return yield* Effect.fail(
+        new InputError({ message: `${file}:${where}: expected a JSON array of objects`, location: `${file}:${where}` })
+      )
+    }
+    let line = 1
+    let pos = 0
+    const rows: Array<RawRow> = spans.map(({ start, end }) => {
+      for (; pos < start; pos++) if (body.charCodeAt(pos) === 10) line++
+      try {
+        return { _tag: "Row", line, value: JSON.parse(body.slice(start, end)) }
+      } catch (e) {
+        return { _tag: "Bad", error: { file, line, field: "", message: `expected a JSON value (${shortJsonError(e)})` } }
+      }
     })
-  )
+    return rows
+  })
 
 /**
  * CSV/TSV with a header row, RFC 4180 quoting (quoted separators, doubled quotes, newlines inside
@@ -126,8 +144,11 @@ export const csvRows = (file: string, delimiter = ","): Stream.Stream<RawRow, In
     let header: Array<string> | undefined
     let prevEnd = 0
     return Stream.acquireRelease(
-      Effect.try({
-        try: () => {
+      Effect.tryPromise({
+        try: async () => {
+          // the CSV parser loads when a CSV file is read: importing the readers (every dataset
+          // stage's definition does) stays cheap
+          const { parse: parseCsv } = await import("csv-parse")
           const input = createReadStream(file)
           const parser = parseCsv({ delimiter, bom: true, info: true, relax_column_count: true, skip_empty_lines: true })
           input.on("error", (e) => parser.destroy(e))
@@ -186,4 +207,24 @@ export const rawRows = (file: string, format?: FileFormat): Stream.Stream<RawRow
     case "jsonl":
       return jsonlRows(file)
   }
+}
+
+// internal
+
+const jsonlRow = (file: string, line: number, text: string): RawRow => {
+  try {
+    return { _tag: "Row", line, value: JSON.parse(text) }
+  } catch (e) {
+    return { _tag: "Bad", error: { file, line, field: "", message: `expected one JSON object per line (${shortJsonError(e)})` } }
+  }
+}
+
+const readText = (file: string): Effect.Effect<string, InputError> =>
+  Effect.tryPromise({ try: () => readFile(file, "utf8"), catch: (e) => openError(file, e) })
+
+/** lines as node:readline splits them (\r\n, \n or a lone \r); no line after a final line break */
+const splitLines = (text: string): Array<string> => {
+  const lines = text.split(/\r\n|\n|\r/)
+  if (lines[lines.length - 1] === "") lines.pop()
+  return lines
 }

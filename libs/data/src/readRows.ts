@@ -1,7 +1,7 @@
-/** Read and Schema-decode a dataset file, streaming, with bad rows reported and counted. */
+/** Read and Schema-decode a dataset file (streamed, or whole), with bad rows reported and counted. */
 import { Effect, ParseResult, Schema, Stream } from "effect"
 import type { InputError } from "@zaoji/core"
-import { type FileFormat, rawRows } from "./rawRows.js"
+import { type FileFormat, type RawRow, rawRows, wholeFileRows } from "./rawRows.js"
 import { type ErrorPolicy, type ReadResult, type RowError, checkErrorRatio, rowErrorsFromParse } from "./rowErrors.js"
 
 export type DecodedRow<A> =
@@ -22,24 +22,7 @@ export const streamRows = <A, I>(
   schema: Schema.Schema<A, I>,
   options: ReadOptions = {}
 ): Stream.Stream<DecodedRow<A>, InputError> => {
-  const name = options.displayName ?? file
-  const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
-  return rawRows(file, options.format).pipe(
-    Stream.map((raw): DecodedRow<A> => {
-      if (raw._tag === "Bad") return { _tag: "Bad", errors: [{ ...raw.error, file: name }] }
-      let value: unknown = raw.value
-      if (options.map) {
-        try {
-          value = options.map(value)
-        } catch (e) {
-          return { _tag: "Bad", errors: [{ file: name, line: raw.line, field: "", message: String((e as Error)?.message ?? e) }] }
-        }
-      }
-      const r = decode(value)
-      if (r._tag === "Right") return { _tag: "Row", line: raw.line, value: r.right }
-      return { _tag: "Bad", errors: rowErrorsFromParse(name, raw.line, r.left as ParseResult.ParseError) }
-    })
-  )
+  return rawRows(file, options.format).pipe(Stream.map(rowDecoder(file, schema, options)))
 }
 
 /**
@@ -53,20 +36,46 @@ export const readRows = <A, I>(
 ): Effect.Effect<ReadResult<A>, InputError> =>
   Effect.gen(function* () {
     const result: ReadResult<A> = { rows: [], lines: [], errors: [], total: 0, bad: 0 }
-    yield* Stream.runForEach(streamRows(file, schema, options), (row) =>
-      Effect.sync(() => {
-        ;(result as { total: number }).total++
-        if (row._tag === "Row") {
-          result.rows.push(row.value)
-          result.lines.push(row.line)
-        } else {
-          ;(result as { bad: number }).bad++
-          // keep the report bounded on a file where every row is bad
-          if (result.errors.length < 1000) result.errors.push(...row.errors)
-        }
-      })
-    )
+    const add = (row: DecodedRow<A>) => {
+      ;(result as { total: number }).total++
+      if (row._tag === "Row") {
+        result.rows.push(row.value)
+        result.lines.push(row.line)
+      } else {
+        ;(result as { bad: number }).bad++
+        // keep the report bounded on a file where every row is bad
+        if (result.errors.length < 1000) result.errors.push(...row.errors)
+      }
+    }
+    // JSON and JSON Lines are read whole (every row is kept anyway), without a Stream; CSV is streamed
+    const whole = wholeFileRows(file, options.format)
+    if (whole !== undefined) {
+      const decode = rowDecoder(file, schema, options)
+      for (const raw of yield* whole) add(decode(raw))
+    } else yield* Stream.runForEach(streamRows(file, schema, options), (row) => Effect.sync(() => add(row)))
     const failure = checkErrorRatio(options.displayName ?? file, result, options)
     if (failure) return yield* Effect.fail(failure)
     return result
   })
+
+// internal
+
+/** a raw row → decoded with the schema (after `options.map`), bad rows naming the file as `displayName` */
+const rowDecoder = <A, I>(file: string, schema: Schema.Schema<A, I>, options: ReadOptions) => {
+  const name = options.displayName ?? file
+  const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
+  return (raw: RawRow): DecodedRow<A> => {
+    if (raw._tag === "Bad") return { _tag: "Bad", errors: [{ ...raw.error, file: name }] }
+    let value: unknown = raw.value
+    if (options.map) {
+      try {
+        value = options.map(value)
+      } catch (e) {
+        return { _tag: "Bad", errors: [{ file: name, line: raw.line, field: "", message: String((e as Error)?.message ?? e) }] }
+      }
+    }
+    const r = decode(value)
+    if (r._tag === "Right") return { _tag: "Row", line: raw.line, value: r.right }
+    return { _tag: "Bad", errors: rowErrorsFromParse(name, raw.line, r.left as ParseResult.ParseError) }
+  }
+}

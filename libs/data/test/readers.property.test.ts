@@ -10,7 +10,8 @@ import { Cause, Effect, Exit, Option } from "effect"
 import fc from "fast-check"
 import { afterAll, describe, expect, it } from "vitest"
 import type { InputError } from "@zaoji/core"
-import { QaPair, readRows, type FileFormat, type ReadResult } from "../src/index.js"
+import { QaPair, readRows, streamRows, type FileFormat, type ReadResult } from "../src/index.js"
+import { Stream } from "effect"
 
 /**
  * Any code points, lone surrogates included (fast-check's `unit: "binary"` does the same but takes
@@ -125,6 +126,49 @@ describe("JSON-array and CSV readers on arbitrary files", () => {
         await read(write("csv", text), "csv", 1)
       }),
       settings(5)
+    )
+  })
+})
+
+describe("readRows, which reads JSON and JSON Lines whole, against the streaming reader", () => {
+  /** what `streamRows` yields, gathered as `readRows` reports it */
+  const streamed = async (file: string, format: FileFormat) => {
+    const rows = await Effect.runPromise(Stream.runCollect(streamRows(file, QaPair, { format })).pipe(Effect.map((c) => [...c])))
+    return {
+      rows: rows.flatMap((r) => (r._tag === "Row" ? [r.value] : [])),
+      lines: rows.flatMap((r) => (r._tag === "Row" ? [r.line] : [])),
+      errors: rows.flatMap((r) => (r._tag === "Bad" ? r.errors : [])),
+      total: rows.length,
+      bad: rows.filter((r) => r._tag === "Bad").length
+    }
+  }
+
+  it("gives the same rows, lines and errors on any JSON Lines file (CRLF, lone CR, BOM, blank lines, no final line break)", async () => {
+    const eol = fc.constantFrom("\n", "\r\n", "\r", "\n\n", " \n")
+    const file = fc.tuple(fc.boolean(), fc.array(fc.tuple(lineText, eol), { maxLength: 10 }), fc.boolean()).map(
+      ([bom, lines, cut]) => (bom ? "\uFEFF" : "") + lines.map(([l, e]) => l + e).join("").slice(0, cut ? -1 : undefined)
+    )
+    await fc.assert(
+      fc.asyncProperty(file, async (text) => {
+        const f = write("jsonl", text)
+        const r = await read(f, "jsonl", 1)
+        if (!("ok" in r)) throw new Error("a ratio of 1 never fails")
+        expect(r.ok).toEqual(await streamed(f, "jsonl"))
+      }),
+      settings(2024)
+    )
+  })
+
+  it("gives the same rows, lines and errors on any JSON array file that reads", async () => {
+    const doc = fc.array(fc.oneof(validPair, fc.jsonValue({ maxDepth: 3 })), { maxLength: 6 }).map((a) => JSON.stringify(a, null, 1))
+    await fc.assert(
+      fc.asyncProperty(doc, async (text) => {
+        const f = write("json", text)
+        const r = await read(f, "json", 1)
+        if (!("ok" in r)) throw new Error("a ratio of 1 never fails")
+        expect(r.ok).toEqual(await streamed(f, "json"))
+      }),
+      settings(2025)
     )
   })
 })

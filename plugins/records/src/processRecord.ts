@@ -10,11 +10,9 @@ import { type ResidualCounts, type ResidualHit, maskResidual, residualScan } fro
 import type { ScrubCounts } from "./scrub.js"
 import type { SectionKey } from "./sections.js"
 import { type StructuredRecord, structure } from "./structure.js"
+import { defaultStrictness, type Strictness } from "./strictness.js"
 
-/** what the residual scan does with a hit: mask it, or reject the whole record */
-export const Strictnesses = ["mask", "reject"] as const
-export type Strictness = (typeof Strictnesses)[number]
-export const defaultStrictness: Strictness = "reject"
+export { Strictnesses, defaultStrictness, type Strictness } from "./strictness.js"
 
 export interface Tools {
   readonly deid: DeidOptions & { readonly enabled: boolean; readonly strictness?: Strictness }

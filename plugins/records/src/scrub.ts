@@ -4,16 +4,9 @@
  * model learns the clinical reasoning instead of memorising numbers. Rules are data: a workflow
  * can add its own, switch kinds off, or change the reference ranges.
  */
-import { Schema } from "effect"
+import type { ScrubRule } from "./scrubRule.js"
 
-export const ScrubRule = Schema.Struct({
-  kind: Schema.String,
-  /** a JavaScript regular expression source (flags "gu" are applied) */
-  pattern: Schema.String,
-  /** replacement text; $1… refer to groups */
-  replace: Schema.String
-})
-export type ScrubRule = typeof ScrubRule.Type
+export { ScrubRule } from "./scrubRule.js"
 
 const NUM = String.raw`\d+(?:\.\d+)?`
 /** a value starts at a number that is not part of a name or code (CA19-9, CK5/6, T2, Ki-67) */

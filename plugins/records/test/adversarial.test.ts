@@ -11,7 +11,7 @@ import { Effect, Schema } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import { runStageOnce } from "@zaoji/core"
 import { ClinicalRecord } from "@zaoji/data"
-import { defaultTerms, deidentify, makeScrubber, makeTermRewriter, maskTexts, Records, residualScan, structure } from "../src/index.js"
+import { defaultTerms, deidentify, makeScrubber, makeTermRewriter, maskTexts, Records, residualScan, structure } from "../src/kit.js"
 import { type PlantKind, PlantKinds, cleanSentences, makeCorpus } from "./adversarial/corpus.js"
 import { heldOut } from "./adversarial/heldOut.js"
 

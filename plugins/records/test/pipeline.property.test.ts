@@ -12,7 +12,7 @@ import { Cause, Effect, Exit, Option } from "effect"
 import fc from "fast-check"
 import { afterAll, describe, expect, it } from "vitest"
 import { runStageOnce } from "@zaoji/core"
-import { deidentify, makeScrubber, Records, relativizeDates, type DeidCounts } from "../src/index.js"
+import { deidentify, makeScrubber, Records, relativizeDates, type DeidCounts } from "../src/kit.js"
 
 const root = mkdtempSync(join(tmpdir(), "zaoji-records-prop-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))

@@ -5,7 +5,7 @@ import { Effect, Either } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { runStageOnce } from "@zaoji/core"
 import { type LlmServer, hasShared, repoRoot, sharedPath, startLlmServer, sharedSuiteTitle } from "@zaoji/testing"
-import { Records } from "../src/index.js"
+import { Records } from "../src/kit.js"
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "zaoji-records-"))
 const sample = join(repoRoot, "workflows", "data", "records.jsonl")

@@ -12,7 +12,7 @@ import {
   splitSections,
   validId18,
   structure
-} from "../src/index.js"
+} from "../src/kit.js"
 
 describe("sections", () => {
   it("splits free text on inline headings and maps synonyms to canonical keys", () => {
@@ -186,7 +186,7 @@ describe("Q/A construction", () => {
 
 describe("plain-text record files", () => {
   it("splits records on separator lines, keeps their start line, and takes an ID line as id", async () => {
-    const { parseTextRecords } = await import("../src/index.js")
+    const { parseTextRecords } = await import("../src/kit.js")
     const rs = parseTextRecords("主诉：腹痛\n诊断：胆囊炎\n---\n\nID：R-7\n主诉：黄疸\n=====\n", "ward")
     expect(rs.map((r) => [r.record.id, r.line, r.record.text])).toEqual([
       ["ward-1", 1, "主诉：腹痛\n诊断：胆囊炎"],

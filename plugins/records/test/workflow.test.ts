@@ -7,7 +7,7 @@ import { Workflow, runWorkflow } from "@zaoji/core"
 import { KnowledgeGraph } from "@zaoji/knowledge-graph"
 import { repoRoot } from "@zaoji/testing"
 import { Datasets } from "@zaoji/datasets"
-import { Records } from "../src/index.js"
+import { Records } from "../src/kit.js"
 
 // the data half of the hepatobiliary workflow, on the shipped sample data, through the real engine
 const dataWorkflow = Workflow.make("data-only", (w) => {
