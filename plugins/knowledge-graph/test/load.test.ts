@@ -2,7 +2,7 @@ import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { hasShared, sharedSuiteTitle, sharedPath } from "@zaoji/testing"
 import { runStageOnce } from "@zaoji/core"
-import { KnowledgeGraph, kgStats, loadKg, selectEntries } from "../src/index.js"
+import { KnowledgeGraph, kgStats, loadKg, selectEntries } from "../src/kit.js"
 import { kgJsonl, tempDir, writeFile } from "./fixtures.js"
 
 const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(Effect.either(e))

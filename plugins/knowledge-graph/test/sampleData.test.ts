@@ -3,7 +3,7 @@ import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { ExamQuestion, QaPair, readRows } from "@zaoji/data"
 import { hasShared, sharedSuiteTitle, repoRoot, sharedPath } from "@zaoji/testing"
-import { loadKg, templateQa } from "../src/index.js"
+import { loadKg, templateQa } from "../src/kit.js"
 
 const data = (f: string) => join(repoRoot, "workflows", "data", f)
 const ok = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(e)

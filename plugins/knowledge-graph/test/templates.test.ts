@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { artifactOf, runStageOnce } from "@zaoji/core"
 import { KgEntry, normalizeText } from "@zaoji/data"
-import { KnowledgeGraph, templateQa } from "../src/index.js"
+import { KnowledgeGraph, templateQa } from "../src/kit.js"
 import { entries, kgJsonl, tempDir, writeFile } from "./fixtures.js"
 
 const kg = entries.map((e) => Schema.decodeUnknownSync(KgEntry)(e))

@@ -16,4 +16,4 @@ export { CompareConfig, ExamSetConfig, QaSetConfig, SubjectiveSetConfig, GateCon
 export { compareModels, CompareOutput, type CompareInputs, type CompareDataInputs } from "./compare/stage.js"
 export type { ModelInput } from "./compare/resolveModel.js"
 export { BlindKitConfig, BlindKitOutput, MODEL_INPUTS as BLIND_KIT_MODEL_INPUTS } from "./human/blindKitStage.js"
-export { LeakageConfig } from "./leakage/check.js"
+export { LeakageConfig } from "./leakage/config.js"

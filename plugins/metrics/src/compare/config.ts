@@ -8,7 +8,7 @@
 import { Schema } from "effect"
 import { NonNegInt, PosInt } from "@zaoji/core"
 import { LlmEndpoint } from "@zaoji/llm/endpoint"
-import { LEAKAGE_DEFAULTS, LeakageConfig } from "../leakage/check.js"
+import { LEAKAGE_DEFAULTS, LeakageConfig } from "../leakage/config.js"
 
 /** an exam-style (single-choice) set: the specialty exam or a general-ability set */
 export const ExamSetConfig = Schema.Struct({

@@ -9,20 +9,9 @@ import type { InputError } from "@zaoji/core"
 import { readRows } from "@zaoji/data"
 import { type EvalItem, type TrainingUnit, UnitIndex, type UnitMatch, unitOf } from "./overlap.js"
 import { type TrainingLineage, type TrainingSource, type UnresolvedLineage } from "./trainingLineage.js"
+import type { LeakageConfig } from "./config.js"
 
-export const LeakageConfig = Schema.Struct({
-  /**
-   * the largest share of a set's items that may overlap one model's training data (per set and
-   * model, normalised matches); 0 (the default): any overlapping item is leakage
-   */
-  maxFraction: Schema.optionalWith(Schema.Number.pipe(Schema.between(0, 1)), { default: () => 0 }),
-  /** "fail" (default): leakage beyond maxFraction fails the stage; "flag": it is only reported */
-  mode: Schema.optionalWith(Schema.Literal("fail", "flag"), { default: () => "fail" as const }),
-  /** how many overlapping items each set × model lists */
-  examples: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 50)), { default: () => 3 })
-})
-export type LeakageConfig = typeof LeakageConfig.Type
-export const LEAKAGE_DEFAULTS: LeakageConfig = { maxFraction: 0, mode: "fail", examples: 3 }
+export { LEAKAGE_DEFAULTS, LeakageConfig } from "./config.js"
 
 /** an evaluation set as the check sees it */
 export interface LeakageSet {
