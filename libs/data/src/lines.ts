@@ -2,19 +2,14 @@
 import { createReadStream } from "node:fs"
 import { createInterface } from "node:readline"
 import { Effect, Stream } from "effect"
-import { InputError } from "@zaoji/core"
+import type { InputError } from "@zaoji/core"
+import { openError } from "./rowErrors.js"
 
 export interface NumberedLine {
   /** 1-based */
   readonly line: number
   readonly text: string
 }
-
-export const openError = (file: string, cause: unknown): InputError =>
-  new InputError({
-    message: `cannot read ${file}: ${(cause as NodeJS.ErrnoException)?.code === "ENOENT" ? "no such file" : String((cause as Error)?.message ?? cause)}`,
-    location: file
-  })
 
 export const streamLines = (file: string): Stream.Stream<NumberedLine, InputError> =>
   Stream.suspend(() => {

@@ -1,7 +1,7 @@
-/** Read and Schema-decode a dataset file (streamed, or whole), with bad rows reported and counted. */
-import { Effect, ParseResult, Schema, Stream } from "effect"
+/** Read and Schema-decode a dataset file, with bad rows reported and counted. */
+import { Effect, ParseResult, Schema } from "effect"
 import type { InputError } from "@zaoji/core"
-import { type FileFormat, type RawRow, rawRows, wholeFileRows } from "./rawRows.js"
+import { type FileFormat, type RawRow, wholeFileRows } from "./wholeFileRows.js"
 import { type ErrorPolicy, type ReadResult, type RowError, checkErrorRatio, rowErrorsFromParse } from "./rowErrors.js"
 
 export type DecodedRow<A> =
@@ -14,15 +14,6 @@ export interface ReadOptions<I = unknown> extends ErrorPolicy {
   readonly map?: (raw: any) => I
   /** how the file is named in messages (default: the path as given) */
   readonly displayName?: string
-}
-
-/** decoded rows as a stream; bad rows are elements too, so a consumer can count and log them */
-export const streamRows = <A, I>(
-  file: string,
-  schema: Schema.Schema<A, I>,
-  options: ReadOptions = {}
-): Stream.Stream<DecodedRow<A>, InputError> => {
-  return rawRows(file, options.format).pipe(Stream.map(rowDecoder(file, schema, options)))
 }
 
 /**
@@ -47,21 +38,20 @@ export const readRows = <A, I>(
         if (result.errors.length < 1000) result.errors.push(...row.errors)
       }
     }
-    // JSON and JSON Lines are read whole (every row is kept anyway), without a Stream; CSV is streamed
+    // JSON and JSON Lines are read whole (every row is kept anyway), without a Stream; CSV is
+    // streamed, by the streaming readers loaded for it
     const whole = wholeFileRows(file, options.format)
     if (whole !== undefined) {
       const decode = rowDecoder(file, schema, options)
       for (const raw of yield* whole) add(decode(raw))
-    } else yield* Stream.runForEach(streamRows(file, schema, options), (row) => Effect.sync(() => add(row)))
+    } else yield* Effect.flatMap(Effect.promise(() => import("./streamRows.js")), (m) => m.forEachRow(file, schema, options, add))
     const failure = checkErrorRatio(options.displayName ?? file, result, options)
     if (failure) return yield* Effect.fail(failure)
     return result
   })
 
-// internal
-
 /** a raw row → decoded with the schema (after `options.map`), bad rows naming the file as `displayName` */
-const rowDecoder = <A, I>(file: string, schema: Schema.Schema<A, I>, options: ReadOptions) => {
+export const rowDecoder = <A, I>(file: string, schema: Schema.Schema<A, I>, options: ReadOptions) => {
   const name = options.displayName ?? file
   const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
   return (raw: RawRow): DecodedRow<A> => {

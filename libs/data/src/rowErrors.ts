@@ -71,3 +71,10 @@ export const checkErrorRatio = <A>(file: string, result: ReadResult<A>, policy: 
     location: result.errors[0] ? `${result.errors[0].file}:${result.errors[0].line}` : file
   })
 }
+
+/** a file that cannot be opened or read, as the error every reader gives */
+export const openError = (file: string, cause: unknown): InputError =>
+  new InputError({
+    message: `cannot read ${file}: ${(cause as NodeJS.ErrnoException)?.code === "ENOENT" ? "no such file" : String((cause as Error)?.message ?? cause)}`,
+    location: file
+  })

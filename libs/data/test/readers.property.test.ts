@@ -10,7 +10,8 @@ import { Cause, Effect, Exit, Option } from "effect"
 import fc from "fast-check"
 import { afterAll, describe, expect, it } from "vitest"
 import type { InputError } from "@zaoji/core"
-import { QaPair, readRows, streamRows, type FileFormat, type ReadResult } from "../src/index.js"
+import { QaPair, readRows, type FileFormat, type ReadResult } from "../src/index.js"
+import { streamRows } from "../src/stream.js"
 import { Stream } from "effect"
 
 /**

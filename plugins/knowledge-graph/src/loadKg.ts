@@ -13,9 +13,9 @@ import {
   type ReadResult,
   type RowError,
   checkErrorRatio,
-  readRows,
-  streamRows
+  readRows
 } from "@zaoji/data"
+import { streamRows } from "@zaoji/data/stream"
 import { isListRelation, relationOf } from "./relations.js"
 
 export interface LoadKgOptions extends ErrorPolicy {
