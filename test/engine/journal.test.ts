@@ -81,4 +81,16 @@ describe("planning a workflow", () => {
     expect(after.map((r) => [r.stage, r.action])).toEqual([["a", "cached"], ["up", "run"]])
     expect(after[1]!.reason).toContain('config suffix "!" → "?"')
   })
+
+  it("reads a journal file without tables (nothing journaled yet) as no finished stages", async () => {
+    const dir = tmpDir("plan-journal")
+    fs.writeFileSync(path.join(dir, "input.txt"), " world")
+    fs.mkdirSync(path.join(dir, ".zaoji"))
+    fs.writeFileSync(path.join(dir, ".zaoji", "journal.sqlite"), "")
+    const plan = await Effect.runPromise(planWorkflow({ workflow: wf("!"), baseDir: dir }))
+    expect(plan.map((r) => [r.stage, r.action, r.reason])).toEqual([
+      ["a", "run", "never built with this configuration"],
+      ["up", "run", "never built with this configuration"]
+    ])
+  })
 })

@@ -84,12 +84,13 @@ export const sqliteJournalLayer = (storeDir: string): Layer.Layer<Journal> => {
 }
 
 /**
- * `lastKeys` of the store's SQLite journal, read without creating it: a store without a journal has
- * no finished stages to compare with, and a plan (read-only) leaves it without one.
+ * `lastKeys` of the store's SQLite journal, for a plan: read from the file with one query
+ * (./sqliteLastKeys.ts), never created: a store without a journal has no finished stages to
+ * compare with, and a plan (read-only) leaves it without one.
  */
 export const journaledLastKeys = (storeDir: string, workflow: string): Effect.Effect<ReadonlyMap<string, string>> =>
   fs.existsSync(journalFile(storeDir))
-    ? Effect.scoped(Effect.flatMap(Layer.build(sqliteJournalLayer(storeDir)), (ctx) => Context.get(ctx, Journal).lastKeys(workflow)))
+    ? Effect.map(Effect.promise(() => import("./sqliteLastKeys.js")), (m) => m.readLastKeys(journalFile(storeDir), workflow))
     : Effect.succeed(new Map())
 
 // internal

@@ -10,7 +10,7 @@ import { canonicalJson, hashPath, sha256 } from "./canonical.js"
 import { applyOverrides, decodeConfig, parseOverride, type Issue, type Override } from "./configDecode.js"
 import { WorkflowInvalid } from "./engineErrors.js"
 import { checkExternalRefs, wireArtifactRefs, type StoreView } from "./artifactRefs.js"
-import { redact } from "./redact.js"
+import { envSecrets, redact } from "./redact.js"
 import type { Manifest } from "./store.js"
 import type { StageNode, Workflow } from "./Workflow.js"
 import { errorMessage } from "./errorMessage.js"
@@ -151,6 +151,7 @@ export const resolveWorkflow = (
 
   // configs and files
   const decoded = new Map<string, { config: unknown; keyConfig: unknown; files: Record<string, string> }>()
+  const secrets = envSecrets()
   for (const n of nodes.values()) {
     const mine = overrides.filter((o) => o.stage === n.id)
     const encoded = applyOverrides(n.config, mine)
@@ -172,7 +173,7 @@ export const resolveWorkflow = (
       continue
     }
     const reencoded = Schema.encodeUnknownEither(n.def.config)(res.right)
-    const keyConfig = redact(JSON.parse(canonicalJson(Either.isRight(reencoded) ? reencoded.right : encoded)))
+    const keyConfig = redact(JSON.parse(canonicalJson(Either.isRight(reencoded) ? reencoded.right : encoded)), secrets)
     const files: Record<string, string> = {}
     let paths: ReadonlyArray<string> = []
     try {

@@ -10,7 +10,8 @@ export const REDACTED = "[redacted]"
 export const isSecretField = (name: string): boolean =>
   EXACT_SECRET.test(name) || (SECRET_FIELD.test(name) && !/(?:tokens|keys)$/i.test(name))
 
-const envSecrets = (): ReadonlyArray<string> =>
+/** the values of environment variables ending in _API_KEY (read once per use: process.env is slow to walk) */
+export const envSecrets = (): ReadonlyArray<string> =>
   Object.entries(process.env)
     .filter(([k, v]) => k.endsWith("_API_KEY") && typeof v === "string" && v.length >= 4)
     .map(([, v]) => v as string)

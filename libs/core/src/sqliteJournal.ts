@@ -6,6 +6,7 @@ import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Effect, Layer } from "effect"
 import { Journal, type JournalApi, type RunRow, type StageRunRow, type AttemptRow } from "./journal.js"
+import { LAST_KEYS_SQL } from "./sqliteLastKeys.js"
 
 /** The SQLite journal in `filename` (created with its tables when missing). */
 export const sqliteJournalAt = (filename: string): Layer.Layer<Journal> =>
@@ -113,14 +114,7 @@ const makeSqlJournal = Effect.gen(function* () {
         )
       ),
     lastKeys: (workflow) =>
-      q<{ stage_id: string; key: string }>(
-        `SELECT stage_id, key FROM (
-           SELECT s.stage_id, s.key, ROW_NUMBER() OVER (PARTITION BY s.stage_id ORDER BY s.ended_at DESC) AS n
-           FROM stage_runs s JOIN runs r ON r.id = s.run_id
-           WHERE r.workflow = ? AND s.status IN ('done','cached')
-         ) WHERE n = 1`,
-        [workflow]
-      ).pipe(Effect.map((rows) => new Map(rows.map((r) => [r.stage_id, r.key]))))
+      q<{ stage_id: string; key: string }>(LAST_KEYS_SQL, [workflow]).pipe(Effect.map((rows) => new Map(rows.map((r) => [r.stage_id, r.key]))))
   }
   return api
 })
