@@ -82,6 +82,17 @@ describe("planning a workflow", () => {
     expect(after[1]!.reason).toContain('config suffix "!" → "?"')
   })
 
+  it("does not read the journal when every stage is built (nothing to explain)", async () => {
+    const dir = tmpDir("plan-journal")
+    fs.writeFileSync(path.join(dir, "input.txt"), " world")
+    await run({ workflow: wf("!"), baseDir: dir })
+    // a journal that cannot be read at all: a plan that read it would fail
+    fs.writeFileSync(path.join(dir, ".zaoji", "journal.sqlite"), "not a database")
+    const plan = await Effect.runPromise(planWorkflow({ workflow: wf("!"), baseDir: dir }))
+    expect(plan.map((r) => [r.stage, r.action])).toEqual([["a", "cached"], ["up", "cached"]])
+    await expect(Effect.runPromise(planWorkflow({ workflow: wf("?"), baseDir: dir }))).rejects.toThrow()
+  })
+
   it("reads a journal file without tables (nothing journaled yet) as no finished stages", async () => {
     const dir = tmpDir("plan-journal")
     fs.writeFileSync(path.join(dir, "input.txt"), " world")

@@ -80,7 +80,7 @@ export const planWorkflow = (
     const storeDir = opts.storeDir ?? defaultStoreDir(opts.baseDir)
     const rw = yield* resolveWithHashCache(opts, storeDir)
     // read-only: the store's journal is read when there is one, never created
-    const { decisions } = yield* prepare(rw, opts, makeFsStore(storeDir), yield* journaledLastKeys(storeDir, rw.workflow.name))
+    const { decisions } = yield* prepare(rw, opts, makeFsStore(storeDir), journaledLastKeys(storeDir, rw.workflow.name))
     return rw.stages.map((s) => ({
       stage: s.node.id,
       plugin: s.node.def.name,
@@ -117,7 +117,7 @@ export const executeWorkflow = (
     const store = yield* ArtifactStore
     const journal = yield* Journal
     yield* sweepLeftovers
-    const { decisions, manifests } = yield* prepare(rw, opts, store, yield* journal.lastKeys(rw.workflow.name))
+    const { decisions, manifests } = yield* prepare(rw, opts, store, journal.lastKeys(rw.workflow.name))
     const gate = yield* makeGate(Math.max(1, opts.concurrency ?? rw.workflow.options.concurrency ?? 4))
     const run = yield* startRun(rw, opts, { store, journal, decisions, manifests })
     yield* Effect.forEach(rw.stages, (s) => runWhenReady(run, s, gate), { concurrency: "unbounded", discard: true }).pipe(
@@ -148,22 +148,28 @@ const sweepLeftovers = Effect.gen(function* () {
 
 /**
  * Everything needed to plan, read without taking the lock (plans are read-only). `lastKeys`: the
- * journal's last finished key of each stage id, to explain what changed since.
+ * journal's last finished key of each stage id, to explain what changed since; read only when a
+ * stage is not built (when every stage is, nothing needs explaining).
  */
-const prepare = (rw: ResolvedWorkflow, selection: Selection, store: ArtifactStoreApi, lastKeys: ReadonlyMap<string, string>) =>
+const prepare = (
+  rw: ResolvedWorkflow,
+  selection: Selection,
+  store: ArtifactStoreApi,
+  lastKeys: Effect.Effect<ReadonlyMap<string, string>>
+) =>
   Effect.gen(function* () {
     const manifests = new Map<string, Manifest | undefined>()
+    for (const s of rw.stages) manifests.set(s.node.id, yield* store.readManifest(s.key))
+    // built: the manifest is there and its output still decodes with the stage's output Schema
+    const built = new Set(rw.stages.filter((s) => loadArtifact(store, s, manifests.get(s.node.id)) !== undefined).map((s) => s.key))
+    const missing = rw.stages.filter((s) => !built.has(s.key))
+    const last = missing.length > 0 ? yield* lastKeys : new Map<string, string>()
     const previous = new Map<string, Manifest | undefined>()
-    for (const s of rw.stages) {
-      manifests.set(s.node.id, yield* store.readManifest(s.key))
-      const last = lastKeys.get(s.node.id)
-      previous.set(s.node.id, last && last !== s.key ? yield* store.readManifest(last) : undefined)
+    for (const s of missing) {
+      const key = last.get(s.node.id)
+      if (key !== undefined && key !== s.key) previous.set(s.node.id, yield* store.readManifest(key))
     }
-    const has = (key: string) => {
-      const s = rw.stages.find((x) => x.key === key)!
-      return loadArtifact(store, s, manifests.get(s.node.id)) !== undefined
-    }
-    const decisions = yield* decide(rw, selection, has, (id) => previous.get(id))
+    const decisions = yield* decide(rw, selection, (key) => built.has(key), (id) => previous.get(id))
     yield* checkInputs(rw, decisions)
     return { decisions, manifests }
   })
