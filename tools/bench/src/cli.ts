@@ -8,7 +8,9 @@
  * load; the median of each is printed with their ratio, and the machine's cores and load average
  * beside them (start-up time on a shared machine follows its load). Where GNU time is installed,
  * each process's CPU time (user + system) is measured too: it depends far less on the load than
- * the wall time does.
+ * the wall time does. Node's own start (`node -e 0`) is timed in the same run, before and after the
+ * rows, and each row is also given as a multiple of it: the floor under every row, and a reference
+ * that moves with the host's speed (which varies from hour to hour on a shared machine).
  */
 import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -29,6 +31,8 @@ export interface CliBenchRow {
 
 export interface CliBench {
   readonly rows: ReadonlyArray<CliBenchRow>
+  /** median seconds of `node -e 0` in the same run (before and after the rows): Node's own start, the floor of every row */
+  readonly nodeStart: number
   /** median milliseconds of the bin's check that the build matches the sources */
   readonly checkMs: number
   readonly checkedFiles: number
@@ -60,6 +64,7 @@ export const benchCli = async ({ runs = 7, log = (_: string) => {} }: { runs?: n
       // the workflow under tsx, as before the workflow cache
       { args: plan, env: () => ({ ZAOJI_WORKFLOW_CACHE: "off" }), note: "(ZAOJI_WORKFLOW_CACHE=off)" }
     ]
+    const nodeStarts = await nodeStartTimes(runs)
     const rows: CliBenchRow[] = []
     for (const { args, env, note } of commands) {
       const times = { build: [] as Ran[], sources: [] as Ran[] }
@@ -81,7 +86,8 @@ export const benchCli = async ({ runs = 7, log = (_: string) => {} }: { runs?: n
       rows.push(row)
     }
     const check = await checkCost()
-    return { rows, ...check, cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? "cpu", loadBefore, loadAfter: os.loadavg() }
+    nodeStarts.push(...(await nodeStartTimes(runs)))
+    return { rows, nodeStart: median(nodeStarts), ...check, cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? "cpu", loadBefore, loadAfter: os.loadavg() }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true })
   }
@@ -96,10 +102,11 @@ export const formatCliBench = (b: CliBench): string => {
     r.build.toFixed(3),
     r.sources.toFixed(3),
     (r.build / r.sources).toFixed(2),
+    (r.build / b.nodeStart).toFixed(1),
     r.build <= 0.5 ? "yes" : "no",
     ...(withCpu ? [r.buildCpu!.toFixed(3), r.sourcesCpu!.toFixed(3), (r.buildCpu! / r.sourcesCpu!).toFixed(2)] : [])
   ]
-  const head = ["command".padEnd(w), "build, wall (s)", "sources under tsx, wall (s)", "build / sources", "wall ≤ 0.5 s", ...(withCpu ? ["build, CPU (s)", "sources, CPU (s)", "CPU build / sources"] : [])]
+  const head = ["command".padEnd(w), "build, wall (s)", "sources under tsx, wall (s)", "build / sources", "build / node -e 0", "wall ≤ 0.5 s", ...(withCpu ? ["build, CPU (s)", "sources, CPU (s)", "CPU build / sources"] : [])]
   return [
     `${b.cores} cores (${b.cpu}); load average (1/5/15 min) ${load(b.loadBefore)} before, ${load(b.loadAfter)} after; median of ${b.rows[0]?.runs ?? 0} runs each, interleaved`,
     "",
@@ -107,6 +114,7 @@ export const formatCliBench = (b: CliBench): string => {
     `|${head.map((h, i) => (i === 0 ? "-".repeat(h.length + 2) : "-".repeat(h.length + 1) + ":")).join("|")}|`,
     ...b.rows.map((r) => `| ${cells(r).join(" | ")} |`),
     "",
+    `Node's own start (\`node -e 0\`, ${2 * (b.rows[0]?.runs ?? 0)} runs before and after the rows): ${b.nodeStart.toFixed(3)} s (median), the floor under every row; the host's speed varies from hour to hour, and this ratio varies less than the seconds.`,
     `The bin's check that the build matches the sources (${b.checkedFiles} files stat'ed): ${b.checkMs.toFixed(1)} ms (median, in-process).`
   ].join("\n")
 }
@@ -174,6 +182,17 @@ const cpuSeconds = (file: string): number | undefined => {
   } finally {
     fs.rmSync(file, { force: true })
   }
+}
+
+/** wall seconds of `node -e 0`, `runs` times */
+const nodeStartTimes = async (runs: number): Promise<number[]> => {
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now()
+    await new Promise<void>((resolve, reject) => spawn(process.execPath, ["-e", "0"], { stdio: "ignore" }).on("error", reject).on("close", () => resolve()))
+    times.push((performance.now() - start) / 1000)
+  }
+  return times
 }
 
 /** one timed run; a build made stale meanwhile (the sources were edited) is rebuilt and the run repeated */

@@ -5,7 +5,6 @@ import * as path from "node:path"
 import { loadWorkflow } from "./workflowFile.js"
 import { UsageError } from "./usage.js"
 
-export { backendOption, jsonOption, storeOption, workflowOption } from "./options.js"
 
 /** The store a read-only command looks at: --store, else beside --workflow, else ./.zaoji. */
 export const resolveStore = (store: Option.Option<string>, workflowFile: Option.Option<string>, mustExist = true) =>

@@ -79,6 +79,31 @@ describe("zaoji from its build", () => {
       expect(fromSources.stdout).toBe(saved[helpKey(["status", "--help"])])
   }))
 
+  it("plain plan, status and runs lines run from the build without loading @effect/cli; another form of the same command does load it", () =>
+    whileSourcesStill(async () => {
+      const store = path.join(tmp, "direct-store")
+      const seeded = await zaoji(["run", sample, "--store", store, "--json"], "dist")
+      expect(seeded.code, seeded.stderr).toBe(0)
+      // the chunks of the build that hold @effect/cli's modules (by the build's own metafile)
+      const meta = JSON.parse(fs.readFileSync(path.join(dist, "meta.json"), "utf8")) as { outputs: Record<string, { inputs: Record<string, unknown> }> }
+      const cliChunks = Object.entries(meta.outputs)
+        .filter(([file, o]) => file.endsWith(".js") && Object.keys(o.inputs).some((i) => i.includes("node_modules/@effect/cli/")))
+        .map(([file]) => path.basename(file))
+      expect(cliChunks.length).toBeGreaterThan(0)
+      const loadsCli = (modules: ReadonlyArray<string>) => modules.some((m) => cliChunks.some((c) => m.endsWith(`/${c}`)))
+      for (const args of [["status", "--store", store], ["runs", "--store", store, "--json"], ["plan", sample, "--store", store]]) {
+        const r = await recording(args)
+        expect(r.code, r.stderr).toBe(0)
+        expect(r.modules.some((m) => m.endsWith("/main.js")), "the recorder saw the build").toBe(true)
+        expect(loadsCli(r.modules), args.join(" ")).toBe(false)
+      }
+      // the same command in a form only @effect/cli parses (`--name=value`): same output, through @effect/cli
+      const viaCli = await recording(["status", `--store=${store}`])
+      expect(viaCli.code, viaCli.stderr).toBe(0)
+      expect(loadsCli(viaCli.modules)).toBe(true)
+      expect(viaCli.stdout).toBe((await recording(["status", "--store", store])).stdout)
+  }))
+
   it("a build older than a source is never run: the sources run instead, and ZAOJI_CLI_BUILD=dist says which file changed", () =>
     whileSourcesStill(async () => {
       const manifestFile = path.join(dist, "manifest.json")
@@ -140,6 +165,20 @@ const zaoji = async (args: ReadonlyArray<string>, mode: "auto" | "dist" | "sourc
   const stale = /the build is not current: (\S+) (changed|was removed) since the build/.exec(r.stderr)
   if (mode === "dist" && r.code === 2 && stale && stale[1] !== tampered) throw new SourcesMoved(r.stderr)
   return r
+}
+
+/** `zaoji ARGS` from the build with every module it loads recorded (test/fixtures/recordModules.mjs) */
+const recording = async (args: ReadonlyArray<string>) => {
+  const log = path.join(tmp, `modules-${Math.random().toString(36).slice(2)}.log`)
+  const r = await run(process.execPath, ["--import", path.join(import.meta.dirname, "fixtures/recordModules.mjs"), bin, ...args], {
+    ZAOJI_CLI_DIST: dist,
+    ZAOJI_CLI_BUILD: "dist",
+    ZAOJI_MODULE_LOG: log
+  })
+  const stale = /the build is not current: (\S+) (changed|was removed) since the build/.exec(r.stderr)
+  if (r.code === 2 && stale) throw new SourcesMoved(r.stderr)
+  const modules = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter((l) => l !== "") : []
+  return { ...r, modules }
 }
 
 const prepare = () => prepareBuild(dist)
