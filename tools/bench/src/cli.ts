@@ -4,9 +4,9 @@
  * prepare makes) and — the reference, in the same run — from the TypeScript sources under tsx (how
  * the CLI ran before it had a build). `plan` is timed three ways from the build: with the workflow
  * already compiled by the workflow cache (the usual case), compiled anew on every run (an edited
- * workflow or plugin), and under tsx with the cache off (how it loaded before the cache). The two are interleaved run by run, so both see the same
- * load; the median of each is printed with their ratio, and the machine's cores and load average
- * beside them (start-up time on a shared machine follows its load). Where GNU time is installed,
+ * workflow or plugin), and under tsx with the cache off (how it loaded before the cache). The two run
+ * in blocks, build–sources–sources–build, so both see the same drift of the load; the median of
+ * each is printed with their ratio, and the machine's cores and load average beside them (start-up time on a shared machine follows its load). Where GNU time is installed,
  * each process's CPU time (user + system) is measured too: it depends far less on the load than
  * the wall time does. Node's own start (`node -e 0`) is timed in the same run, before and after the
  * rows, and each row is also given as a multiple of it: the floor under every row, and a reference
@@ -70,8 +70,13 @@ export const benchCli = async ({ runs = 7, log = (_: string) => {} }: { runs?: n
       const times = { build: [] as Ran[], sources: [] as Ran[] }
       // one untimed run of each first: the file cache, tsx's transform cache
       for (const mode of ["build", "sources"] as const) await timed(args, mode, log, env?.())
-      for (let i = 0; i < runs; i++) {
-        for (const mode of i % 2 === 0 ? (["build", "sources"] as const) : (["sources", "build"] as const)) times[mode].push(await timed(args, mode, log, env?.()))
+      // in blocks, build-sources-sources-build: each side's runs see the same drift of the machine's
+      // load, and a build run rarely follows a sources run: on a small shared machine a short process
+      // started after a tsx one ran measurably slower (`status` 0.44-0.49 s against 0.31-0.35 s after
+      // another build run, even 2 s later), which is not what a user typing commands meets
+      const half = Math.ceil(runs / 2)
+      for (const [mode, n] of [["build", half], ["sources", half], ["sources", runs - half], ["build", runs - half]] as const) {
+        for (let i = 0; i < n; i++) times[mode].push(await timed(args, mode, log, env?.()))
       }
       const cpu = (rs: ReadonlyArray<Ran>) => (rs.every((r) => r.cpu !== undefined) ? median(rs.map((r) => r.cpu!)) : undefined)
       const row = {
@@ -108,7 +113,7 @@ export const formatCliBench = (b: CliBench): string => {
   ]
   const head = ["command".padEnd(w), "build, wall (s)", "sources under tsx, wall (s)", "build / sources", "build / node -e 0", "wall ≤ 0.5 s", ...(withCpu ? ["build, CPU (s)", "sources, CPU (s)", "CPU build / sources"] : [])]
   return [
-    `${b.cores} cores (${b.cpu}); load average (1/5/15 min) ${load(b.loadBefore)} before, ${load(b.loadAfter)} after; median of ${b.rows[0]?.runs ?? 0} runs each, interleaved`,
+    `${b.cores} cores (${b.cpu}); load average (1/5/15 min) ${load(b.loadBefore)} before, ${load(b.loadAfter)} after; median of ${b.rows[0]?.runs ?? 0} runs each, in blocks build–sources–sources–build`,
     "",
     `| ${head.join(" | ")} |`,
     `|${head.map((h, i) => (i === 0 ? "-".repeat(h.length + 2) : "-".repeat(h.length + 1) + ":")).join("|")}|`,
