@@ -27,6 +27,8 @@ export interface CliBenchRow {
   /** median CPU seconds (user + system) of the same processes, when GNU time is installed */
   readonly buildCpu?: number
   readonly sourcesCpu?: number
+  /** bytes of the build's own files (tools/cli/dist) one run from the build imports */
+  readonly buildLoaded: number
 }
 
 export interface CliBench {
@@ -85,7 +87,8 @@ export const benchCli = async ({ runs = 7, log = (_: string) => {} }: { runs?: n
         build: median(times.build.map((r) => r.seconds)),
         sources: median(times.sources.map((r) => r.seconds)),
         buildCpu: cpu(times.build),
-        sourcesCpu: cpu(times.sources)
+        sourcesCpu: cpu(times.sources),
+        buildLoaded: await loadedFromBuild(args, env?.())
       }
       log(`${row.command}: build ${row.build.toFixed(3)} s, sources ${row.sources.toFixed(3)} s`)
       rows.push(row)
@@ -109,9 +112,10 @@ export const formatCliBench = (b: CliBench): string => {
     (r.build / r.sources).toFixed(2),
     (r.build / b.nodeStart).toFixed(1),
     r.build <= 0.5 ? "yes" : "no",
+    (r.buildLoaded / 1e6).toFixed(2),
     ...(withCpu ? [r.buildCpu!.toFixed(3), r.sourcesCpu!.toFixed(3), (r.buildCpu! / r.sourcesCpu!).toFixed(2)] : [])
   ]
-  const head = ["command".padEnd(w), "build, wall (s)", "sources under tsx, wall (s)", "build / sources", "build / node -e 0", "wall ≤ 0.5 s", ...(withCpu ? ["build, CPU (s)", "sources, CPU (s)", "CPU build / sources"] : [])]
+  const head = ["command".padEnd(w), "build, wall (s)", "sources under tsx, wall (s)", "build / sources", "build / node -e 0", "wall ≤ 0.5 s", "build, loaded (MB)", ...(withCpu ? ["build, CPU (s)", "sources, CPU (s)", "CPU build / sources"] : [])]
   return [
     `${b.cores} cores (${b.cpu}); load average (1/5/15 min) ${load(b.loadBefore)} before, ${load(b.loadAfter)} after; median of ${b.rows[0]?.runs ?? 0} runs each, in blocks build–sources–sources–build`,
     "",
@@ -187,6 +191,32 @@ const cpuSeconds = (file: string): number | undefined => {
   } finally {
     fs.rmSync(file, { force: true })
   }
+}
+
+/**
+ * The bytes of the build's files that one run of `zaoji ARGS` from the build imports, recorded by
+ * the module hook the CLI's own import tests use (tools/cli/test/fixtures/recordModules.mjs).
+ */
+const loadedFromBuild = async (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<number> => {
+  const log = path.join(os.tmpdir(), `zaoji-bench-modules-${process.pid}`)
+  fs.rmSync(log, { force: true })
+  const recorder = path.join(repoRoot, "tools/cli/test/fixtures/recordModules.mjs")
+  await new Promise<void>((resolve, reject) =>
+    spawn(process.execPath, ["--import", recorder, bin, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, FORCE_COLOR: "0", ZAOJI_CLI_BUILD: "dist", ZAOJI_MODULE_LOG: log, ...env },
+      stdio: "ignore"
+    })
+      .on("error", reject)
+      .on("close", () => resolve())
+  )
+  const files = new Set(
+    (fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n") : [])
+      .map((m) => (m.startsWith("file:") ? fileURLToPath(m) : m))
+      .filter((m) => m.startsWith(distDir + path.sep))
+  )
+  fs.rmSync(log, { force: true })
+  return [...files].reduce((n, f) => n + fs.statSync(f).size, 0)
 }
 
 /** wall seconds of `node -e 0`, `runs` times */
