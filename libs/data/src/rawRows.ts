@@ -18,7 +18,6 @@ export const jsonlRows = (file: string): Stream.Stream<RawRow, InputError> =>
 export const jsonArrayRows = (file: string): Stream.Stream<RawRow, InputError> =>
   Stream.unwrap(Effect.map(jsonArrayRowsOf(file), Stream.fromIterable))
 
-
 /**
  * CSV/TSV with a header row, RFC 4180 quoting (quoted separators, doubled quotes, newlines inside
  * quoted fields). Rows become objects keyed by header; a row with the wrong number of columns is

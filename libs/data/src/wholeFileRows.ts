@@ -42,9 +42,10 @@ export const wholeFileRows = (file: string, format?: FileFormat): Effect.Effect<
     case "jsonl":
       return Effect.map(readText(file), (text) => {
         const rows: Array<RawRow> = []
-        splitLines(text).forEach((t, i) => {
-          const text = i === 0 ? t.replace(/^\uFEFF/, "") : t
-          if (text.trim() !== "") rows.push(jsonlRow(file, i + 1, text))
+        splitLines(text).forEach((raw, i) => {
+          // a UTF-8 BOM on the first line is an editor artefact, not data (as streamLines strips it)
+          const line = i === 0 ? raw.replace(/^\uFEFF/, "") : raw
+          if (line.trim() !== "") rows.push(jsonlRow(file, i + 1, line))
         })
         return rows
       })
