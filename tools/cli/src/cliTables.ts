@@ -14,7 +14,7 @@ import { Command } from "@effect/cli"
 import { Effect, HashMap, HashSet } from "effect"
 import { Console } from "node:console"
 import { Writable } from "node:stream"
-import { describeConfig, type ArgTable } from "./argTable.js"
+import { describeConfig, type ArgTable, type CommandTable } from "./argTable.js"
 import { cliProgram } from "./cli.js"
 import { config as inspect } from "./commands/inspect.js"
 import { config as plan } from "./commands/plan.js"
@@ -40,14 +40,19 @@ export const helpKey = (argv: ReadonlyArray<string>): string => argv.join("\u000
 export const makeCliTables = async (): Promise<CliTables> => {
   const help: Record<string, string> = {}
   for (const form of helpForms()) help[helpKey(form)] = await printed(form)
-  const args: Record<string, ReturnType<typeof describeConfig>> = {}
+  return { help, args: directArgTable() }
+}
+
+/** The argument table of the commands in `directConfigs`. */
+export const directArgTable = (): ArgTable => {
+  const args: Record<string, CommandTable> = {}
   for (const [name, config] of Object.entries(directConfigs)) {
     const table = describeConfig(config)
     // a direct command the table cannot describe is a mistake in this repository, not a user's
     if ("unsupported" in table) throw new Error(`zaoji ${name}: its options cannot be parsed directly (${table.unsupported}); remove it from directHandlers or use a plain option shape`)
     args[name] = table
   }
-  return { help, args: args as ArgTable }
+  return args
 }
 
 /** the help and version command lines of the command tree */

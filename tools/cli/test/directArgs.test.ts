@@ -8,19 +8,13 @@ import { Command } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, FastCheck as fc, HashSet } from "effect"
 import { describe, expect, it, vi } from "vitest"
-import { describeConfig, type ArgTable, type CommandTable } from "../src/argTable.js"
-import { directConfigs } from "../src/cliTables.js"
+import type { ArgTable, CommandTable } from "../src/argTable.js"
+import { directArgTable } from "../src/cliTables.js"
 import { parseDirect } from "../src/directArgs.js"
 import { directHandlers } from "../src/handlerModules.js"
 import { commands } from "../src/registry.js"
 
-const table: ArgTable = Object.fromEntries(
-  Object.entries(directConfigs).map(([name, config]) => {
-    const t = describeConfig(config)
-    if ("unsupported" in t) throw new Error(`${name}: ${t.unsupported}`)
-    return [name, t]
-  })
-)
+const table: ArgTable = directArgTable()
 
 /** what @effect/cli hands the command's handler for `argv` (after `zaoji`), or undefined when it refuses the line */
 const viaEffectCli = async (argv: ReadonlyArray<string>): Promise<unknown> => {
