@@ -6,7 +6,8 @@
  * already compiled by the workflow cache (the usual case), compiled anew on every run (an edited
  * workflow or plugin), and under tsx with the cache off (how it loaded before the cache). The two run
  * in blocks, build–sources–sources–build, so both see the same drift of the load; the median of
- * each is printed with their ratio, and the machine's cores and load average beside them (start-up time on a shared machine follows its load). Where GNU time is installed,
+ * each is printed with their ratio, and the machine's cores and load average beside them
+ * (start-up time on a shared machine follows its load). Where GNU time is installed,
  * each process's CPU time (user + system) is measured too: it depends far less on the load than
  * the wall time does. Node's own start (`node -e 0`) is timed in the same run, before and after the
  * rows, and each row is also given as a multiple of it: the floor under every row, and a reference
@@ -200,16 +201,8 @@ const cpuSeconds = (file: string): number | undefined => {
 const loadedFromBuild = async (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<number> => {
   const log = path.join(os.tmpdir(), `zaoji-bench-modules-${process.pid}`)
   fs.rmSync(log, { force: true })
-  const recorder = path.join(repoRoot, "tools/cli/test/fixtures/recordModules.mjs")
-  await new Promise<void>((resolve, reject) =>
-    spawn(process.execPath, ["--import", recorder, bin, ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, FORCE_COLOR: "0", ZAOJI_CLI_BUILD: "dist", ZAOJI_MODULE_LOG: log, ...env },
-      stdio: "ignore"
-    })
-      .on("error", reject)
-      .on("close", () => resolve())
-  )
+  const recorder = pathToFileURL(path.join(repoRoot, "tools/cli/test/fixtures/recordModules.mjs")).href
+  await zaoji(args, "build", { ...env, ZAOJI_MODULE_LOG: log, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${recorder}` })
   const files = new Set(
     (fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n") : [])
       .map((m) => (m.startsWith("file:") ? fileURLToPath(m) : m))
