@@ -70,7 +70,8 @@ export {
 export { decodeMetricsFile, renderResults, type ResultsOptions } from "./report/resultsReport.js"
 export { learningOf, noEffectFlags, notLearningFlag, LearningVerdict, type ModelFlag } from "./compare/flags.js"
 // the leakage check: evaluation sets against the training data in each model's lineage
-export { checkLeakage, leakageMessage, LeakageConfig, type LeakageResult, type LeakageCheck, type LeakageSet } from "./leakage/check.js"
+export { checkLeakage, leakageMessage, type LeakageResult, type LeakageCheck, type LeakageSet } from "./leakage/check.js"
+export { LeakageConfig } from "./leakage/config.js"
 export { trainingLineage, type TrainingLineage, type TrainingSource } from "./leakage/trainingLineage.js"
 export { UnitIndex, unitOf, type EvalItem, type TrainingUnit } from "./leakage/overlap.js"
 export { regressionGate, type GateResult, type GateCheck, type GateSettings } from "./report/gate.js"

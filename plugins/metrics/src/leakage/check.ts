@@ -11,8 +11,6 @@ import { type EvalItem, type TrainingUnit, UnitIndex, type UnitMatch, unitOf } f
 import { type TrainingLineage, type TrainingSource, type UnresolvedLineage } from "./trainingLineage.js"
 import type { LeakageConfig } from "./config.js"
 
-export { LEAKAGE_DEFAULTS, LeakageConfig } from "./config.js"
-
 /** an evaluation set as the check sees it */
 export interface LeakageSet {
   /** the set's id in metric ids: exam, general, qa, general_qa, subjective */

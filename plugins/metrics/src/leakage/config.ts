@@ -16,4 +16,5 @@ export const LeakageConfig = Schema.Struct({
   examples: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 50)), { default: () => 3 })
 })
 export type LeakageConfig = typeof LeakageConfig.Type
-export const LEAKAGE_DEFAULTS: LeakageConfig = { maxFraction: 0, mode: "fail", examples: 3 }
+/** the policy when a workflow writes no `leakage`: each field's default above, stated once there */
+export const LEAKAGE_DEFAULTS: LeakageConfig = Schema.decodeUnknownSync(LeakageConfig)({})
